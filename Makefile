@@ -1,0 +1,102 @@
+# Repair Ledger — build, run, test, benchmark.
+# `make run` and `make test` install what is missing through scripts/install-deps.
+
+CC      ?= cc
+BUILD   ?= build
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+PKGS      := libulfius libmicrohttpd jansson libpq libcrypto libqrencode cairo cairo-pdf cairo-svg cairo-png
+TEST_PKGS := criterion libcurl
+
+WARN      := -Wall -Wextra -Werror -Wpedantic -Wconversion -Wshadow -Wstrict-prototypes
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD)/gen \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DRL_VERSION='"$(VERSION)"'
+LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+TEST_CFLAGS= $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+
+CORE_SRC   := $(wildcard core/*.c core/store/*.c)
+LABELS_SRC := $(wildcard labels/*.c)
+API_SRC    := $(filter-out api/main.c,$(wildcard api/*.c))
+EMBED      := $(sort $(wildcard sql/*.sql sql/data/*.csv)) openapi/openapi.yaml $(sort $(wildcard web/*))
+GEN_SRC    := $(BUILD)/gen/embedded.c
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC) $(LABELS_SRC) $(API_SRC)) $(BUILD)/obj/gen/embedded.o
+UNIT_SRC := $(wildcard tests/unit/*.c)
+INT_SRC  := $(wildcard tests/integration/*.c)
+
+.PHONY: all run test test-unit test-integration test-asan memcheck bench lint format clean deps test-deps
+
+all: $(BUILD)/repaird
+
+deps:
+	@scripts/install-deps
+
+test-deps:
+	@scripts/install-deps --test
+
+$(BUILD)/gen/embedded.c: $(EMBED) scripts/embed
+	@mkdir -p $(dir $@)
+	scripts/embed $@ $(EMBED)
+
+$(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC $<"; $(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo "CC $<"; $(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/repaird: $(LIB_OBJ) $(BUILD)/obj/api/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/test_unit: $(LIB_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRC))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/test_integration: $(patsubst %.c,$(BUILD)/obj/%.o,$(INT_SRC))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) $(TEST_LIBS) -lpthread
+
+$(BUILD)/bench_labels: $(LIB_OBJ) $(BUILD)/obj/tests/bench/bench_labels.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run
+
+# Everything the tests need is installed and started by the scripts: a
+# throw-away PostgreSQL cluster and a real repaird on free ports.
+test: test-deps
+	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration
+	@scripts/run-tests $(BUILD)
+
+test-asan: test-deps
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  build/asan/repaird build/asan/test_unit build/asan/test_integration
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp scripts/run-tests build/asan
+
+memcheck: test-deps
+	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration
+	@REPAIRD_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" \
+	  scripts/run-tests $(BUILD)
+
+bench: test-deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_labels
+	@scripts/bench $(BUILD)
+
+lint: test-deps
+	@scripts/lint
+
+format:
+	clang-format -i $(CORE_SRC) $(LABELS_SRC) $(wildcard api/*.c api/*.h core/*.h core/store/*.h labels/*.h tests/*/*.c tests/*/*.h)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,77 @@
+/* What every handler sees: the request as parsed by the router (caller,
+ * JSON body, request id) and the helpers that build replies. */
+#ifndef RL_API_HTTP_H
+#define RL_API_HTTP_H
+
+#include <jansson.h>
+#include <ulfius.h>
+
+#include "core/auth.h"
+#include "core/config.h"
+
+struct rl_req;
+typedef void (*rl_handler)(struct rl_req *req, struct _u_response *res);
+
+enum {
+  ROUTE_JSON_BODY = 1 << 0,  /* expects a JSON object body */
+  ROUTE_IDEMPOTENT = 1 << 1, /* honours Idempotency-Key */
+  ROUTE_PUBLIC_LIMITED = 1 << 2, /* public, rate-limited per client address */
+  ROUTE_CORS = 1 << 3,       /* open to any origin */
+};
+
+struct rl_route {
+  const char *method;
+  const char *path;      /* ulfius format, e.g. "/api/v1/devices/:code" */
+  enum rl_role min_role; /* RL_ROLE_NONE: public */
+  unsigned flags;
+  rl_handler handler;
+};
+
+struct rl_req {
+  const struct _u_request *u;
+  const struct rl_route *route;
+  const struct rl_config *cfg;
+  struct rl_principal who; /* role RL_ROLE_NONE on public routes */
+  json_t *body;            /* parsed body on ROUTE_JSON_BODY routes, else NULL */
+  char request_id[72];
+};
+
+/* A path parameter (":name" in the route) or query parameter; NULL if absent. */
+const char *rl_param(const struct rl_req *req, const char *name);
+/* A request header, case-insensitive; NULL if absent. */
+const char *rl_header(const struct rl_req *req, const char *name);
+
+/* Replies: each takes ownership of the json_t it is given. */
+void rl_reply_json(struct _u_response *res, unsigned status, json_t *body);
+/* A single object with a strong ETag of its bytes; answers 304 to a GET
+ * whose If-None-Match matches. */
+void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned status,
+                     json_t *body);
+/* A single object with an ETag the caller chose (e.g. a row version). */
+void rl_reply_object_etag(const struct rl_req *req, struct _u_response *res, unsigned status,
+                          json_t *body, const char *etag);
+/* {"items": items, "next_cursor": next_cursor or null}. */
+void rl_reply_list(struct _u_response *res, json_t *items, const char *next_cursor);
+void rl_reply_no_content(struct _u_response *res);
+/* Raw bytes with a content type (copied). */
+void rl_reply_bytes(struct _u_response *res, unsigned status, const char *content_type,
+                    const void *data, size_t len);
+
+/* Problem replies (RFC 9457) from the one error table in problem.c. */
+void rl_reply_error(struct _u_response *res, int err, const char *detail);
+/* 400 with errors: [{field, message}] (takes ownership of errors). */
+void rl_reply_invalid(struct _u_response *res, json_t *errors);
+/* 400 naming one field. */
+void rl_reply_bad_field(struct _u_response *res, const char *field, const char *message);
+
+/* Reads limit (default 50, 1..500) and cursor. Returns 0, or replies 400
+ * and returns -1. *cursor is NULL when absent. */
+int rl_page_params(const struct rl_req *req, struct _u_response *res, int *limit,
+                   const char **cursor);
+
+/* Checks the body against a field spec; on failure replies 400 and returns -1. */
+struct rl_field;
+int rl_check_body(const struct rl_req *req, struct _u_response *res,
+                  const struct rl_field *spec, int update);
+
+#endif

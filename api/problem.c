@@ -1,0 +1,47 @@
+/* Error code → HTTP status, problem type and title. */
+#include "api/problem.h"
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+static const struct rl_problem table[] = {
+    {RL_EINVALID, 400, "/problems/validation", "The request has invalid fields"},
+    {API_EBADJSON, 400, "/problems/malformed-json", "The body is not valid JSON"},
+    {RL_EUNAUTHORIZED, 401, "/problems/unauthorized", "A valid API key is required"},
+    {RL_EFORBIDDEN, 403, "/problems/forbidden", "This key's role does not allow this"},
+    {RL_ENOTFOUND, 404, "/problems/not-found", "Not found"},
+    {API_EROUTE, 404, "/problems/not-found", "Not found"},
+    {API_EMETHOD, 405, "/problems/method-not-allowed", "Method not allowed"},
+    {RL_ECONFLICT, 409, "/problems/conflict", "The current state does not allow this"},
+    {RL_EDUPLICATE, 409, "/problems/duplicate", "This already exists"},
+    {RL_EINFLIGHT, 409, "/problems/idempotency-in-flight",
+     "A request with this Idempotency-Key is still being processed"},
+    {RL_EPRECONDITION, 412, "/problems/precondition-failed",
+     "The object changed since you read it (If-Match)"},
+    {API_ETOOLARGE, 413, "/problems/body-too-large", "The body is too large"},
+    {API_EMEDIATYPE, 415, "/problems/unsupported-media-type",
+     "The body must be application/json"},
+    {RL_EIDEMPOTENCY, 422, "/problems/idempotency-mismatch",
+     "This Idempotency-Key was used with another request"},
+    {RL_EUNPROCESSABLE, 422, "/problems/unprocessable",
+     "The request refers to something that does not exist"},
+    {API_ERATELIMIT, 429, "/problems/rate-limited", "Too many requests"},
+    {API_EINTERNAL, 500, "/problems/internal", "Internal error"},
+    {RL_ENOMEM, 503, "/problems/unavailable", "The service is overloaded"},
+    {RL_EDB, 500, "/problems/internal", "Internal error"},
+    {RL_EUNAVAILABLE, 503, "/problems/unavailable",
+     "The database is unreachable; try again shortly"},
+};
+
+const struct rl_problem *rl_problem_for(int code)
+{
+  const struct rl_problem *fallback = NULL;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+    if (table[i].code == code)
+      return &table[i];
+    if (table[i].code == API_EINTERNAL)
+      fallback = &table[i];
+  }
+  return fallback;
+}

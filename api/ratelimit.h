@@ -1,0 +1,14 @@
+/* Per-client-address request limit for the public pages and lookups, so
+ * tracking tokens cannot be guessed by brute force. Kept in this process:
+ * behind a load balancer each instance limits on its own. */
+#ifndef RL_API_RATELIMIT_H
+#define RL_API_RATELIMIT_H
+
+#include <sys/socket.h>
+
+/* Counts one request from addr against a limit of per_minute requests in a
+ * one-minute window. Returns 0 when allowed, -1 when over the limit (then
+ * *retry_after is the seconds until the window ends). */
+int rl_ratelimit_take(const struct sockaddr *addr, unsigned per_minute, unsigned *retry_after);
+
+#endif

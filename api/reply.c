@@ -1,0 +1,210 @@
+/* Building replies: JSON bodies, ETags, list envelopes, problems. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/http.h"
+#include "api/problem.h"
+#include "core/error.h"
+#include "core/spec.h"
+
+const char *rl_param(const struct rl_req *req, const char *name)
+{
+  return u_map_get(req->u->map_url, name);
+}
+
+const char *rl_header(const struct rl_req *req, const char *name)
+{
+  return u_map_get_case(req->u->map_header, name);
+}
+
+static void set_body(struct _u_response *res, unsigned status, const char *type, char *text)
+{
+  ulfius_set_binary_body_response(res, status, text, strlen(text));
+  u_map_put(res->map_header, "Content-Type", type);
+}
+
+void rl_reply_json(struct _u_response *res, unsigned status, json_t *body)
+{
+  char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+  json_decref(body);
+  if (text == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  set_body(res, status, "application/json", text);
+  free(text);
+}
+
+static unsigned long long fnv1a(const char *s, size_t n)
+{
+  unsigned long long h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* Whether an If-None-Match / If-Match header value lists etag (or "*"). */
+static int etag_listed(const char *header, const char *etag)
+{
+  if (header == NULL)
+    return 0;
+  size_t n = strlen(etag);
+  for (const char *p = header; *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    if (*p == '*')
+      return 1;
+    if (strncmp(p, "W/", 2) == 0)
+      p += 2;
+    if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+      return 1;
+    while (*p && *p != ',')
+      p++;
+  }
+  return 0;
+}
+
+void rl_reply_object_etag(const struct rl_req *req, struct _u_response *res, unsigned status,
+                          json_t *body, const char *etag)
+{
+  if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
+      etag_listed(rl_header(req, "If-None-Match"), etag)) {
+    json_decref(body);
+    ulfius_set_empty_body_response(res, 304);
+    u_map_put(res->map_header, "ETag", etag);
+    return;
+  }
+  rl_reply_json(res, status, body);
+  if (res->status == status)
+    u_map_put(res->map_header, "ETag", etag);
+}
+
+void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned status,
+                     json_t *body)
+{
+  char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+  json_decref(body);
+  if (text == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  char etag[24];
+  snprintf(etag, sizeof etag, "\"%016llx\"", fnv1a(text, strlen(text)));
+  if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
+      etag_listed(rl_header(req, "If-None-Match"), etag)) {
+    ulfius_set_empty_body_response(res, 304);
+  } else {
+    set_body(res, status, "application/json", text);
+  }
+  u_map_put(res->map_header, "ETag", etag);
+  free(text);
+}
+
+void rl_reply_list(struct _u_response *res, json_t *items, const char *next_cursor)
+{
+  json_t *env = json_pack("{s:o s:o}", "items", items ? items : json_array(), "next_cursor",
+                          next_cursor ? json_string(next_cursor) : json_null());
+  rl_reply_json(res, 200, env);
+}
+
+void rl_reply_no_content(struct _u_response *res) { ulfius_set_empty_body_response(res, 204); }
+
+void rl_reply_bytes(struct _u_response *res, unsigned status, const char *content_type,
+                    const void *data, size_t len)
+{
+  ulfius_set_binary_body_response(res, status, data, len);
+  u_map_put(res->map_header, "Content-Type", content_type);
+}
+
+static void reply_problem(struct _u_response *res, int err, const char *detail, json_t *errors)
+{
+  const struct rl_problem *p = rl_problem_for(err);
+  json_t *body = json_pack("{s:s s:s s:i}", "type", p->type, "title", p->title, "status",
+                           (int)p->status);
+  if (body == NULL) {
+    json_decref(errors);
+    ulfius_set_empty_body_response(res, p->status);
+    return;
+  }
+  if (detail)
+    json_object_set_new(body, "detail", json_string(detail));
+  if (errors)
+    json_object_set_new(body, "errors", errors);
+  char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+  json_decref(body);
+  if (text == NULL) {
+    ulfius_set_empty_body_response(res, p->status);
+    return;
+  }
+  set_body(res, p->status, "application/problem+json", text);
+  free(text);
+  if (p->status == 401)
+    u_map_put(res->map_header, "WWW-Authenticate", "Bearer realm=\"repair-ledger\"");
+  if (p->status == 503)
+    u_map_put(res->map_header, "Retry-After", "2");
+}
+
+void rl_reply_error(struct _u_response *res, int err, const char *detail)
+{
+  reply_problem(res, err, detail, NULL);
+}
+
+void rl_reply_invalid(struct _u_response *res, json_t *errors)
+{
+  size_t n = json_array_size(errors);
+  char detail[160];
+  if (n == 1) {
+    json_t *e = json_array_get(errors, 0);
+    snprintf(detail, sizeof detail, "%s %s", json_string_value(json_object_get(e, "field")),
+             json_string_value(json_object_get(e, "message")));
+  } else {
+    snprintf(detail, sizeof detail, "%zu fields are invalid; see errors", n);
+  }
+  reply_problem(res, RL_EINVALID, detail, errors);
+}
+
+void rl_reply_bad_field(struct _u_response *res, const char *field, const char *message)
+{
+  json_t *errors = json_array();
+  rl_spec_error(errors, field, message);
+  rl_reply_invalid(res, errors);
+}
+
+int rl_page_params(const struct rl_req *req, struct _u_response *res, int *limit,
+                   const char **cursor)
+{
+  const char *l = rl_param(req, "limit");
+  *limit = 50;
+  if (l != NULL) {
+    char *end = NULL;
+    long v = strtol(l, &end, 10);
+    if (*l == '\0' || *end != '\0' || v < 1 || v > 500) {
+      rl_reply_bad_field(res, "limit", "must be a whole number from 1 to 500");
+      return -1;
+    }
+    *limit = (int)v;
+  }
+  *cursor = rl_param(req, "cursor");
+  if (*cursor != NULL && (**cursor == '\0' || strlen(*cursor) > 200)) {
+    rl_reply_bad_field(res, "cursor", "is not a cursor this service issued");
+    return -1;
+  }
+  return 0;
+}
+
+int rl_check_body(const struct rl_req *req, struct _u_response *res,
+                  const struct rl_field *spec, int update)
+{
+  json_t *errors = NULL;
+  int rc = rl_spec_check(&errors, req->body, spec, update ? RL_SPEC_UPDATE : RL_SPEC_CREATE);
+  if (rc == RL_OK)
+    return 0;
+  if (errors)
+    rl_reply_invalid(res, errors);
+  else
+    rl_reply_error(res, rc, NULL);
+  return -1;
+}

@@ -1,0 +1,347 @@
+/* The request pipeline around every handler. */
+#include "api/router.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/http.h"
+#include "api/metrics.h"
+#include "api/problem.h"
+#include "api/ratelimit.h"
+#include "api/routes.h"
+#include "core/apikey.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "core/store/store_idem.h"
+
+#define MAX_JSON_DEPTH 32
+
+static const struct rl_config *g_cfg;
+
+int rl_json_depth(const char *text, size_t len, int limit)
+{
+  int depth = 0, max = 0, in_string = 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = 0;
+    } else if (c == '"') {
+      in_string = 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit)
+          return max;
+      }
+    } else if (c == ']' || c == '}') {
+      depth--;
+    }
+  }
+  return max;
+}
+
+static void set_request_id(struct rl_req *req, struct _u_response *res)
+{
+  const char *given = rl_header(req, "X-Request-Id");
+  int ok = given != NULL && *given != '\0' && strlen(given) <= 64;
+  for (const char *p = given; ok && *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '-' || *p == '_' || *p == '.'))
+      ok = 0;
+  if (ok) {
+    snprintf(req->request_id, sizeof req->request_id, "%s", given);
+  } else {
+    uint8_t raw[12];
+    if (rl_random_bytes(raw, sizeof raw) != RL_OK)
+      memset(raw, 0, sizeof raw);
+    rl_hex(req->request_id, raw, sizeof raw);
+  }
+  u_map_put(res->map_header, "X-Request-Id", req->request_id);
+}
+
+static int authenticate(struct rl_req *req, struct _u_response *res)
+{
+  if (req->route->min_role == RL_ROLE_NONE)
+    return 0;
+  const char *h = rl_header(req, "Authorization");
+  if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+    rl_reply_error(res, RL_EUNAUTHORIZED, "send Authorization: Bearer <API key>");
+    return -1;
+  }
+  const char *key = h + 7;
+  while (*key == ' ')
+    key++;
+  int rc = rl_auth_key(&req->who, key, strlen(key));
+  if (rc != RL_OK) {
+    rl_reply_error(res, rc,
+                   rc == RL_EUNAUTHORIZED ? "the API key is unknown or revoked" : NULL);
+    return -1;
+  }
+  if (req->who.role < req->route->min_role) {
+    char detail[96];
+    snprintf(detail, sizeof detail, "this needs the %s role; the key has %s",
+             rl_role_name(req->route->min_role), rl_role_name(req->who.role));
+    rl_reply_error(res, RL_EFORBIDDEN, detail);
+    return -1;
+  }
+  return 0;
+}
+
+static int is_json_type(const char *ct)
+{
+  if (ct == NULL)
+    return 0;
+  while (*ct == ' ')
+    ct++;
+  size_t n = strcspn(ct, "; ");
+  return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+         (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
+}
+
+static int read_body(struct rl_req *req, struct _u_response *res)
+{
+  const char *cl = rl_header(req, "Content-Length");
+  if ((cl != NULL && strtoull(cl, NULL, 10) > req->cfg->max_body) ||
+      req->u->binary_body_length > req->cfg->max_body) {
+    char detail[96];
+    snprintf(detail, sizeof detail, "the body may be at most %zu bytes", req->cfg->max_body);
+    rl_reply_error(res, API_ETOOLARGE, detail);
+    return -1;
+  }
+  if (!(req->route->flags & ROUTE_JSON_BODY))
+    return 0;
+  if (!is_json_type(rl_header(req, "Content-Type"))) {
+    rl_reply_error(res, API_EMEDIATYPE, "send Content-Type: application/json");
+    return -1;
+  }
+  const char *text = req->u->binary_body;
+  size_t len = req->u->binary_body_length;
+  if (text == NULL || len == 0) {
+    rl_reply_error(res, API_EBADJSON, "the body is empty");
+    return -1;
+  }
+  if (rl_json_depth(text, len, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    rl_reply_error(res, API_EBADJSON, "the JSON is nested more than 32 levels deep");
+    return -1;
+  }
+  json_error_t jerr;
+  req->body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (req->body == NULL) {
+    char detail[256];
+    snprintf(detail, sizeof detail, "line %d, column %d: %s", jerr.line, jerr.column,
+             jerr.text);
+    rl_reply_error(res, API_EBADJSON, detail);
+    return -1;
+  }
+  return 0;
+}
+
+/* Runs the handler under the Idempotency-Key rules when the route has them. */
+static void run_handler(struct rl_req *req, struct _u_response *res)
+{
+  const char *key = (req->route->flags & ROUTE_IDEMPOTENT) ? rl_header(req, "Idempotency-Key")
+                                                            : NULL;
+  if (key == NULL) {
+    req->route->handler(req, res);
+    return;
+  }
+  size_t klen = strlen(key);
+  int ok = klen >= 1 && klen <= 255;
+  for (size_t i = 0; ok && i < klen; i++)
+    ok = key[i] > ' ' && key[i] < 0x7f;
+  if (!ok) {
+    rl_reply_bad_field(res, "Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+    return;
+  }
+  /* The fingerprint covers what the request asks for: method, path, body. */
+  size_t plen = strlen(req->u->http_verb) + strlen(req->u->url_path) + 2;
+  size_t blen = req->u->binary_body_length;
+  char *material = malloc(plen + blen + 1);
+  if (material == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  int off = snprintf(material, plen + 1, "%s %s\n", req->u->http_verb, req->u->url_path);
+  if (blen)
+    memcpy(material + off, req->u->binary_body, blen);
+  char fingerprint[RL_APIKEY_HASH_HEX + 1];
+  rl_apikey_hash(fingerprint, material, (size_t)off + blen);
+  free(material);
+
+  int claimed = 0;
+  struct store_idem_reply replay;
+  int rc = store_idem_claim(&claimed, &replay, req->who.key_id, key, fingerprint);
+  if (rc != RL_OK) {
+    rl_reply_error(res, rc, NULL);
+    return;
+  }
+  if (!claimed) {
+    const char *body = replay.body ? replay.body : "";
+    ulfius_set_binary_body_response(res, (unsigned)replay.status, body, strlen(body));
+    u_map_put(res->map_header, "Content-Type",
+              replay.status >= 400 ? "application/problem+json" : "application/json");
+    if (replay.location)
+      u_map_put(res->map_header, "Location", replay.location);
+    u_map_put(res->map_header, "Idempotent-Replayed", "true");
+    free(replay.location);
+    free(replay.body);
+    return;
+  }
+  req->route->handler(req, res);
+  if (res->status >= 500)
+    store_idem_release(req->who.key_id, key);
+  else
+    store_idem_finish(req->who.key_id, key, (int)res->status,
+                      u_map_get(res->map_header, "Location"), res->binary_body,
+                      res->binary_body_length);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void log_request(const struct rl_req *req, const char *route, long status,
+                        double secs)
+{
+  if (!rl_log_enabled(RL_LOG_INFO))
+    return;
+  char line[1536], now[40];
+  rl_log_now(now, sizeof now);
+  size_t len = (size_t)snprintf(line, sizeof line,
+                                "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\","
+                                "\"request_id\":\"%s\",\"method\":",
+                                now, req->request_id);
+  rl_json_escape(line, sizeof line, &len, req->u->http_verb);
+  len += (size_t)snprintf(line + len, sizeof line - len, ",\"route\":");
+  rl_json_escape(line, sizeof line, &len, route);
+  len += (size_t)snprintf(line + len, sizeof line - len, ",\"path\":");
+  rl_json_escape(line, sizeof line, &len, req->u->url_path);
+  if (len < sizeof line)
+    len += (size_t)snprintf(line + len, sizeof line - len,
+                            ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld}", status,
+                            secs * 1000.0, (long long)req->who.key_id);
+  if (len >= sizeof line)
+    len = sizeof line - 2;
+  rl_log_write_line(line, len, sizeof line);
+}
+
+static void add_cors(struct _u_response *res)
+{
+  u_map_put(res->map_header, "Access-Control-Allow-Origin", "*");
+  u_map_put(res->map_header, "Access-Control-Expose-Headers", "ETag, X-Request-Id, Link");
+}
+
+static int dispatch(const struct _u_request *u, struct _u_response *res, void *user_data)
+{
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  const struct rl_route *route = user_data;
+  struct rl_req req;
+  memset(&req, 0, sizeof req);
+  req.u = u;
+  req.route = route;
+  req.cfg = g_cfg;
+  set_request_id(&req, res);
+  if (route->flags & ROUTE_CORS)
+    add_cors(res);
+
+  unsigned retry_after = 0;
+  if ((route->flags & ROUTE_PUBLIC_LIMITED) &&
+      rl_ratelimit_take(u->client_address, g_cfg->public_rate_limit, &retry_after) != 0) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", retry_after);
+    rl_reply_error(res, API_ERATELIMIT, "too many requests from your address; wait a moment");
+    u_map_put(res->map_header, "Retry-After", ra);
+  } else if (authenticate(&req, res) == 0 && read_body(&req, res) == 0) {
+    run_handler(&req, res);
+  }
+  if (res->status == 0)
+    rl_reply_error(res, API_EINTERNAL, "the handler gave no reply");
+
+  double secs = seconds_since(&t0);
+  rl_metrics_observe((int)(route - rl_routes), (unsigned)res->status, secs);
+  log_request(&req, route->path, res->status, secs);
+  json_decref(req.body);
+  return U_CALLBACK_COMPLETE;
+}
+
+/* Whether path matches a route pattern (":x" is one segment). */
+static int path_matches(const char *pattern, const char *path)
+{
+  const char *p = pattern, *q = path;
+  for (;;) {
+    while (*p == '/')
+      p++;
+    while (*q == '/')
+      q++;
+    if (*p == '\0' || *q == '\0')
+      return *p == '\0' && *q == '\0';
+    size_t pl = strcspn(p, "/"), ql = strcspn(q, "/");
+    if (*p != ':' && (pl != ql || strncmp(p, q, pl) != 0))
+      return 0;
+    p += pl;
+    q += ql;
+  }
+}
+
+static int fallback(const struct _u_request *u, struct _u_response *res, void *user_data)
+{
+  (void)user_data;
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  struct rl_req req;
+  memset(&req, 0, sizeof req);
+  req.u = u;
+  req.cfg = g_cfg;
+  set_request_id(&req, res);
+
+  char allow[128] = "";
+  int cors = 0;
+  for (size_t i = 0; i < rl_routes_count; i++) {
+    if (!path_matches(rl_routes[i].path, u->url_path))
+      continue;
+    size_t n = strlen(allow);
+    snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rl_routes[i].method);
+    cors |= (rl_routes[i].flags & ROUTE_CORS) != 0;
+  }
+  if (allow[0] == '\0') {
+    rl_reply_error(res, API_EROUTE, "no such path");
+  } else if (strcmp(u->http_verb, "OPTIONS") == 0 && cors) {
+    ulfius_set_empty_body_response(res, 204);
+    add_cors(res);
+    u_map_put(res->map_header, "Access-Control-Allow-Methods", allow);
+    u_map_put(res->map_header, "Access-Control-Allow-Headers", "Content-Type, If-None-Match");
+    u_map_put(res->map_header, "Access-Control-Max-Age", "86400");
+  } else {
+    char detail[200];
+    snprintf(detail, sizeof detail, "this path allows %s", allow);
+    rl_reply_error(res, API_EMETHOD, detail);
+    u_map_put(res->map_header, "Allow", allow);
+  }
+  double secs = seconds_since(&t0);
+  rl_metrics_observe(-1, (unsigned)res->status, secs);
+  log_request(&req, "", res->status, secs);
+  return U_CALLBACK_COMPLETE;
+}
+
+int rl_router_install(struct _u_instance *instance, const struct rl_config *cfg)
+{
+  g_cfg = cfg;
+  for (size_t i = 0; i < rl_routes_count; i++) {
+    const struct rl_route *r = &rl_routes[i];
+    if (ulfius_add_endpoint_by_val(instance, r->method, NULL, r->path, 0, dispatch,
+                                   (void *)r) != U_OK)
+      return -1;
+  }
+  return ulfius_set_default_endpoint(instance, fallback, NULL) == U_OK ? 0 : -1;
+}

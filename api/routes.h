@@ -1,0 +1,23 @@
+/* The route table: every route of the service, registered before start. */
+#ifndef RL_API_ROUTES_H
+#define RL_API_ROUTES_H
+
+#include <stddef.h>
+
+#include "api/http.h"
+
+extern const struct rl_route rl_routes[];
+extern const size_t rl_routes_count;
+
+/* Handlers, one file per resource. */
+void h_healthz(struct rl_req *req, struct _u_response *res);
+void h_readyz(struct rl_req *req, struct _u_response *res);
+void h_metrics(struct rl_req *req, struct _u_response *res);
+void h_openapi(struct rl_req *req, struct _u_response *res);
+void h_keys_list(struct rl_req *req, struct _u_response *res);
+void h_keys_create(struct rl_req *req, struct _u_response *res);
+void h_keys_revoke(struct rl_req *req, struct _u_response *res);
+void h_categories_list(struct rl_req *req, struct _u_response *res);
+void h_categories_get(struct rl_req *req, struct _u_response *res);
+
+#endif

@@ -1,0 +1,143 @@
+/* The HTTP daemon: libmicrohttpd's own thread pool with epoll (not ulfius's
+ * default thread per connection), and a graceful stop on signals. */
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <ulfius.h>
+
+#include "api/router.h"
+#include "core/log.h"
+#include "core/store/migrate.h"
+#include "core/store/pool.h"
+
+#define CONNECTION_TIMEOUT_S 30
+#define DRAIN_TIMEOUT_S 10
+
+/* Requests begun and not yet completed (response sent or connection gone):
+ * MHD calls the URI logger once when a request starts and the completion
+ * callback once when it ends; both wrap ulfius's own. */
+static atomic_long g_in_flight;
+
+static void *uri_logger(void *cls, const char *uri)
+{
+  atomic_fetch_add(&g_in_flight, 1);
+  return ulfius_uri_logger(cls, uri);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+  mhd_request_completed(cls, connection, con_cls, toe);
+  atomic_fetch_sub(&g_in_flight, 1);
+}
+
+static int make_address(const struct rl_config *cfg, struct sockaddr_storage *ss,
+                        int *ipv6)
+{
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+  const char *host = strcmp(cfg->listen_host, "localhost") == 0 ? "127.0.0.1" : cfg->listen_host;
+  if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(cfg->listen_port);
+    *ipv6 = 0;
+    return 0;
+  }
+  if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(cfg->listen_port);
+    *ipv6 = 1;
+    return 0;
+  }
+  return -1;
+}
+
+int rl_serve(const struct rl_config *cfg)
+{
+  char msg[1024];
+  int pending = 0;
+  if (store_migrate_pending(cfg->database_url, &pending, msg, sizeof msg) != 0) {
+    fprintf(stderr, "repaird: %s\n", msg);
+    return 1;
+  }
+  if (pending > 0) {
+    fprintf(stderr, "repaird: %d migration(s) pending (%s); run `repaird migrate` first\n",
+            pending, msg);
+    return 1;
+  }
+  store_pool_init(cfg->database_url);
+
+  struct sockaddr_storage addr;
+  int ipv6 = 0;
+  if (make_address(cfg, &addr, &ipv6) != 0) {
+    fprintf(stderr, "repaird: REPAIRD_LISTEN: %s is not an IP address\n", cfg->listen_host);
+    return 1;
+  }
+
+  /* Signals are taken by sigwait below, so every thread must block them. */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  struct _u_instance inst;
+  if (ulfius_init_instance(&inst, cfg->listen_port, NULL, NULL) != U_OK) {
+    fprintf(stderr, "repaird: cannot initialise the HTTP layer\n");
+    return 1;
+  }
+  inst.max_post_body_size = cfg->max_body + 1;
+  inst.allowed_post_processor = U_POST_PROCESS_NONE;
+  if (rl_router_install(&inst, cfg) != 0) {
+    fprintf(stderr, "repaird: cannot register routes\n");
+    ulfius_clean_instance(&inst);
+    return 1;
+  }
+
+  struct MHD_OptionItem ops[] = {
+      {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &addr},
+      {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, 4096, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, NULL},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+  if (ipv6)
+    flags |= MHD_USE_IPv6;
+  if (ulfius_start_framework_with_mhd_options(&inst, flags, ops) != U_OK) {
+    fprintf(stderr, "repaird: cannot listen on %s:%u (in use, or not allowed)\n",
+            cfg->listen_host, cfg->listen_port);
+    ulfius_clean_instance(&inst);
+    return 1;
+  }
+  rl_log(RL_LOG_INFO, "start", "listening on %s:%u with %u threads, public URL %s",
+         cfg->listen_host, cfg->listen_port, cfg->threads, cfg->public_url);
+
+  int sig = 0;
+  sigwait(&stop, &sig);
+  rl_log(RL_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
+
+  /* Stop accepting; requests already begun are answered before we close. */
+  MHD_quiesce_daemon(inst.mhd_daemon);
+  for (int i = 0; i < DRAIN_TIMEOUT_S * 20 && atomic_load(&g_in_flight) > 0; i++) {
+    struct timespec t = {0, 50 * 1000 * 1000};
+    nanosleep(&t, NULL);
+  }
+  ulfius_stop_framework(&inst);
+  ulfius_clean_instance(&inst);
+  store_pool_close_thread();
+  rl_log(RL_LOG_INFO, "stop", "stopped");
+  return 0;
+}

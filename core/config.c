@@ -1,0 +1,186 @@
+/* Parsing and checking of the REPAIRD_* settings and DATABASE_URL. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+
+static int fail(char *err, size_t errlen, const char *name, const char *why)
+{
+  snprintf(err, errlen, "%s: %s", name, why);
+  return RL_EINVALID;
+}
+
+/* Parses a whole decimal number in [min, max]; 0 on success. */
+static int parse_ulong(const char *s, unsigned long min, unsigned long max,
+                       unsigned long *out)
+{
+  if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s))
+    return -1;
+  errno = 0;
+  char *end = NULL;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno != 0 || end == s)
+    return -1;
+  unsigned long mult = 1;
+  if (*end == 'k' || *end == 'K') {
+    mult = 1024;
+    end++;
+  } else if (*end == 'm' || *end == 'M') {
+    mult = 1024 * 1024;
+    end++;
+  }
+  if (*end != '\0' || v > max / mult)
+    return -1;
+  v *= mult;
+  if (v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+  size_t n = strlen(src);
+  if (n >= cap)
+    return -1;
+  memcpy(dst, src, n + 1);
+  return 0;
+}
+
+static int parse_listen(struct rl_config *c, const char *v)
+{
+  const char *colon;
+  const char *host = v;
+  size_t hostlen;
+  if (v[0] == '[') {
+    const char *close = strchr(v, ']');
+    if (close == NULL || close[1] != ':')
+      return -1;
+    host = v + 1;
+    hostlen = (size_t)(close - host);
+    colon = close + 1;
+  } else {
+    colon = strrchr(v, ':');
+    if (colon == NULL)
+      return -1;
+    hostlen = (size_t)(colon - v);
+  }
+  if (hostlen == 0 || hostlen >= sizeof c->listen_host)
+    return -1;
+  unsigned long port;
+  if (parse_ulong(colon + 1, 0, 65535, &port) != 0)
+    return -1;
+  memcpy(c->listen_host, host, hostlen);
+  c->listen_host[hostlen] = '\0';
+  c->listen_port = (unsigned short)port;
+  return 0;
+}
+
+int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err,
+                   size_t errlen)
+{
+  memset(c, 0, sizeof *c);
+  const char *v;
+
+  v = get("DATABASE_URL", ctx);
+  if (v != NULL && copy_str(c->database_url, sizeof c->database_url, v) != 0)
+    return fail(err, errlen, "DATABASE_URL", "longer than 1023 bytes");
+
+  v = get("REPAIRD_LISTEN", ctx);
+  if (v == NULL || *v == '\0')
+    v = "127.0.0.1:8080";
+  if (parse_listen(c, v) != 0)
+    return fail(err, errlen, "REPAIRD_LISTEN",
+                "expected host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
+
+  v = get("REPAIRD_PUBLIC_URL", ctx);
+  if (v == NULL || *v == '\0') {
+    snprintf(c->public_url, sizeof c->public_url, "http://%s%s%s:%u",
+             strchr(c->listen_host, ':') ? "[" : "", c->listen_host,
+             strchr(c->listen_host, ':') ? "]" : "", c->listen_port);
+  } else {
+    if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+      return fail(err, errlen, "REPAIRD_PUBLIC_URL",
+                  "must start with http:// or https://");
+    if (copy_str(c->public_url, sizeof c->public_url, v) != 0)
+      return fail(err, errlen, "REPAIRD_PUBLIC_URL", "longer than 511 bytes");
+    for (const char *p = v; *p; p++)
+      if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>')
+        return fail(err, errlen, "REPAIRD_PUBLIC_URL", "contains a space or quote");
+    size_t n = strlen(c->public_url);
+    while (n > 0 && c->public_url[n - 1] == '/')
+      c->public_url[--n] = '\0';
+  }
+
+  unsigned long n;
+  v = get("REPAIRD_THREADS", ctx);
+  if (v == NULL || *v == '\0') {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = (unsigned)(cpus < 2 ? 2 : cpus > 64 ? 64 : cpus);
+  } else if (parse_ulong(v, 1, 256, &n) != 0) {
+    return fail(err, errlen, "REPAIRD_THREADS", "expected a whole number from 1 to 256");
+  } else {
+    c->threads = (unsigned)n;
+  }
+
+  v = get("REPAIRD_MAX_BODY", ctx);
+  if (v == NULL || *v == '\0') {
+    c->max_body = 1024 * 1024;
+  } else if (parse_ulong(v, 1024, 64UL * 1024 * 1024, &n) != 0) {
+    return fail(err, errlen, "REPAIRD_MAX_BODY",
+                "expected bytes from 1024 to 64M (suffix k or M allowed)");
+  } else {
+    c->max_body = n;
+  }
+
+  v = get("REPAIRD_LOG_LEVEL", ctx);
+  if (v == NULL || *v == '\0' || strcmp(v, "info") == 0)
+    c->log_level = RL_LOG_INFO;
+  else if (strcmp(v, "debug") == 0)
+    c->log_level = RL_LOG_DEBUG;
+  else if (strcmp(v, "warn") == 0)
+    c->log_level = RL_LOG_WARN;
+  else if (strcmp(v, "error") == 0)
+    c->log_level = RL_LOG_ERROR;
+  else
+    return fail(err, errlen, "REPAIRD_LOG_LEVEL", "expected debug, info, warn or error");
+
+  v = get("REPAIRD_CODE_PREFIX", ctx);
+  if (v == NULL || *v == '\0')
+    v = "RL";
+  size_t plen = strlen(v);
+  if (plen > 6)
+    return fail(err, errlen, "REPAIRD_CODE_PREFIX", "at most 6 letters");
+  for (size_t i = 0; i < plen; i++)
+    if (!isupper((unsigned char)v[i]))
+      return fail(err, errlen, "REPAIRD_CODE_PREFIX", "only capital letters A-Z");
+  memcpy(c->code_prefix, v, plen + 1);
+
+  v = get("REPAIRD_PUBLIC_RATE_LIMIT", ctx);
+  if (v == NULL || *v == '\0') {
+    c->public_rate_limit = 60;
+  } else if (parse_ulong(v, 1, 1000000, &n) != 0) {
+    return fail(err, errlen, "REPAIRD_PUBLIC_RATE_LIMIT",
+                "expected requests a minute from 1 to 1000000");
+  } else {
+    c->public_rate_limit = (unsigned)n;
+  }
+  return RL_OK;
+}
+
+static const char *env_get(const char *name, void *ctx)
+{
+  (void)ctx;
+  return getenv(name);
+}
+
+int rl_config_from_env(struct rl_config *out, char *err, size_t errlen)
+{
+  return rl_config_load(out, env_get, NULL, err, errlen);
+}

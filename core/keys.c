@@ -1,0 +1,33 @@
+/* API key management on top of store_apikey. */
+#include "core/keys.h"
+
+#include <string.h>
+
+#include "core/auth.h"
+#include "core/error.h"
+#include "core/store/store_apikey.h"
+
+int keys_create(json_t **out, char *secret, const char *name, enum rl_role role)
+{
+  if (role == RL_ROLE_NONE || name == NULL || *name == '\0')
+    return RL_EINVALID;
+  int rc = rl_apikey_generate(secret);
+  if (rc != RL_OK)
+    return rc;
+  char hash[RL_APIKEY_HASH_HEX + 1], prefix[RL_APIKEY_PREFIX_LEN + 1];
+  rl_apikey_hash(hash, secret, strlen(secret));
+  memcpy(prefix, secret, RL_APIKEY_PREFIX_LEN);
+  prefix[RL_APIKEY_PREFIX_LEN] = '\0';
+  rc = store_apikey_insert(out, name, role, prefix, hash);
+  if (rc == RL_OK)
+    json_object_set_new(*out, "key", json_string(secret));
+  return rc;
+}
+
+int keys_revoke(json_t **out, int64_t id)
+{
+  int rc = store_apikey_revoke(out, id);
+  if (rc == RL_OK)
+    rl_auth_forget_all();
+  return rc;
+}

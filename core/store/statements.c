@@ -1,0 +1,17 @@
+/* Registry of the statement arrays of all store files. */
+#include "core/store/statements.h"
+
+#include <stddef.h>
+
+const struct store_stmt store_pool_stmts[] = {
+    {"ping", "SELECT 1"},
+    {NULL, NULL},
+};
+
+const struct store_stmt *const store_statement_groups[] = {
+    store_pool_stmts,
+    store_apikey_stmts,
+    store_category_stmts,
+    store_idem_stmts,
+    NULL,
+};

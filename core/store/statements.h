@@ -1,0 +1,16 @@
+/* The list of every store file's prepared statements, prepared on each new
+ * connection. A store file adds its array here. */
+#ifndef RL_CORE_STORE_STATEMENTS_H
+#define RL_CORE_STORE_STATEMENTS_H
+
+#include "core/store/pool.h"
+
+extern const struct store_stmt store_pool_stmts[];
+extern const struct store_stmt store_apikey_stmts[];
+extern const struct store_stmt store_category_stmts[];
+extern const struct store_stmt store_idem_stmts[];
+
+/* NULL-terminated list of the arrays above. */
+extern const struct store_stmt *const store_statement_groups[];
+
+#endif

@@ -1,0 +1,116 @@
+/* Prepared statements and row mapping for api_keys. */
+#include "core/store/store_apikey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/store/pool.h"
+#include "core/store/statements.h"
+
+#define KEY_COLS "id, name, role, prefix, created_at, last_used_at, revoked_at"
+
+const struct store_stmt store_apikey_stmts[] = {
+    {"apikey_insert", "INSERT INTO api_keys (name, role, prefix, key_hash)"
+                      " VALUES ($1, $2, $3, $4) RETURNING " KEY_COLS},
+    {"apikey_auth", "UPDATE api_keys SET last_used_at = now()"
+                    " WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, role, name"},
+    {"apikey_list", "SELECT " KEY_COLS " FROM api_keys WHERE id > $1::bigint"
+                    " ORDER BY id LIMIT $2::int"},
+    {"apikey_revoke", "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
+                      " WHERE id = $1::bigint RETURNING " KEY_COLS},
+    {"apikey_count_admins",
+     "SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL"},
+    {NULL, NULL},
+};
+
+static json_t *key_json(const PGresult *r, int row)
+{
+  return json_pack("{s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, 0), "name",
+                   store_json_str(r, row, 1), "role", store_json_str(r, row, 2), "prefix",
+                   store_json_str(r, row, 3), "created_at", store_json_time(r, row, 4),
+                   "last_used_at", store_json_time(r, row, 5), "revoked_at",
+                   store_json_time(r, row, 6));
+}
+
+int store_apikey_insert(json_t **out, const char *name, enum rl_role role,
+                        const char *prefix, const char *hash)
+{
+  const char *p[] = {name, rl_role_name(role), prefix, hash};
+  PGresult *r;
+  int rc = store_exec(&r, "apikey_insert", 4, p);
+  if (rc != RL_OK)
+    return rc;
+  *out = key_json(r, 0);
+  PQclear(r);
+  return *out ? RL_OK : RL_ENOMEM;
+}
+
+int store_apikey_authenticate(int64_t *id, enum rl_role *role, char *name, size_t cap,
+                              const char *hash)
+{
+  const char *p[] = {hash};
+  PGresult *r;
+  int rc = store_exec(&r, "apikey_auth", 1, p);
+  if (rc != RL_OK)
+    return rc;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return RL_EUNAUTHORIZED;
+  }
+  *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+  *role = rl_role_parse(PQgetvalue(r, 0, 1));
+  snprintf(name, cap, "%s", PQgetvalue(r, 0, 2));
+  PQclear(r);
+  return RL_OK;
+}
+
+int store_apikey_list(json_t **out, int *more, int64_t after, int limit)
+{
+  char a[24], l[16];
+  snprintf(a, sizeof a, "%lld", (long long)after);
+  snprintf(l, sizeof l, "%d", limit + 1);
+  const char *p[] = {a, l};
+  PGresult *r;
+  int rc = store_exec(&r, "apikey_list", 2, p);
+  if (rc != RL_OK)
+    return rc;
+  int n = PQntuples(r);
+  *more = n > limit;
+  json_t *arr = json_array();
+  for (int i = 0; i < n && i < limit; i++)
+    json_array_append_new(arr, key_json(r, i));
+  PQclear(r);
+  *out = arr;
+  return RL_OK;
+}
+
+int store_apikey_revoke(json_t **out, int64_t id)
+{
+  char a[24];
+  snprintf(a, sizeof a, "%lld", (long long)id);
+  const char *p[] = {a};
+  PGresult *r;
+  int rc = store_exec(&r, "apikey_revoke", 1, p);
+  if (rc != RL_OK)
+    return rc;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return RL_ENOTFOUND;
+  }
+  *out = key_json(r, 0);
+  PQclear(r);
+  return RL_OK;
+}
+
+int store_apikey_count_admins(long *out)
+{
+  PGresult *r;
+  int rc = store_exec(&r, "apikey_count_admins", 0, NULL);
+  if (rc != RL_OK)
+    return rc;
+  *out = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+  PQclear(r);
+  return RL_OK;
+}

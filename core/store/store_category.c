@@ -1,0 +1,62 @@
+/* Prepared statements and row mapping for categories. */
+#include "core/store/store_category.h"
+
+#include <stdio.h>
+
+#include "core/error.h"
+#include "core/store/pool.h"
+#include "core/store/statements.h"
+
+#define CAT_COLS "slug, name_en, name_fr, ords_id, ords_name, powered, weight_kg, co2e_kg"
+
+const struct store_stmt store_category_stmts[] = {
+    {"category_get", "SELECT " CAT_COLS " FROM categories WHERE slug = $1"},
+    {"category_list", "SELECT " CAT_COLS " FROM categories WHERE slug > $1"
+                      " ORDER BY slug LIMIT $2::int"},
+    {NULL, NULL},
+};
+
+static json_t *category_json(const PGresult *r, int row)
+{
+  return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, 0),
+                   "name_en", store_json_str(r, row, 1), "name_fr", store_json_str(r, row, 2),
+                   "ords_product_category_id", store_json_int(r, row, 3),
+                   "ords_product_category", store_json_str(r, row, 4), "powered",
+                   store_json_bool(r, row, 5), "weight_kg", store_json_num(r, row, 6),
+                   "co2e_kg", store_json_num(r, row, 7));
+}
+
+int store_category_get(json_t **out, const char *slug)
+{
+  const char *p[] = {slug};
+  PGresult *r;
+  int rc = store_exec(&r, "category_get", 1, p);
+  if (rc != RL_OK)
+    return rc;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return RL_ENOTFOUND;
+  }
+  *out = category_json(r, 0);
+  PQclear(r);
+  return *out ? RL_OK : RL_ENOMEM;
+}
+
+int store_category_list(json_t **out, int *more, const char *after, int limit)
+{
+  char l[16];
+  snprintf(l, sizeof l, "%d", limit + 1);
+  const char *p[] = {after, l};
+  PGresult *r;
+  int rc = store_exec(&r, "category_list", 2, p);
+  if (rc != RL_OK)
+    return rc;
+  int n = PQntuples(r);
+  *more = n > limit;
+  json_t *arr = json_array();
+  for (int i = 0; i < n && i < limit; i++)
+    json_array_append_new(arr, category_json(r, i));
+  PQclear(r);
+  *out = arr;
+  return RL_OK;
+}
