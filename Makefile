@@ -24,7 +24,8 @@ GEN_SRC    := $(BUILD)/gen/embedded.c
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC) $(LABELS_SRC) $(API_SRC)) $(BUILD)/obj/gen/embedded.o
 UNIT_SRC := $(wildcard tests/unit/*.c)
-INT_SRC  := $(wildcard tests/integration/*.c)
+INT_SRC  := $(wildcard tests/integration/*.c) tests/helpers/th.c
+PROC_SRC := $(wildcard tests/process/*.c) tests/helpers/th.c
 
 .PHONY: all run test test-unit test-integration test-asan memcheck bench lint format clean deps test-deps
 
@@ -53,16 +54,19 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	@echo "CC $<"; $(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/repaird: $(LIB_OBJ) $(BUILD)/obj/api/main.o
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/test_unit: $(LIB_OBJ) $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRC))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/test_integration: $(patsubst %.c,$(BUILD)/obj/%.o,$(INT_SRC))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) $(TEST_LIBS) -lpthread
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) $(TEST_LIBS) -lpthread
+
+$(BUILD)/test_process: $(patsubst %.c,$(BUILD)/obj/%.o,$(PROC_SRC))
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) $(TEST_LIBS) -lpthread
 
 $(BUILD)/bench_labels: $(LIB_OBJ) $(BUILD)/obj/tests/bench/bench_labels.o
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -71,18 +75,18 @@ run: deps
 # Everything the tests need is installed and started by the scripts: a
 # throw-away PostgreSQL cluster and a real repaird on free ports.
 test: test-deps
-	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration
+	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration $(BUILD)/test_process
 	@scripts/run-tests $(BUILD)
 
 test-asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  build/asan/repaird build/asan/test_unit build/asan/test_integration
+	  build/asan/repaird build/asan/test_unit build/asan/test_integration build/asan/test_process
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp scripts/run-tests build/asan
 
 memcheck: test-deps
-	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration
+	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration $(BUILD)/test_process
 	@REPAIRD_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" \
 	  scripts/run-tests $(BUILD)
 

@@ -107,7 +107,7 @@ char *rl_metrics_render(size_t *len)
   put(&b, "repaird_request_duration_seconds_sum %.6f\n",
       (double)atomic_load(&g_sum_us) / 1e6);
   put(&b, "repaird_request_duration_seconds_count %lu\n", atomic_load(&g_count));
-  put(&b, "# HELP repaird_db_reconnects_total Database connections reopened after the first.\n"
+  put(&b, "# HELP repaird_db_reconnects_total Database connections opened after one was lost.\n"
           "# TYPE repaird_db_reconnects_total counter\n"
           "repaird_db_reconnects_total %lu\n",
       store_pool_reconnects());

@@ -18,7 +18,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_ulong g_reconnects;
 
 static _Thread_local PGconn *tl_conn;
-static _Thread_local int tl_had_conn;
+static _Thread_local int tl_lost;
 static _Thread_local struct timespec tl_last_failure;
 static _Thread_local char tl_sqlstate[6];
 static _Thread_local char tl_constraint[64];
@@ -106,6 +106,7 @@ static PGconn *conn_get(void)
     if (c)
       PQfinish(c);
     clock_gettime(CLOCK_MONOTONIC, &tl_last_failure);
+    tl_lost = 1;
     return NULL;
   }
   PQsetNoticeReceiver(c, silent_notice, NULL);
@@ -116,9 +117,9 @@ static PGconn *conn_get(void)
   }
   tl_last_failure.tv_sec = 0;
   tl_last_failure.tv_nsec = 0;
-  if (tl_had_conn)
+  if (tl_lost)
     atomic_fetch_add(&g_reconnects, 1);
-  tl_had_conn = 1;
+  tl_lost = 0;
   tl_conn = c;
   pthread_setspecific(g_key, c);
   return c;
@@ -171,19 +172,20 @@ int store_exec(PGresult **out, const char *stmt, int nparams, const char *const 
       return RL_OK;
     }
     remember_error(r);
-    if (PQstatus(c) != CONNECTION_OK) {
+    int err = map_sqlstate(tl_sqlstate);
+    /* The server went away: either libpq noticed, or the server said so
+     * (57P01 admin shutdown) before closing. */
+    if (PQstatus(c) != CONNECTION_OK || err == RL_EUNAVAILABLE) {
       PQclear(r);
       store_pool_close_thread();
+      tl_lost = 1;
       if (attempt == 0)
         continue;
       return RL_EUNAVAILABLE;
     }
-    int err = map_sqlstate(tl_sqlstate);
     if (err == RL_EDB)
       rl_log(RL_LOG_ERROR, "db_error", "%s: %s", stmt, PQresultErrorMessage(r));
     PQclear(r);
-    if (err == RL_EUNAVAILABLE)
-      store_pool_close_thread();
     return err;
   }
   return RL_EUNAVAILABLE;

@@ -21,7 +21,8 @@ void store_pool_init(const char *database_url);
 /* Closes this thread's connection, if any. */
 void store_pool_close_thread(void);
 
-/* How many times a thread reopened its connection after losing it. */
+/* How many connections were opened after a connection was lost or could
+ * not be opened, process-wide. */
 unsigned long store_pool_reconnects(void);
 
 /* Whether the database answers a trivial query now, on this thread's

@@ -1,0 +1,333 @@
+/* HTTP client and process helpers for the integration tests. */
+#include "tests/helpers/th.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct buf {
+  char *p;
+  size_t len;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
+{
+  struct buf *b = ud;
+  size_t add = size * n;
+  char *p = realloc(b->p, b->len + add + 1);
+  if (p == NULL)
+    return 0;
+  memcpy(p + b->len, ptr, add);
+  b->p = p;
+  b->len += add;
+  b->p[b->len] = '\0';
+  return add;
+}
+
+const char *th_url(void)
+{
+  const char *u = getenv("RL_TEST_URL");
+  return u ? u : "http://127.0.0.1:8080";
+}
+
+const char *th_admin_key(void)
+{
+  const char *k = getenv("RL_TEST_ADMIN_KEY");
+  return k ? k : "";
+}
+
+static void record(const char *method, const char *path, const struct th_resp *r)
+{
+  const char *dir = getenv("RL_TEST_RECORD_DIR");
+  if (dir == NULL || r->status == 0)
+    return;
+  char file[512];
+  snprintf(file, sizeof file, "%s/replies-%d.jsonl", dir, (int)getpid());
+  FILE *f = fopen(file, "a");
+  if (f == NULL)
+    return;
+  const char *ct = th_header(r, "Content-Type");
+  json_t *line = json_pack("{s:s s:s s:i s:s s:s%}", "method", method, "path", path, "status",
+                           (int)r->status, "content_type", ct ? ct : "", "body", r->body,
+                           r->len);
+  if (line) {
+    char *text = json_dumps(line, JSON_COMPACT);
+    if (text) {
+      fprintf(f, "%s\n", text);
+      free(text);
+    }
+    json_decref(line);
+  }
+  fclose(f);
+}
+
+struct th_resp *th_request_to(const char *base, const char *method, const char *path,
+                              const char *key, const char *body, size_t body_len,
+                              const char *const *extra)
+{
+  struct th_resp *r = calloc(1, sizeof *r);
+  struct buf data = {calloc(1, 1), 0}, hdr = {calloc(1, 1), 0};
+  CURL *c = curl_easy_init();
+  char url[2048];
+  snprintf(url, sizeof url, "%s%s", base ? base : th_url(), path);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &data);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdr);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (strcmp(method, "HEAD") == 0)
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  struct curl_slist *h = NULL;
+  char auth[256];
+  if (key) {
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+    h = curl_slist_append(h, auth);
+  }
+  int has_ct = 0;
+  for (const char *const *e = extra; e && *e; e++) {
+    h = curl_slist_append(h, *e);
+    if (strncasecmp(*e, "Content-Type:", 13) == 0)
+      has_ct = 1;
+  }
+  if (body) {
+    if (!has_ct)
+      h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  if (curl_easy_perform(c) == CURLE_OK)
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  r->body = data.p;
+  r->len = data.len;
+  r->headers = hdr.p;
+  const char *ct = th_header(r, "Content-Type");
+  if (ct && strstr(ct, "json"))
+    r->json = json_loadb(r->body, r->len, 0, NULL);
+  record(method, path, r);
+  return r;
+}
+
+struct th_resp *th_req(const char *method, const char *path, const char *key,
+                       const char *body, const char *const *extra)
+{
+  return th_request_to(NULL, method, path, key, body, body ? strlen(body) : 0, extra);
+}
+
+struct th_resp *th_reqf(const char *method, const char *path, const char *key,
+                        const char *fmt, ...)
+{
+  char *body = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  if (vasprintf(&body, fmt, ap) < 0)
+    body = NULL;
+  va_end(ap);
+  struct th_resp *r = th_req(method, path, key, body, NULL);
+  free(body);
+  return r;
+}
+
+void th_free(struct th_resp *r)
+{
+  if (r == NULL)
+    return;
+  free(r->body);
+  free(r->headers);
+  json_decref(r->json);
+  free(r);
+}
+
+const char *th_header(const struct th_resp *r, const char *name)
+{
+  static char value[1024];
+  size_t n = strlen(name);
+  for (const char *p = r->headers; p && *p;) {
+    const char *eol = strstr(p, "\r\n");
+    size_t len = eol ? (size_t)(eol - p) : strlen(p);
+    if (len > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
+      const char *v = p + n + 1;
+      while (*v == ' ')
+        v++;
+      size_t vl = len - (size_t)(v - p);
+      if (vl >= sizeof value)
+        vl = sizeof value - 1;
+      memcpy(value, v, vl);
+      value[vl] = '\0';
+      return value;
+    }
+    p += len + (eol ? 2 : 0);
+  }
+  return NULL;
+}
+
+const char *th_str(const struct th_resp *r, const char *member)
+{
+  return json_string_value(json_object_get(r->json, member));
+}
+
+int th_is_problem(const struct th_resp *r, long status)
+{
+  const char *ct = th_header(r, "Content-Type");
+  return r->status == status && ct && strncmp(ct, "application/problem+json", 24) == 0 &&
+         json_is_string(json_object_get(r->json, "type")) &&
+         json_is_string(json_object_get(r->json, "title")) &&
+         json_integer_value(json_object_get(r->json, "status")) == status;
+}
+
+const char *th_key(const char *role)
+{
+  static char keys[3][64];
+  static const char *roles[] = {"admin", "volunteer", "reader"};
+  for (int i = 0; i < 3; i++) {
+    if (strcmp(role, roles[i]) != 0)
+      continue;
+    if (keys[i][0] == '\0') {
+      struct th_resp *r =
+          th_reqf("POST", "/api/v1/keys", th_admin_key(),
+                  "{\"name\":\"test %s %d\",\"role\":\"%s\"}", role, (int)getpid(), role);
+      const char *k = th_str(r, "key");
+      snprintf(keys[i], sizeof keys[i], "%s", k ? k : "missing");
+      th_free(r);
+    }
+    return keys[i];
+  }
+  return "";
+}
+
+const char *th_unique(const char *prefix)
+{
+  static char buf[8][96];
+  static unsigned n;
+  char *b = buf[n % 8];
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  snprintf(b, 96, "%s%d%ld%u", prefix, (int)getpid(), ts.tv_nsec % 100000, n++);
+  return b;
+}
+
+const char *th_sql(const char *query)
+{
+  static char line[4096];
+  const char *url = getenv("RL_TEST_DATABASE_URL");
+  const char *psql = getenv("RL_TEST_PSQL");
+  if (url == NULL || psql == NULL)
+    return NULL;
+  int out[2];
+  if (pipe(out) != 0)
+    return NULL;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    execl(psql, "psql", "-Atq", "-v", "ON_ERROR_STOP=1", "-c", query, url, (char *)NULL);
+    _exit(127);
+  }
+  close(out[1]);
+  size_t len = 0;
+  ssize_t got;
+  while (len < sizeof line - 1 && (got = read(out[0], line + len, sizeof line - 1 - len)) > 0)
+    len += (size_t)got;
+  close(out[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  line[len] = '\0';
+  char *nl = strchr(line, '\n');
+  if (nl)
+    *nl = '\0';
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? line : NULL;
+}
+
+static unsigned short free_port(void)
+{
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
+      getsockname(s, (struct sockaddr *)&a, &len) != 0) {
+    close(s);
+    return 0;
+  }
+  unsigned short port = ntohs(a.sin_port);
+  close(s);
+  return port;
+}
+
+pid_t th_server_start(char *url, size_t cap, const char *const *extra_env)
+{
+  const char *bin = getenv("RL_TEST_BIN");
+  if (bin == NULL)
+    return -1;
+  unsigned short port = free_port();
+  snprintf(url, cap, "http://127.0.0.1:%u", port);
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* The server goes when the test process does, even after a failed assert. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
+    setenv("REPAIRD_LISTEN", listen, 1);
+    setenv("DATABASE_URL", getenv("RL_TEST_DATABASE_URL"), 1);
+    setenv("REPAIRD_LOG_LEVEL", "warn", 1);
+    for (const char *const *e = extra_env; e && *e; e++)
+      putenv((char *)*e);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0 && getenv("RL_TEST_SERVER_LOGS") == NULL) {
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
+    execl(bin, "repaird", "serve", (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 400; i++) {
+    struct th_resp *r = th_request_to(url, "GET", "/healthz", NULL, NULL, 0, NULL);
+    long st = r->status;
+    th_free(r);
+    if (st == 200)
+      return pid;
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid)
+      return -1;
+    struct timespec t = {0, 25 * 1000 * 1000};
+    nanosleep(&t, NULL);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  return -1;
+}
+
+int th_server_stop(pid_t pid, int sig)
+{
+  kill(pid, sig);
+  int status = 0;
+  for (int i = 0; i < 600; i++) {
+    if (waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    struct timespec t = {0, 50 * 1000 * 1000};
+    nanosleep(&t, NULL);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return 137;
+}

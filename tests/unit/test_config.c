@@ -1,0 +1,83 @@
+/* Settings: defaults, good values, and a one-line message naming each bad one. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/error.h"
+
+struct env {
+  const char *names[8];
+  const char *values[8];
+};
+
+static const char *get(const char *name, void *ctx)
+{
+  struct env *e = ctx;
+  for (int i = 0; i < 8 && e->names[i]; i++)
+    if (strcmp(e->names[i], name) == 0)
+      return e->values[i];
+  return NULL;
+}
+
+Test(config, defaults)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK);
+  cr_assert_str_eq(c.listen_host, "127.0.0.1");
+  cr_assert_eq(c.listen_port, 8080);
+  cr_assert_str_eq(c.public_url, "http://127.0.0.1:8080");
+  cr_assert_eq(c.max_body, 1024 * 1024);
+  cr_assert_eq(c.log_level, RL_LOG_INFO);
+  cr_assert_str_eq(c.code_prefix, "RL");
+  cr_assert_geq(c.threads, 2);
+}
+
+Test(config, good_values)
+{
+  struct env e = {{"REPAIRD_LISTEN", "REPAIRD_PUBLIC_URL", "REPAIRD_THREADS", "REPAIRD_MAX_BODY",
+                   "REPAIRD_LOG_LEVEL", "REPAIRD_CODE_PREFIX", NULL},
+                  {"[::1]:9000", "https://repair.example.org/", "8", "64k", "warn", "FSB", NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_str_eq(c.listen_host, "::1");
+  cr_assert_eq(c.listen_port, 9000);
+  cr_assert_str_eq(c.public_url, "https://repair.example.org");
+  cr_assert_eq(c.threads, 8);
+  cr_assert_eq(c.max_body, 64 * 1024);
+  cr_assert_eq(c.log_level, RL_LOG_WARN);
+  cr_assert_str_eq(c.code_prefix, "FSB");
+}
+
+static void expect_bad(const char *name, const char *value)
+{
+  struct env e = {{name, NULL}, {value, NULL}};
+  struct rl_config c;
+  char err[256] = "";
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_EINVALID, "%s=%s accepted",
+               name, value);
+  cr_assert(strncmp(err, name, strlen(name)) == 0, "message does not name %s: %s", name, err);
+  cr_assert_null(strchr(err, '\n'), "message is not one line");
+}
+
+Test(config, bad_values_are_refused_by_name)
+{
+  expect_bad("REPAIRD_LISTEN", "8080");
+  expect_bad("REPAIRD_LISTEN", "127.0.0.1:99999");
+  expect_bad("REPAIRD_LISTEN", "127.0.0.1:http");
+  expect_bad("REPAIRD_LISTEN", ":8080");
+  expect_bad("REPAIRD_PUBLIC_URL", "ftp://x");
+  expect_bad("REPAIRD_PUBLIC_URL", "http://a b");
+  expect_bad("REPAIRD_THREADS", "0");
+  expect_bad("REPAIRD_THREADS", "many");
+  expect_bad("REPAIRD_THREADS", "-3");
+  expect_bad("REPAIRD_MAX_BODY", "10");
+  expect_bad("REPAIRD_MAX_BODY", "1G");
+  expect_bad("REPAIRD_LOG_LEVEL", "verbose");
+  expect_bad("REPAIRD_CODE_PREFIX", "rl");
+  expect_bad("REPAIRD_CODE_PREFIX", "TOOLONGX");
+  expect_bad("REPAIRD_CODE_PREFIX", "R1");
+  expect_bad("REPAIRD_PUBLIC_RATE_LIMIT", "0");
+}
