@@ -61,6 +61,8 @@ void rl_reply_bytes(struct _u_response *res, unsigned status, const char *conten
 void rl_reply_error(struct _u_response *res, int err, const char *detail);
 /* 400 with errors: [{field, message}] (takes ownership of errors). */
 void rl_reply_invalid(struct _u_response *res, json_t *errors);
+/* Adds a member to a problem reply already built (takes ownership of value). */
+void rl_reply_add_member(struct _u_response *res, const char *name, json_t *value);
 /* 400 naming one field. */
 void rl_reply_bad_field(struct _u_response *res, const char *field, const char *message);
 
@@ -68,6 +70,10 @@ void rl_reply_bad_field(struct _u_response *res, const char *field, const char *
  * and returns -1. *cursor is NULL when absent. */
 int rl_page_params(const struct rl_req *req, struct _u_response *res, int *limit,
                    const char **cursor);
+
+/* Reads If-Match as a version ("\"7\"" → 7; -1 when absent). Returns 0, or
+ * replies 412 (not a version this service issued) and returns -1. */
+int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version);
 
 /* Checks the body against a field spec; on failure replies 400 and returns -1. */
 struct rl_field;

@@ -208,3 +208,37 @@ int rl_check_body(const struct rl_req *req, struct _u_response *res,
     rl_reply_error(res, rc, NULL);
   return -1;
 }
+
+int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
+{
+  const char *h = rl_header(req, "If-Match");
+  *version = -1;
+  if (h == NULL)
+    return 0;
+  if (strncmp(h, "W/", 2) == 0)
+    h += 2;
+  char *end = NULL;
+  long v = h[0] == '"' ? strtol(h + 1, &end, 10) : -1;
+  if (v < 1 || v > 1000000000 || end == NULL || strcmp(end, "\"") != 0) {
+    rl_reply_error(res, RL_EPRECONDITION, "If-Match must be an ETag this service sent");
+    return -1;
+  }
+  *version = (int)v;
+  return 0;
+}
+
+void rl_reply_add_member(struct _u_response *res, const char *name, json_t *value)
+{
+  json_t *body = json_loadb(res->binary_body, res->binary_body_length, 0, NULL);
+  if (body == NULL) {
+    json_decref(value);
+    return;
+  }
+  json_object_set_new(body, name, value);
+  char *text = json_dumps(body, JSON_COMPACT);
+  json_decref(body);
+  if (text) {
+    ulfius_set_binary_body_response(res, (unsigned)res->status, text, strlen(text));
+    free(text);
+  }
+}

@@ -14,6 +14,20 @@ const struct rl_route rl_routes[] = {
 
     {"GET", "/api/v1/categories", RL_ROLE_READER, 0, h_categories_list},
     {"GET", "/api/v1/categories/:slug", RL_ROLE_READER, 0, h_categories_get},
+
+    {"GET", "/api/v1/sites", RL_ROLE_READER, 0, h_sites_list},
+    {"POST", "/api/v1/sites", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_sites_create},
+    {"GET", "/api/v1/sites/:slug", RL_ROLE_READER, 0, h_sites_get},
+    {"PATCH", "/api/v1/sites/:slug", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_sites_patch},
+
+    {"GET", "/api/v1/devices", RL_ROLE_READER, 0, h_devices_list},
+    {"POST", "/api/v1/devices", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
+     h_devices_create},
+    {"GET", "/api/v1/devices/:code", RL_ROLE_READER, 0, h_devices_get},
+    {"PATCH", "/api/v1/devices/:code", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_devices_patch},
+    {"POST", "/api/v1/devices/:code/transitions", RL_ROLE_VOLUNTEER,
+     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_devices_transition},
+    {"GET", "/api/v1/devices/:code/history", RL_ROLE_READER, 0, h_devices_history},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -19,5 +19,15 @@ void h_keys_create(struct rl_req *req, struct _u_response *res);
 void h_keys_revoke(struct rl_req *req, struct _u_response *res);
 void h_categories_list(struct rl_req *req, struct _u_response *res);
 void h_categories_get(struct rl_req *req, struct _u_response *res);
+void h_sites_create(struct rl_req *req, struct _u_response *res);
+void h_sites_list(struct rl_req *req, struct _u_response *res);
+void h_sites_get(struct rl_req *req, struct _u_response *res);
+void h_sites_patch(struct rl_req *req, struct _u_response *res);
+void h_devices_create(struct rl_req *req, struct _u_response *res);
+void h_devices_list(struct rl_req *req, struct _u_response *res);
+void h_devices_get(struct rl_req *req, struct _u_response *res);
+void h_devices_patch(struct rl_req *req, struct _u_response *res);
+void h_devices_transition(struct rl_req *req, struct _u_response *res);
+void h_devices_history(struct rl_req *req, struct _u_response *res);
 
 #endif

@@ -13,5 +13,7 @@ const struct store_stmt *const store_statement_groups[] = {
     store_apikey_stmts,
     store_category_stmts,
     store_idem_stmts,
+    store_site_stmts,
+    store_device_stmts,
     NULL,
 };

@@ -9,6 +9,8 @@ extern const struct store_stmt store_pool_stmts[];
 extern const struct store_stmt store_apikey_stmts[];
 extern const struct store_stmt store_category_stmts[];
 extern const struct store_stmt store_idem_stmts[];
+extern const struct store_stmt store_site_stmts[];
+extern const struct store_stmt store_device_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];

@@ -1,0 +1,81 @@
+/* Device code generation and parsing. */
+#include "core/code.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/random.h"
+
+static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* Value of a Crockford symbol after normalisation, or -1. */
+static int symbol_value(char c)
+{
+  const char *p = strchr(alphabet, c);
+  return (p && c) ? (int)(p - alphabet) : -1;
+}
+
+char rl_code_check_symbol(const char *body, size_t n)
+{
+  /* Luhn mod N, N = 32: from the right, double every other value. */
+  int factor = 2, sum = 0;
+  for (size_t i = n; i-- > 0;) {
+    int addend = factor * symbol_value(body[i]);
+    factor = factor == 2 ? 1 : 2;
+    sum += addend / 32 + addend % 32;
+  }
+  return alphabet[(32 - sum % 32) % 32];
+}
+
+int rl_code_generate(char *body, char *display, const char *prefix)
+{
+  uint8_t raw[RL_CODE_BODY_LEN - 1];
+  int rc = rl_random_bytes(raw, sizeof raw);
+  if (rc != RL_OK)
+    return rc;
+  for (size_t i = 0; i < sizeof raw; i++)
+    body[i] = alphabet[raw[i] & 31];
+  body[RL_CODE_BODY_LEN - 1] = rl_code_check_symbol(body, RL_CODE_BODY_LEN - 1);
+  body[RL_CODE_BODY_LEN] = '\0';
+  snprintf(display, RL_CODE_MAX, "%s%s%.4s-%.4s", prefix, *prefix ? "-" : "", body, body + 4);
+  return RL_OK;
+}
+
+enum rl_code_parse rl_code_parse(char *body, const char *input)
+{
+  char buf[32];
+  size_t n = 0;
+  if (input == NULL)
+    return RL_CODE_MALFORMED;
+  for (const char *p = input; *p; p++) {
+    char c = *p;
+    if (c == '-' || c == ' ')
+      continue;
+    if (n >= sizeof buf - 1 || !isalnum((unsigned char)c))
+      return RL_CODE_MALFORMED;
+    buf[n++] = (char)toupper((unsigned char)c);
+  }
+  if (n < RL_CODE_BODY_LEN || n > RL_CODE_BODY_LEN + 6)
+    return RL_CODE_MALFORMED;
+  for (size_t i = 0; i < n - RL_CODE_BODY_LEN; i++)
+    if (!isalpha((unsigned char)buf[i]))
+      return RL_CODE_MALFORMED;
+  const char *b = buf + n - RL_CODE_BODY_LEN;
+  for (size_t i = 0; i < RL_CODE_BODY_LEN; i++) {
+    char c = b[i];
+    if (c == 'O')
+      c = '0';
+    else if (c == 'I' || c == 'L')
+      c = '1';
+    if (symbol_value(c) < 0)
+      return RL_CODE_MALFORMED;
+    body[i] = c;
+  }
+  body[RL_CODE_BODY_LEN] = '\0';
+  if (rl_code_check_symbol(body, RL_CODE_BODY_LEN - 1) != body[RL_CODE_BODY_LEN - 1])
+    return RL_CODE_BAD_CHECK;
+  return RL_CODE_OK;
+}

@@ -1,0 +1,50 @@
+/* Devices: intake, reading, editing, lifecycle moves, history, search.
+ * Input bodies arrive already checked against their field specs (types,
+ * lengths); these functions apply the rules that need the domain: codes,
+ * kinds, the lifecycle table, references to sites and categories.
+ * Field-level problems come back as RL_EINVALID with *errors (caller owns). */
+#ifndef RL_CORE_DEVICE_H
+#define RL_CORE_DEVICE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/auth.h"
+
+/* Registers a device from an intake body; *out is the new device. */
+int device_create(json_t **out, int *version, json_t **errors, const json_t *body,
+                  const struct rl_principal *who, const char *code_prefix);
+
+/* The device with this code, typed by a person (see rl_code_parse). */
+int device_get(json_t **out, int *version, json_t **errors, const char *code);
+
+/* Applies a JSON merge patch (RFC 7396) of the editable fields. if_match is
+ * the version the client read, or -1; RL_EPRECONDITION when it is stale. */
+int device_patch(json_t **out, int *version, json_t **errors, const char *code,
+                 const json_t *patch, int if_match, const struct rl_principal *who);
+
+/* Moves the device to status `to`. When the lifecycle refuses, returns
+ * RL_ECONFLICT with *allowed (caller owns) listing the moves it allows. */
+int device_transition(json_t **out, int *version, json_t **errors, json_t **allowed,
+                      const char *code, const char *to, const char *note,
+                      const struct rl_principal *who);
+
+struct device_query {
+  const char *status, *kind, *category, *site, *received_from, *received_to, *q;
+  const char *cursor; /* NULL: first page */
+  int limit;
+};
+
+/* One page of devices, newest first. next_cursor (32 bytes) is "" when this
+ * is the last page. */
+int device_list(json_t **out, char *next_cursor, json_t **errors, const struct device_query *q);
+
+/* One page of a device's history, oldest first. */
+int device_history(json_t **out, char *next_cursor, json_t **errors, const char *code,
+                   const char *cursor, int limit);
+
+/* Removes what only volunteers and admins may see (owner contact, tracking
+ * token) from a device object. */
+void device_strip_personal(json_t *device);
+
+#endif

@@ -1,0 +1,96 @@
+/* Prepared statements and row mapping for sites. */
+#include "core/store/store_site.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "core/store/pool.h"
+#include "core/store/statements.h"
+
+#define SITE_COLS "slug, name, address, opening_hours, active, created_at, updated_at, version"
+
+const struct store_stmt store_site_stmts[] = {
+    {"site_insert", "INSERT INTO sites (slug, name, address, opening_hours, active)"
+                    " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " SITE_COLS},
+    {"site_get", "SELECT " SITE_COLS " FROM sites WHERE slug = $1"},
+    {"site_list", "SELECT " SITE_COLS " FROM sites WHERE slug > $1"
+                  " AND ($2::boolean IS NULL OR active = $2::boolean) ORDER BY slug LIMIT $3::int"},
+    {"site_update", "UPDATE sites SET name = $3, address = $4, opening_hours = $5,"
+                    " active = $6::boolean, version = version + 1, updated_at = now()"
+                    " WHERE slug = $1 AND version = $2::int RETURNING " SITE_COLS},
+    {NULL, NULL},
+};
+
+static json_t *site_json(const PGresult *r, int row)
+{
+  return json_pack("{s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, 0), "name",
+                   store_json_str(r, row, 1), "address", store_json_str(r, row, 2),
+                   "opening_hours", store_json_str(r, row, 3), "active",
+                   store_json_bool(r, row, 4), "created_at", store_json_time(r, row, 5),
+                   "updated_at", store_json_time(r, row, 6));
+}
+
+static int one(json_t **out, int *version, PGresult *r)
+{
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return RL_ENOTFOUND;
+  }
+  *out = site_json(r, 0);
+  if (version)
+    *version = atoi(PQgetvalue(r, 0, 7));
+  PQclear(r);
+  return *out ? RL_OK : RL_ENOMEM;
+}
+
+int store_site_insert(json_t **out, const char *slug, const char *name, const char *address,
+                      const char *opening_hours, int active)
+{
+  const char *p[] = {slug, name, address, opening_hours, active ? "true" : "false"};
+  PGresult *r;
+  int rc = store_exec(&r, "site_insert", 5, p);
+  return rc == RL_OK ? one(out, NULL, r) : rc;
+}
+
+int store_site_get(json_t **out, int *version, const char *slug)
+{
+  const char *p[] = {slug};
+  PGresult *r;
+  int rc = store_exec(&r, "site_get", 1, p);
+  return rc == RL_OK ? one(out, version, r) : rc;
+}
+
+int store_site_list(json_t **out, int *more, const char *after, int active, int limit)
+{
+  char l[16];
+  snprintf(l, sizeof l, "%d", limit + 1);
+  const char *p[] = {after, active < 0 ? NULL : active ? "true" : "false", l};
+  PGresult *r;
+  int rc = store_exec(&r, "site_list", 3, p);
+  if (rc != RL_OK)
+    return rc;
+  int n = PQntuples(r);
+  *more = n > limit;
+  json_t *arr = json_array();
+  for (int i = 0; i < n && i < limit; i++)
+    json_array_append_new(arr, site_json(r, i));
+  PQclear(r);
+  *out = arr;
+  return RL_OK;
+}
+
+int store_site_update(json_t **out, int *new_version, const char *slug, int version,
+                      const char *name, const char *address, const char *opening_hours,
+                      int active)
+{
+  char v[16];
+  snprintf(v, sizeof v, "%d", version);
+  const char *p[] = {slug, v, name, address, opening_hours, active ? "true" : "false"};
+  PGresult *r;
+  int rc = store_exec(&r, "site_update", 6, p);
+  if (rc != RL_OK)
+    return rc;
+  rc = one(out, new_version, r);
+  return rc == RL_ENOTFOUND ? RL_ECONFLICT : rc;
+}
