@@ -28,6 +28,9 @@ const struct rl_route rl_routes[] = {
     {"POST", "/api/v1/devices/:code/transitions", RL_ROLE_VOLUNTEER,
      ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_devices_transition},
     {"GET", "/api/v1/devices/:code/history", RL_ROLE_READER, 0, h_devices_history},
+    {"GET", "/api/v1/devices/:code/label", RL_ROLE_VOLUNTEER, 0, h_device_label},
+    {"GET", "/api/v1/devices/:code/receipt", RL_ROLE_VOLUNTEER, 0, h_device_receipt},
+    {"POST", "/api/v1/labels", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_labels_batch},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

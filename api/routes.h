@@ -29,5 +29,8 @@ void h_devices_get(struct rl_req *req, struct _u_response *res);
 void h_devices_patch(struct rl_req *req, struct _u_response *res);
 void h_devices_transition(struct rl_req *req, struct _u_response *res);
 void h_devices_history(struct rl_req *req, struct _u_response *res);
+void h_device_label(struct rl_req *req, struct _u_response *res);
+void h_device_receipt(struct rl_req *req, struct _u_response *res);
+void h_labels_batch(struct rl_req *req, struct _u_response *res);
 
 #endif

@@ -417,3 +417,64 @@ void device_strip_personal(json_t *device)
   json_object_del(device, "owner");
   json_object_del(device, "tracking_token");
 }
+
+int device_label_data(json_t **out, json_t **errors, json_t **unknown,
+                      const char *const *codes, size_t n)
+{
+  *errors = NULL;
+  *unknown = NULL;
+  char(*bodies)[RL_CODE_BODY_LEN + 1] = calloc(n ? n : 1, sizeof *bodies);
+  const char **list = calloc(n ? n : 1, sizeof *list);
+  json_t *errs = json_array();
+  int rc = (bodies && list && errs) ? RL_OK : RL_ENOMEM;
+  for (size_t i = 0; rc == RL_OK && i < n; i++) {
+    enum rl_code_parse p = rl_code_parse(bodies[i], codes[i]);
+    if (p != RL_CODE_OK) {
+      char field[32];
+      snprintf(field, sizeof field, "codes[%zu]", i);
+      rl_spec_error(errs, field,
+                    p == RL_CODE_BAD_CHECK
+                        ? "the check character does not match: a character was probably mistyped"
+                        : "is not a device code (they look like RL-4K7Q-9M2X)");
+    }
+    list[i] = bodies[i];
+  }
+  if (rc == RL_OK && json_array_size(errs) > 0) {
+    *errors = errs;
+    errs = NULL;
+    rc = RL_EINVALID;
+  }
+  json_t *found = NULL;
+  if (rc == RL_OK)
+    rc = store_device_label_data(&found, list, n);
+  if (rc == RL_OK) {
+    json_t *by_body = json_object();
+    size_t i;
+    json_t *row;
+    json_array_foreach(found, i, row) {
+      json_object_set(by_body, json_string_value(json_object_get(row, "code_body")), row);
+    }
+    json_t *items = json_array(), *missing = json_array();
+    for (i = 0; i < n; i++) {
+      json_t *row_i = json_object_get(by_body, bodies[i]);
+      if (row_i)
+        json_array_append(items, row_i);
+      else
+        json_array_append_new(missing, json_string(codes[i]));
+    }
+    json_decref(by_body);
+    if (json_array_size(missing) > 0) {
+      json_decref(items);
+      *unknown = missing;
+      rc = RL_EUNPROCESSABLE;
+    } else {
+      json_decref(missing);
+      *out = items;
+    }
+  }
+  json_decref(found);
+  json_decref(errs);
+  free(bodies);
+  free(list);
+  return rc;
+}

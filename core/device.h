@@ -43,6 +43,12 @@ int device_list(json_t **out, char *next_cursor, json_t **errors, const struct d
 int device_history(json_t **out, char *next_cursor, json_t **errors, const char *code,
                    const char *cursor, int limit);
 
+/* What the labels of these devices print, in the order of `codes` (as
+ * typed). Malformed codes: RL_EINVALID with *errors naming codes[i]. Codes
+ * of no device: RL_EUNPROCESSABLE with *unknown listing them. */
+int device_label_data(json_t **out, json_t **errors, json_t **unknown,
+                      const char *const *codes, size_t n);
+
 /* Removes what only volunteers and admins may see (owner contact, tracking
  * token) from a device object. */
 void device_strip_personal(json_t *device);

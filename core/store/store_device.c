@@ -71,6 +71,10 @@ const struct store_stmt store_device_stmts[] = {
      " array_to_json(e.fields)::text, e.note"
      " FROM devices d LEFT JOIN device_events e ON e.device_id = d.id AND e.id > $2::bigint"
      " WHERE d.code_body = $1 ORDER BY e.id LIMIT $3::int"},
+    {"device_label_data",
+     "SELECT d.code_body, d.code, d.kind, c.name_fr, d.brand, d.model, d.received_at, s.name,"
+     " s.opening_hours, d.tracking_token FROM devices d JOIN sites s ON s.id = d.site_id"
+     " JOIN categories c ON c.slug = d.category WHERE d.code_body = ANY ($1::text[])"},
     {NULL, NULL},
 };
 
@@ -228,5 +232,39 @@ int store_device_history(json_t **out, int64_t *next_after, const char *code_bod
   *next_after = n > limit ? last : 0;
   PQclear(r);
   *out = arr;
+  return RL_OK;
+}
+
+int store_device_label_data(json_t **out, const char *const *bodies, size_t n)
+{
+  /* Bodies are 8 checked base32 symbols, so the array literal needs no quoting. */
+  size_t cap = n * 9 + 3;
+  char *arr = malloc(cap);
+  if (arr == NULL)
+    return RL_ENOMEM;
+  size_t len = 0;
+  arr[len++] = '{';
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(arr + len, cap - len, "%s%s", i ? "," : "", bodies[i]);
+  arr[len++] = '}';
+  arr[len] = '\0';
+  const char *p[] = {arr};
+  PGresult *r;
+  int rc = store_exec(&r, "device_label_data", 1, p);
+  free(arr);
+  if (rc != RL_OK)
+    return rc;
+  json_t *items = json_array();
+  for (int i = 0; i < PQntuples(r); i++)
+    json_array_append_new(
+        items, json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "code_body",
+                         store_json_str(r, i, 0), "code", store_json_str(r, i, 1), "kind",
+                         store_json_str(r, i, 2), "category_fr", store_json_str(r, i, 3),
+                         "brand", store_json_str(r, i, 4), "model", store_json_str(r, i, 5),
+                         "received_at", store_json_time(r, i, 6), "site_name",
+                         store_json_str(r, i, 7), "opening_hours", store_json_str(r, i, 8),
+                         "tracking_token", store_json_str(r, i, 9)));
+  PQclear(r);
+  *out = items;
   return RL_OK;
 }

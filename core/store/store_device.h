@@ -6,6 +6,7 @@
 #define RL_CORE_STORE_DEVICE_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Where a row is and at which version (for ETag and optimistic updates). */
@@ -69,5 +70,10 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
  * when there is no such device. */
 int store_device_history(json_t **out, int64_t *next_after, const char *code_body,
                          int64_t after, int limit);
+
+/* What labels and receipts print, for the devices whose code bodies are
+ * listed: an array of {code_body, code, kind, category_fr, brand, model,
+ * received_at, site_name, opening_hours, tracking_token}, in no order. */
+int store_device_label_data(json_t **out, const char *const *bodies, size_t n);
 
 #endif

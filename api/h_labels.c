@@ -1,0 +1,278 @@
+/* Labels and receipts: device data from core/, drawing from labels/. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/routes.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "core/spec.h"
+#include "labels/label.h"
+
+#define BATCH_MAX 1000
+
+/* Strings one label needs beside its item (the item points into these). */
+struct label_text {
+  char date[32], brand_model[220], qr[640], received[48];
+  char hours[LABEL_MAX_LINES][LABEL_TEXT_MAX];
+};
+
+static const char *str(const json_t *o, const char *k)
+{
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+/* "2026-11-29T07:35:40Z" → "29/11/2026" */
+static void french_date(char *out, size_t cap, const char *rfc3339)
+{
+  if (strlen(rfc3339) >= 10)
+    snprintf(out, cap, "%.2s/%.2s/%.4s", rfc3339 + 8, rfc3339 + 5, rfc3339);
+  else
+    snprintf(out, cap, "%s", rfc3339);
+}
+
+static void device_item(struct label_item *it, struct label_text *t, const json_t *d,
+                        const char *public_url)
+{
+  memset(it, 0, sizeof *it);
+  french_date(t->date, sizeof t->date, str(d, "received_at"));
+  snprintf(t->received, sizeof t->received, "Reçu le %s", t->date);
+  snprintf(t->brand_model, sizeof t->brand_model, "%s%s%s", str(d, "brand"),
+           *str(d, "model") ? " " : "", str(d, "model"));
+  snprintf(t->qr, sizeof t->qr, "%s/d/%s", public_url, str(d, "code"));
+  it->title = str(d, "code");
+  it->lines[0] = str(d, "category_fr");
+  it->lines[1] = t->brand_model;
+  it->lines[2] = t->received;
+  it->lines[3] = str(d, "site_name");
+  it->n_lines = 4;
+  it->qr = t->qr;
+}
+
+static void receipt_item(struct label_item *it, struct label_text *t, const json_t *d,
+                         const char *public_url)
+{
+  memset(it, 0, sizeof *it);
+  french_date(t->date, sizeof t->date, str(d, "received_at"));
+  snprintf(t->received, sizeof t->received, "Déposé le %s", t->date);
+  snprintf(t->brand_model, sizeof t->brand_model, "%s%s%s", str(d, "brand"),
+           *str(d, "model") ? " " : "", str(d, "model"));
+  snprintf(t->qr, sizeof t->qr, "%s/t/%s", public_url, str(d, "tracking_token"));
+  it->title = str(d, "code");
+  it->lines[it->n_lines++] = t->brand_model;
+  it->lines[it->n_lines++] = t->received;
+  it->lines[it->n_lines++] = str(d, "site_name");
+  /* Opening hours are free text: one printed line per line of text. */
+  const char *p = str(d, "opening_hours");
+  for (size_t h = 0; *p && it->n_lines < LABEL_MAX_LINES; h++) {
+    size_t len = strcspn(p, "\n");
+    snprintf(t->hours[h], sizeof t->hours[h], "%.*s", (int)len, p);
+    if (len > 0)
+      it->lines[it->n_lines++] = t->hours[h];
+    p += len + (p[len] == '\n');
+  }
+  it->caption = "Suivez votre réparation : scannez ce code";
+  it->qr = t->qr;
+}
+
+/* Parses template and format names; replies 400 and returns -1 when bad. */
+static int pick(struct _u_response *res, const char *tname, const char *fname,
+                const struct label_template **t, enum label_format *f)
+{
+  *t = label_template_find(tname);
+  if (*t == NULL) {
+    rl_reply_bad_field(res, "template", "must be one of: 62x29, 62-receipt, 29x90, l7160");
+    return -1;
+  }
+  if (label_format_parse(fname, f) != 0) {
+    rl_reply_bad_field(res, "format", "must be one of: pdf, png, svg, zpl");
+    return -1;
+  }
+  if (!label_template_supports(*t, *f)) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "the %s template cannot be printed as %s", tname, fname);
+    rl_reply_bad_field(res, "format", msg);
+    return -1;
+  }
+  return 0;
+}
+
+static unsigned long long fnv(unsigned long long h, const char *s)
+{
+  for (; s && *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ULL;
+  }
+  return h ^ 0xff;
+}
+
+/* Renders and replies; the ETag covers what is printed, so a client can
+ * cache a label until the device changes. */
+static void render_reply(const struct rl_req *req, struct _u_response *res,
+                         const struct label_template *t, enum label_format f,
+                         const struct label_item *items, size_t n,
+                         const struct label_options *opt, const char *name)
+{
+  unsigned long long h = fnv(1469598103934665603ULL, t->id);
+  h = fnv(h, label_format_ext(f));
+  char num[64];
+  snprintf(num, sizeof num, "%u/%g/%g", opt->skip, opt->offset_x_mm, opt->offset_y_mm);
+  h = fnv(h, num);
+  for (size_t i = 0; i < n; i++) {
+    h = fnv(h, items[i].title);
+    for (size_t k = 0; k < items[i].n_lines; k++)
+      h = fnv(h, items[i].lines[k]);
+    h = fnv(fnv(h, items[i].caption), items[i].qr);
+  }
+  char etag[24];
+  snprintf(etag, sizeof etag, "\"%016llx\"", h);
+  const char *inm = rl_header(req, "If-None-Match");
+  if (inm && strstr(inm, etag)) {
+    ulfius_set_empty_body_response(res, 304);
+    u_map_put(res->map_header, "ETag", etag);
+    return;
+  }
+  unsigned char *bytes = NULL;
+  size_t len = 0;
+  int rc = label_render(&bytes, &len, t, f, items, n, opt);
+  if (rc != LABEL_OK) {
+    if (rc == LABEL_ENOMEM)
+      rl_reply_error(res, RL_ENOMEM, NULL);
+    else
+      rl_reply_error(res, RL_EINVALID, label_strerror(rc));
+    free(bytes);
+    return;
+  }
+  rl_reply_bytes(res, 200, label_format_mime(f), bytes, len);
+  free(bytes);
+  char disp[160];
+  snprintf(disp, sizeof disp, "inline; filename=\"%s-%s.%s\"", name, t->id, label_format_ext(f));
+  u_map_put(res->map_header, "Content-Disposition", disp);
+  u_map_put(res->map_header, "ETag", etag);
+  u_map_put(res->map_header, "Cache-Control", "private, no-cache");
+}
+
+static int fetch(struct _u_response *res, json_t **items, const char *const *codes, size_t n)
+{
+  json_t *errors, *unknown;
+  int rc = device_label_data(items, &errors, &unknown, codes, n);
+  if (rc == RL_OK)
+    return 0;
+  if (errors) {
+    rl_reply_invalid(res, errors);
+  } else if (unknown) {
+    rl_reply_error(res, RL_EUNPROCESSABLE, "some codes are of no device; see unknown_codes");
+    rl_reply_add_member(res, "unknown_codes", unknown);
+  } else {
+    rl_reply_error(res, rc, NULL);
+  }
+  return -1;
+}
+
+static void single(struct rl_req *req, struct _u_response *res, int receipt)
+{
+  const char *tname = rl_param(req, "template");
+  const char *fname = rl_param(req, "format");
+  if (receipt && tname && strcmp(tname, "62-receipt") != 0) {
+    rl_reply_bad_field(res, "template", "a receipt prints on 62-receipt");
+    return;
+  }
+  const struct label_template *t;
+  enum label_format f;
+  if (pick(res, receipt ? "62-receipt" : tname ? tname : "62x29", fname ? fname : "pdf", &t,
+           &f) != 0)
+    return;
+  if (receipt && f != LABEL_FMT_PDF && f != LABEL_FMT_PNG) {
+    rl_reply_bad_field(res, "format", "a receipt prints as pdf or png");
+    return;
+  }
+  const char *code = rl_param(req, "code");
+  json_t *items;
+  if (fetch(res, &items, &code, 1) != 0) {
+    if (res->status == 422) /* one unknown code: that is a 404 here */
+      rl_reply_error(res, RL_ENOTFOUND, "no device has this code");
+    return;
+  }
+  const json_t *d = json_array_get(items, 0);
+  if (receipt && strcmp(str(d, "kind"), "repair") != 0) {
+    json_decref(items);
+    rl_reply_error(res, RL_ECONFLICT, "only a repair-kind device has a receipt");
+    return;
+  }
+  struct label_item item;
+  struct label_text text;
+  if (receipt)
+    receipt_item(&item, &text, d, req->cfg->public_url);
+  else
+    device_item(&item, &text, d, req->cfg->public_url);
+  struct label_options opt = {0, 0, 0, 0};
+  render_reply(req, res, t, f, &item, 1, &opt, receipt ? "receipt" : str(d, "code"));
+  json_decref(items);
+}
+
+void h_device_label(struct rl_req *req, struct _u_response *res) { single(req, res, 0); }
+
+void h_device_receipt(struct rl_req *req, struct _u_response *res) { single(req, res, 1); }
+
+static const char *const batch_formats[] = {"pdf", "svg", "zpl", NULL};
+static const struct rl_field offset_spec[] = {
+    {.name = "x", .type = RL_T_NUMBER, .min = -10, .max = 10},
+    {.name = "y", .type = RL_T_NUMBER, .min = -10, .max = 10},
+    {0},
+};
+static const struct rl_field batch_spec[] = {
+    {.name = "codes", .type = RL_T_STRINGS, .flags = RL_F_REQUIRED, .min = 1, .max = BATCH_MAX,
+     .item_max = 32},
+    {.name = "template", .type = RL_T_STRING, .min = 1, .max = 32},
+    {.name = "format", .type = RL_T_ENUM, .values = batch_formats},
+    {.name = "skip", .type = RL_T_INT, .min = 0, .max = 1000},
+    {.name = "offset_mm", .type = RL_T_OBJECT, .sub = offset_spec},
+    {0},
+};
+
+void h_labels_batch(struct rl_req *req, struct _u_response *res)
+{
+  if (rl_check_body(req, res, batch_spec, 0) != 0)
+    return;
+  const char *tname = json_string_value(json_object_get(req->body, "template"));
+  const char *fname = json_string_value(json_object_get(req->body, "format"));
+  const struct label_template *t;
+  enum label_format f;
+  if (pick(res, tname ? tname : "l7160", fname ? fname : "pdf", &t, &f) != 0)
+    return;
+  struct label_options opt = {0, 0, 0, 0};
+  opt.skip = (unsigned)json_integer_value(json_object_get(req->body, "skip"));
+  if (opt.skip > 0 && opt.skip >= t->cols * t->rows) {
+    rl_reply_bad_field(res, "skip", t->cols * t->rows > 1
+                                        ? "must leave at least one position of the sheet"
+                                        : "applies to sheets only");
+    return;
+  }
+  const json_t *off = json_object_get(req->body, "offset_mm");
+  opt.offset_x_mm = json_number_value(json_object_get(off, "x"));
+  opt.offset_y_mm = json_number_value(json_object_get(off, "y"));
+
+  const json_t *codes_json = json_object_get(req->body, "codes");
+  size_t n = json_array_size(codes_json);
+  const char **codes = calloc(n, sizeof *codes);
+  struct label_item *items = calloc(n, sizeof *items);
+  struct label_text *texts = calloc(n, sizeof *texts);
+  json_t *data = NULL;
+  if (codes == NULL || items == NULL || texts == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++)
+    codes[i] = json_string_value(json_array_get(codes_json, i));
+  if (fetch(res, &data, codes, n) != 0)
+    goto out;
+  for (size_t i = 0; i < n; i++)
+    device_item(&items[i], &texts[i], json_array_get(data, i), req->cfg->public_url);
+  render_reply(req, res, t, f, items, n, &opt, "labels");
+out:
+  json_decref(data);
+  free(codes);
+  free(items);
+  free(texts);
+}
