@@ -31,6 +31,22 @@ const struct rl_route rl_routes[] = {
     {"GET", "/api/v1/devices/:code/label", RL_ROLE_VOLUNTEER, 0, h_device_label},
     {"GET", "/api/v1/devices/:code/receipt", RL_ROLE_VOLUNTEER, 0, h_device_receipt},
     {"POST", "/api/v1/labels", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_labels_batch},
+
+    {"GET", "/api/v1/devices/:code/repairs", RL_ROLE_READER, 0, h_repairs_list},
+    {"POST", "/api/v1/devices/:code/repairs", RL_ROLE_VOLUNTEER,
+     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_repairs_create},
+    {"GET", "/api/v1/repairs/:id", RL_ROLE_READER, 0, h_repairs_get},
+    {"PATCH", "/api/v1/repairs/:id", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_repairs_patch},
+
+    {"GET", "/api/v1/sessions", RL_ROLE_READER, 0, h_sessions_list},
+    {"POST", "/api/v1/sessions", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
+     h_sessions_create},
+    {"GET", "/api/v1/sessions/:id", RL_ROLE_READER, 0, h_sessions_get},
+    {"PATCH", "/api/v1/sessions/:id", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_sessions_patch},
+
+    {"GET", "/api/v1/track/:token", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED | ROUTE_CORS, h_track_json},
+    {"GET", "/t/:token", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED, h_track_page},
+    {"GET", "/d/:code", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED, h_device_page},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -32,5 +32,16 @@ void h_devices_history(struct rl_req *req, struct _u_response *res);
 void h_device_label(struct rl_req *req, struct _u_response *res);
 void h_device_receipt(struct rl_req *req, struct _u_response *res);
 void h_labels_batch(struct rl_req *req, struct _u_response *res);
+void h_repairs_create(struct rl_req *req, struct _u_response *res);
+void h_repairs_list(struct rl_req *req, struct _u_response *res);
+void h_repairs_get(struct rl_req *req, struct _u_response *res);
+void h_repairs_patch(struct rl_req *req, struct _u_response *res);
+void h_sessions_create(struct rl_req *req, struct _u_response *res);
+void h_sessions_list(struct rl_req *req, struct _u_response *res);
+void h_sessions_get(struct rl_req *req, struct _u_response *res);
+void h_sessions_patch(struct rl_req *req, struct _u_response *res);
+void h_track_json(struct rl_req *req, struct _u_response *res);
+void h_track_page(struct rl_req *req, struct _u_response *res);
+void h_device_page(struct rl_req *req, struct _u_response *res);
 
 #endif

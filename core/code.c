@@ -18,16 +18,31 @@ static int symbol_value(char c)
   return (p && c) ? (int)(p - alphabet) : -1;
 }
 
+/* Multiplication in GF(32), modulo the primitive polynomial x^5 + x^2 + 1. */
+static int gf32_mul(int a, int b)
+{
+  int r = 0;
+  for (int i = 0; i < 5; i++) {
+    if (b & (1 << i))
+      r ^= a;
+    a <<= 1;
+    if (a & 32)
+      a ^= 0x25;
+  }
+  return r;
+}
+
 char rl_code_check_symbol(const char *body, size_t n)
 {
-  /* Luhn mod N, N = 32: from the right, double every other value. */
-  int factor = 2, sum = 0;
-  for (size_t i = n; i-- > 0;) {
-    int addend = factor * symbol_value(body[i]);
-    factor = factor == 2 ? 1 : 2;
-    sum += addend / 32 + addend % 32;
+  /* The sum over GF(32) of each symbol times x^(position + 1): every weight
+   * differs from the others and from the check symbol's (1), so any single
+   * substitution and any swap of two symbols changes the sum. */
+  int sum = 0, weight = 1;
+  for (size_t i = 0; i < n; i++) {
+    weight = gf32_mul(weight, 2);
+    sum ^= gf32_mul(symbol_value(body[i]), weight);
   }
-  return alphabet[(32 - sum % 32) % 32];
+  return alphabet[sum];
 }
 
 int rl_code_generate(char *body, char *display, const char *prefix)

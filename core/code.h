@@ -1,6 +1,6 @@
 /* Device codes: a prefix, then 8 Crockford base32 symbols, the last one a
- * check symbol (Luhn mod 32) so that a mistyped symbol or a swap of two
- * neighbours is caught. Shown as PREFIX-XXXX-XXXX. */
+ * check symbol (a weighted sum over GF(32)) so that any one mistyped symbol
+ * and any swap of two symbols is caught. Shown as PREFIX-XXXX-XXXX. */
 #ifndef RL_CORE_CODE_H
 #define RL_CORE_CODE_H
 

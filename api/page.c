@@ -1,0 +1,137 @@
+/* A small template engine for the public pages: just substitution, so the
+ * pages stay plain HTML that a designer can edit. */
+#include "api/page.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/embedded.h"
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+  if (need <= *cap)
+    return 0;
+  size_t n = *cap ? *cap : 1024;
+  while (n < need)
+    n *= 2;
+  char *p = realloc(*buf, n);
+  if (p == NULL)
+    return -1;
+  *buf = p;
+  *cap = n;
+  return 0;
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+  if (grow(buf, cap, *len + n + 1) != 0)
+    return;
+  memcpy(*buf + *len, s, n);
+  *len += n;
+  (*buf)[*len] = '\0';
+}
+
+static void escape_append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+  for (; s && *s; s++) {
+    switch (*s) {
+    case '&': append(buf, len, cap, "&amp;", 5); break;
+    case '<': append(buf, len, cap, "&lt;", 4); break;
+    case '>': append(buf, len, cap, "&gt;", 4); break;
+    case '"': append(buf, len, cap, "&quot;", 6); break;
+    case '\'': append(buf, len, cap, "&#39;", 5); break;
+    default: append(buf, len, cap, s, 1); break;
+    }
+  }
+}
+
+void rl_buf_add(struct rl_buf *b, const char *s)
+{
+  if (s)
+    append(&b->p, &b->len, &b->cap, s, strlen(s));
+}
+
+void rl_buf_add_html(struct rl_buf *b, const char *s) { escape_append(&b->p, &b->len, &b->cap, s); }
+
+char *rl_page_render(const char *name, const json_t *values, size_t *len)
+{
+  char path[64];
+  snprintf(path, sizeof path, "web/%s", name);
+  const struct rl_embedded_file *tpl = rl_embedded_find(path);
+  const struct rl_embedded_file *css = rl_embedded_find("web/style.css");
+  if (tpl == NULL)
+    return NULL;
+  char *out = NULL;
+  size_t cap = 0;
+  *len = 0;
+  if (grow(&out, &cap, tpl->len + 4096) != 0)
+    return NULL;
+  out[0] = '\0';
+  const char *p = (const char *)tpl->data;
+  while (*p) {
+    const char *open = strstr(p, "{{");
+    if (open == NULL) {
+      append(&out, len, &cap, p, strlen(p));
+      break;
+    }
+    append(&out, len, &cap, p, (size_t)(open - p));
+    int raw = open[2] == '{';
+    const char *start = open + (raw ? 3 : 2);
+    const char *close = strstr(start, raw ? "}}}" : "}}");
+    if (close == NULL) {
+      append(&out, len, &cap, open, strlen(open));
+      break;
+    }
+    char key[64];
+    snprintf(key, sizeof key, "%.*s", (int)(close - start), start);
+    const char *v = strcmp(key, "css") == 0 && css ? (const char *)css->data
+                                                   : json_string_value(json_object_get(values, key));
+    if (raw)
+      append(&out, len, &cap, v ? v : "", v ? strlen(v) : 0);
+    else
+      escape_append(&out, len, &cap, v);
+    p = close + (raw ? 3 : 2);
+  }
+  return out;
+}
+
+enum rl_lang rl_page_lang(const struct rl_req *req)
+{
+  const char *q = rl_param(req, "lang");
+  if (q && strcasecmp(q, "en") == 0)
+    return RL_LANG_EN;
+  if (q && strcasecmp(q, "fr") == 0)
+    return RL_LANG_FR;
+  const char *al = rl_header(req, "Accept-Language");
+  double best_fr = -1, best_en = -1;
+  for (const char *p = al; p && *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    size_t n = strcspn(p, ",");
+    double weight = 1.0;
+    const char *semi = memchr(p, ';', n);
+    if (semi && strncmp(semi, ";q=", 3) == 0)
+      weight = strtod(semi + 3, NULL);
+    if (strncasecmp(p, "fr", 2) == 0 && weight > best_fr)
+      best_fr = weight;
+    else if (strncasecmp(p, "en", 2) == 0 && weight > best_en)
+      best_en = weight;
+    p += n;
+  }
+  return best_en > best_fr ? RL_LANG_EN : RL_LANG_FR;
+}
+
+void rl_reply_page(struct _u_response *res, unsigned status, char *html, size_t len,
+                   const char *cache_control)
+{
+  rl_reply_bytes(res, status, "text/html; charset=utf-8", html, len);
+  u_map_put(res->map_header, "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'");
+  u_map_put(res->map_header, "Referrer-Policy", "no-referrer");
+  u_map_put(res->map_header, "X-Content-Type-Options", "nosniff");
+  u_map_put(res->map_header, "Cache-Control", cache_control);
+  u_map_put(res->map_header, "Vary", "Accept-Language");
+}

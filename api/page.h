@@ -1,0 +1,32 @@
+/* Public HTML pages from the templates in web/ (built into the binary):
+ * {{name}} is replaced by the HTML-escaped string member `name` of the
+ * values, {{{name}}} by the member as it is. */
+#ifndef RL_API_PAGE_H
+#define RL_API_PAGE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "api/http.h"
+#include "core/tracking.h"
+
+/* Renders web/<name>; returns a malloc'd string (caller frees) or NULL. */
+char *rl_page_render(const char *name, const json_t *values, size_t *len);
+
+/* A growing NUL-terminated string; start with {0}, free(b.p) when done. */
+struct rl_buf {
+  char *p;
+  size_t len, cap;
+};
+/* Appends s as it is, or HTML-escaped. */
+void rl_buf_add(struct rl_buf *b, const char *s);
+void rl_buf_add_html(struct rl_buf *b, const char *s);
+
+/* The language the reader asked for: ?lang=, else Accept-Language, else French. */
+enum rl_lang rl_page_lang(const struct rl_req *req);
+
+/* Replies with an HTML page and the headers public pages carry. */
+void rl_reply_page(struct _u_response *res, unsigned status, char *html, size_t len,
+                   const char *cache_control);
+
+#endif

@@ -1,0 +1,386 @@
+/* Repair and session rules on top of store_repair. */
+#include "core/repair.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/code.h"
+#include "core/error.h"
+#include "core/impact.h"
+#include "core/lifecycle.h"
+#include "core/spec.h"
+#include "core/store/pool.h"
+#include "core/store/store_device.h"
+#include "core/store/store_repair.h"
+
+#define UPDATE_ATTEMPTS 5
+
+static int invalid(json_t **errors, const char *field, const char *message)
+{
+  *errors = json_array();
+  rl_spec_error(*errors, field, message);
+  return RL_EINVALID;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+  return json_string_value(json_object_get(o, k));
+}
+
+/* Text forms of a repair's fields. */
+struct repair_text {
+  char session[24], minutes[16];
+  struct store_repair_fields f;
+};
+
+static void repair_fields(struct repair_text *t, const json_t *r)
+{
+  memset(t, 0, sizeof *t);
+  const json_t *s = json_object_get(r, "session_id");
+  if (json_is_integer(s)) {
+    snprintf(t->session, sizeof t->session, "%lld", (long long)json_integer_value(s));
+    t->f.session_id = t->session;
+  }
+  const json_t *m = json_object_get(r, "minutes");
+  if (json_is_integer(m)) {
+    snprintf(t->minutes, sizeof t->minutes, "%lld", (long long)json_integer_value(m));
+    t->f.minutes = t->minutes;
+  }
+  t->f.problem = str(r, "problem");
+  t->f.diagnosis = str(r, "diagnosis");
+  t->f.actions = str(r, "actions");
+  t->f.outcome = str(r, "outcome") ? str(r, "outcome") : "unknown";
+  t->f.barrier = str(r, "barrier");
+  t->f.next_steps = str(r, "next_steps");
+  t->f.repairer = str(r, "repairer");
+}
+
+/* Moves as PostgreSQL array literals; statuses are plain identifiers. */
+struct move_plan {
+  char status[32], from[64], to[64];
+  struct store_moves m;
+};
+
+/* Plans the moves an outcome causes from status `from`. Returns RL_OK or
+ * RL_ECONFLICT with *allowed set. */
+static int plan_moves(struct move_plan *p, json_t **allowed, enum rl_kind kind,
+                      enum rl_status from, const char *outcome)
+{
+  enum rl_status target = RL_ST_INVALID;
+  if (strcmp(outcome, "fixed") == 0)
+    target = RL_ST_REPAIRED;
+  else if (strcmp(outcome, "end_of_life") == 0)
+    target = RL_ST_UNREPAIRABLE;
+  else if (from == RL_ST_RECEIVED)
+    target = RL_ST_DIAGNOSING;
+
+  enum rl_status steps[2];
+  size_t n = 0;
+  if (target == RL_ST_INVALID || target == from) {
+    n = 0;
+  } else if (rl_move_allowed(kind, from, target, RL_VIA_MANUAL)) {
+    steps[n++] = target;
+  } else if (rl_move_allowed(kind, from, RL_ST_DIAGNOSING, RL_VIA_MANUAL) &&
+             rl_move_allowed(kind, RL_ST_DIAGNOSING, target, RL_VIA_MANUAL)) {
+    steps[n++] = RL_ST_DIAGNOSING;
+    steps[n++] = target;
+  } else {
+    enum rl_status moves[RL_ST_COUNT];
+    size_t k = rl_moves_from(moves, kind, from, RL_VIA_MANUAL);
+    *allowed = json_array();
+    for (size_t i = 0; i < k; i++)
+      json_array_append_new(*allowed, json_string(rl_status_name(moves[i])));
+    return RL_ECONFLICT;
+  }
+  snprintf(p->status, sizeof p->status, "%s", rl_status_name(n ? steps[n - 1] : from));
+  snprintf(p->from, sizeof p->from, "{%s%s%s}", n ? rl_status_name(from) : "",
+           n > 1 ? "," : "", n > 1 ? rl_status_name(steps[0]) : "");
+  snprintf(p->to, sizeof p->to, "{%s%s%s}", n ? rl_status_name(steps[0]) : "", n > 1 ? "," : "",
+           n > 1 ? rl_status_name(steps[1]) : "");
+  p->m.status = p->status;
+  p->m.from = p->from;
+  p->m.to = p->to;
+  return RL_OK;
+}
+
+static int check_barrier(json_t **errors, const json_t *r)
+{
+  const char *outcome = str(r, "outcome") ? str(r, "outcome") : "unknown";
+  if (str(r, "barrier") && strcmp(outcome, "end_of_life") != 0)
+    return invalid(errors, "barrier", "is only given with the outcome end_of_life");
+  return RL_OK;
+}
+
+static int session_error(int rc, json_t **errors)
+{
+  if (rc == RL_EUNPROCESSABLE && strstr(store_last_constraint(), "session"))
+    return invalid(errors, "session_id", "is not a repair session");
+  return rc;
+}
+
+int repair_create(json_t **out, json_t **errors, json_t **allowed, const char *code,
+                  const json_t *body, const struct rl_principal *who)
+{
+  *errors = NULL;
+  *allowed = NULL;
+  char cbody[RL_CODE_BODY_LEN + 1];
+  enum rl_code_parse cp = rl_code_parse(cbody, code);
+  if (cp != RL_CODE_OK)
+    return invalid(errors, "code",
+                   cp == RL_CODE_BAD_CHECK
+                       ? "the check character does not match: a character was probably mistyped"
+                       : "is not a device code (they look like RL-4K7Q-9M2X)");
+  int rc = check_barrier(errors, body);
+  if (rc != RL_OK)
+    return rc;
+  struct repair_text t;
+  repair_fields(&t, body);
+  struct store_actor actor = {who->name, who->key_id};
+  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    json_t *dev;
+    struct store_device_ref ref;
+    rc = store_device_get(&dev, &ref, cbody);
+    if (rc != RL_OK)
+      return rc;
+    enum rl_status from = rl_status_parse(str(dev, "status"));
+    enum rl_kind kind = rl_kind_parse(str(dev, "kind"));
+    json_decref(dev);
+    if (rl_status_final(from)) {
+      *allowed = json_array();
+      return RL_ECONFLICT;
+    }
+    struct move_plan plan;
+    rc = plan_moves(&plan, allowed, kind, from, t.f.outcome);
+    if (rc != RL_OK)
+      return rc;
+    rc = store_repair_insert(out, &ref, &t.f, &plan.m, &actor);
+    if (rc != RL_ECONFLICT)
+      return session_error(rc, errors);
+  }
+  return RL_ECONFLICT;
+}
+
+int repair_get(json_t **out, int64_t id)
+{
+  char status[32], kind[16];
+  struct store_device_ref ref;
+  return store_repair_get(out, status, sizeof status, kind, sizeof kind, &ref, id);
+}
+
+int repair_patch(json_t **out, json_t **errors, json_t **allowed, int64_t id,
+                 const json_t *patch, const struct rl_principal *who)
+{
+  *errors = NULL;
+  *allowed = NULL;
+  struct store_actor actor = {who->name, who->key_id};
+  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    json_t *cur;
+    char status[32], kind[16];
+    struct store_device_ref ref;
+    int rc = store_repair_get(&cur, status, sizeof status, kind, sizeof kind, &ref, id);
+    if (rc != RL_OK)
+      return rc;
+    const char *old_outcome = str(cur, "outcome");
+    char before[24];
+    snprintf(before, sizeof before, "%s", old_outcome ? old_outcome : "unknown");
+    json_object_update(cur, (json_t *)patch);
+    rc = check_barrier(errors, cur);
+    if (rc != RL_OK) {
+      json_decref(cur);
+      return rc;
+    }
+    struct repair_text t;
+    repair_fields(&t, cur);
+    enum rl_status from = rl_status_parse(status);
+    struct move_plan plan;
+    if (strcmp(before, t.f.outcome) == 0) {
+      /* Same outcome: no move. */
+      snprintf(plan.status, sizeof plan.status, "%s", status);
+      plan.m = (struct store_moves){plan.status, "{}", "{}"};
+    } else {
+      rc = plan_moves(&plan, allowed, rl_kind_parse(kind), from, t.f.outcome);
+      if (rc != RL_OK) {
+        json_decref(cur);
+        return rc;
+      }
+    }
+    rc = store_repair_update(out, id, &ref, &t.f, &plan.m, &actor);
+    json_decref(cur);
+    if (rc != RL_ECONFLICT)
+      return session_error(rc, errors);
+  }
+  return RL_ECONFLICT;
+}
+
+static int parse_cursor(int64_t *out, const char *cursor, json_t **errors)
+{
+  *out = 0;
+  if (cursor == NULL)
+    return RL_OK;
+  char *end = NULL;
+  long long v = strtoll(cursor, &end, 10);
+  if (*cursor == '\0' || *end != '\0' || v <= 0 || strlen(cursor) > 18)
+    return invalid(errors, "cursor", "is not a cursor this service issued");
+  *out = v;
+  return RL_OK;
+}
+
+int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *code,
+                const char *cursor, int limit)
+{
+  *errors = NULL;
+  next_cursor[0] = '\0';
+  char cbody[RL_CODE_BODY_LEN + 1];
+  enum rl_code_parse cp = rl_code_parse(cbody, code);
+  if (cp != RL_CODE_OK)
+    return invalid(errors, "code",
+                   cp == RL_CODE_BAD_CHECK
+                       ? "the check character does not match: a character was probably mistyped"
+                       : "is not a device code (they look like RL-4K7Q-9M2X)");
+  int64_t after;
+  int rc = parse_cursor(&after, cursor, errors);
+  if (rc != RL_OK)
+    return rc;
+  int64_t next = 0;
+  rc = store_repair_list(out, &next, cbody, after, limit);
+  if (rc == RL_OK && next > 0)
+    snprintf(next_cursor, 32, "%lld", (long long)next);
+  return rc;
+}
+
+static int session_store_error(int rc, json_t **errors)
+{
+  if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23502") == 0)
+    return invalid(errors, "site", "is not a known site slug");
+  if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23514") == 0)
+    return invalid(errors, "ends_at", "must be after starts_at");
+  return rc;
+}
+
+static const char *int_text(char *buf, size_t cap, const json_t *v)
+{
+  if (!json_is_integer(v))
+    return NULL;
+  snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+  return buf;
+}
+
+int session_create(json_t **out, json_t **errors, const json_t *body)
+{
+  *errors = NULL;
+  char vol[16];
+  int rc = store_session_insert(out, str(body, "site"), str(body, "starts_at"),
+                                str(body, "ends_at"),
+                                int_text(vol, sizeof vol, json_object_get(body, "volunteers")),
+                                str(body, "notes"));
+  return rc == RL_OK ? RL_OK : session_store_error(rc, errors);
+}
+
+json_t *session_figures(const json_t *devices)
+{
+  long seen = 0, fixed = 0, repairable = 0, eol = 0, unweighed = 0;
+  double waste = 0, co2e = 0;
+  size_t i;
+  json_t *d;
+  json_array_foreach((json_t *)devices, i, d) {
+    seen++;
+    const char *outcome = json_string_value(json_array_get(d, 4));
+    if (outcome == NULL)
+      continue;
+    if (strcmp(outcome, "repairable") == 0)
+      repairable++;
+    else if (strcmp(outcome, "end_of_life") == 0)
+      eol++;
+    else if (strcmp(outcome, "fixed") == 0) {
+      fixed++;
+      const json_t *m = json_array_get(d, 0), *ck = json_array_get(d, 1),
+                   *cc = json_array_get(d, 2);
+      struct rl_impact_device facts = {
+          json_is_number(m) ? json_number_value(m) : -1,
+          json_is_number(ck) ? json_number_value(ck) : -1,
+          json_is_number(cc) ? json_number_value(cc) : -1,
+          json_is_true(json_array_get(d, 3)),
+      };
+      double kg, c;
+      if (rl_impact_of(&rl_impact_default, &facts, &kg, &c) != 0)
+        unweighed++;
+      waste += kg;
+      co2e += c;
+    }
+  }
+  return json_pack("{s:i s:i s:i s:i s:f s:f s:i s:s}", "devices_seen", (int)seen, "fixed",
+                   (int)fixed, "repairable", (int)repairable, "end_of_life", (int)eol,
+                   "waste_kg", waste, "co2e_kg", co2e, "fixed_without_weight", (int)unweighed,
+                   "factor_version", rl_impact_default.version);
+}
+
+int session_get(json_t **out, int *version, int64_t id)
+{
+  char *devices = NULL;
+  int rc = store_session_get(out, version, &devices, id);
+  if (rc == RL_OK) {
+    json_t *facts = json_loads(devices ? devices : "[]", 0, NULL);
+    json_object_set_new(*out, "figures", session_figures(facts));
+    json_decref(facts);
+  }
+  free(devices);
+  return rc;
+}
+
+int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const json_t *patch,
+                  int if_match)
+{
+  *errors = NULL;
+  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    json_t *cur;
+    int v;
+    char *devices = NULL;
+    int rc = store_session_get(&cur, &v, &devices, id);
+    free(devices);
+    if (rc != RL_OK)
+      return rc;
+    if (if_match >= 0 && if_match != v) {
+      json_decref(cur);
+      return RL_EPRECONDITION;
+    }
+    json_object_update(cur, (json_t *)patch);
+    char vol[16];
+    const char *volunteers = int_text(vol, sizeof vol, json_object_get(cur, "volunteers"));
+    rc = store_session_update(out, version, id, v, str(cur, "site"), str(cur, "starts_at"),
+                              str(cur, "ends_at"), volunteers ? volunteers : "0",
+                              str(cur, "notes"));
+    json_decref(cur);
+    if (rc == RL_OK) {
+      json_decref(*out);
+      return session_get(out, version, id);
+    }
+    if (rc != RL_ECONFLICT)
+      return session_store_error(rc, errors);
+    if (if_match >= 0)
+      return RL_EPRECONDITION;
+  }
+  return RL_ECONFLICT;
+}
+
+int session_list(json_t **out, char *next_cursor, json_t **errors, const char *site,
+                 const char *from, const char *to, const char *cursor, int limit)
+{
+  *errors = NULL;
+  next_cursor[0] = '\0';
+  if (from && !rl_spec_is_date(from))
+    return invalid(errors, "from", "must be a date, YYYY-MM-DD");
+  if (to && !rl_spec_is_date(to))
+    return invalid(errors, "to", "must be a date, YYYY-MM-DD");
+  if (site && strlen(site) > 64)
+    return invalid(errors, "site", "is not a site slug");
+  int64_t before;
+  int rc = parse_cursor(&before, cursor, errors);
+  if (rc != RL_OK)
+    return rc;
+  int64_t next = 0;
+  rc = store_session_list(out, &next, site, from, to, before, limit);
+  if (rc == RL_OK && next > 0)
+    snprintf(next_cursor, 32, "%lld", (long long)next);
+  return rc;
+}
