@@ -82,13 +82,11 @@ test-asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  build/asan/repaird build/asan/test_unit build/asan/test_integration build/asan/test_process
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp scripts/run-tests build/asan
+	@RL_SANITIZE=asan scripts/run-tests build/asan
 
 memcheck: test-deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration $(BUILD)/test_process
-	@REPAIRD_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" \
-	  scripts/run-tests $(BUILD)
+	@RL_SANITIZE=valgrind RL_UNIT_JOBS=1 scripts/run-tests $(BUILD)
 
 bench: test-deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench_labels

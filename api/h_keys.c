@@ -82,6 +82,18 @@ void h_keys_create(struct rl_req *req, struct _u_response *res)
   u_map_put(res->map_header, "Cache-Control", "no-store");
 }
 
+void h_keys_get(struct rl_req *req, struct _u_response *res)
+{
+  long long id = parse_id(rl_param(req, "id"));
+  json_t *key;
+  int rc = id > 0 ? store_apikey_get(&key, id) : RL_ENOTFOUND;
+  if (rc != RL_OK) {
+    rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no key has this id" : NULL);
+    return;
+  }
+  rl_reply_object(req, res, 200, key);
+}
+
 void h_keys_revoke(struct rl_req *req, struct _u_response *res)
 {
   long long id = parse_id(rl_param(req, "id"));
@@ -92,7 +104,10 @@ void h_keys_revoke(struct rl_req *req, struct _u_response *res)
   json_t *key;
   int rc = keys_revoke(&key, id);
   if (rc != RL_OK) {
-    rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no key has this id" : NULL);
+    rl_reply_error(res, rc,
+                   rc == RL_ENOTFOUND   ? "no key has this id"
+                   : rc == RL_ECONFLICT ? "this is the last admin key; create another first"
+                                        : NULL);
     return;
   }
   json_decref(key);

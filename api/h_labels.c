@@ -128,7 +128,7 @@ static void render_reply(const struct rl_req *req, struct _u_response *res,
   char etag[24];
   snprintf(etag, sizeof etag, "\"%016llx\"", h);
   const char *inm = rl_header(req, "If-None-Match");
-  if (inm && strstr(inm, etag)) {
+  if (inm && strstr(inm, etag) && strcmp(req->u->http_verb, "GET") == 0) {
     ulfius_set_empty_body_response(res, 304);
     u_map_put(res->map_header, "ETag", etag);
     return;
@@ -189,9 +189,18 @@ static void single(struct rl_req *req, struct _u_response *res, int receipt)
   }
   const char *code = rl_param(req, "code");
   json_t *items;
-  if (fetch(res, &items, &code, 1) != 0) {
-    if (res->status == 422) /* one unknown code: that is a 404 here */
-      rl_reply_error(res, RL_ENOTFOUND, "no device has this code");
+  json_t *errors, *unknown;
+  int rc = device_label_data(&items, &errors, &unknown, &code, 1);
+  if (rc != RL_OK) {
+    json_decref(unknown);
+    if (errors) {
+      /* One code, from the path: name it as the path does. */
+      json_object_set_new(json_array_get(errors, 0), "field", json_string("code"));
+      rl_reply_invalid(res, errors);
+    } else {
+      rl_reply_error(res, rc == RL_EUNPROCESSABLE ? RL_ENOTFOUND : rc,
+                     rc == RL_EUNPROCESSABLE ? "no device has this code" : NULL);
+    }
     return;
   }
   const json_t *d = json_array_get(items, 0);

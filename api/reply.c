@@ -213,8 +213,8 @@ int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
 {
   const char *h = rl_header(req, "If-Match");
   *version = -1;
-  if (h == NULL)
-    return 0;
+  if (h == NULL || strcmp(h, "*") == 0)
+    return 0; /* "*" matches whatever version exists */
   if (strncmp(h, "W/", 2) == 0)
     h += 2;
   char *end = NULL;

@@ -9,7 +9,9 @@ const struct rl_route rl_routes[] = {
     {"GET", "/openapi.yaml", RL_ROLE_NONE, ROUTE_CORS, h_openapi},
 
     {"GET", "/api/v1/keys", RL_ROLE_ADMIN, 0, h_keys_list},
-    {"POST", "/api/v1/keys", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_keys_create},
+    /* Not idempotent on purpose: a stored reply would keep the secret. */
+    {"POST", "/api/v1/keys", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_keys_create},
+    {"GET", "/api/v1/keys/:id", RL_ROLE_ADMIN, 0, h_keys_get},
     {"DELETE", "/api/v1/keys/:id", RL_ROLE_ADMIN, 0, h_keys_revoke},
 
     {"GET", "/api/v1/categories", RL_ROLE_READER, 0, h_categories_list},

@@ -16,6 +16,7 @@ void h_metrics(struct rl_req *req, struct _u_response *res);
 void h_openapi(struct rl_req *req, struct _u_response *res);
 void h_keys_list(struct rl_req *req, struct _u_response *res);
 void h_keys_create(struct rl_req *req, struct _u_response *res);
+void h_keys_get(struct rl_req *req, struct _u_response *res);
 void h_keys_revoke(struct rl_req *req, struct _u_response *res);
 void h_categories_list(struct rl_req *req, struct _u_response *res);
 void h_categories_get(struct rl_req *req, struct _u_response *res);

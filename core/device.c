@@ -35,7 +35,7 @@ static int parse_code(char *body, const char *code, json_t **errors)
     return invalid(errors, "code",
                    "the check character does not match: a character was probably mistyped");
   default:
-    return invalid(errors, "code", "is not a device code (they look like RL-4K7Q-9M2X)");
+    return invalid(errors, "code", "is not a device code (they look like RL-4K7Q-9M2R)");
   }
 }
 
@@ -435,7 +435,7 @@ int device_label_data(json_t **out, json_t **errors, json_t **unknown,
       rl_spec_error(errs, field,
                     p == RL_CODE_BAD_CHECK
                         ? "the check character does not match: a character was probably mistyped"
-                        : "is not a device code (they look like RL-4K7Q-9M2X)");
+                        : "is not a device code (they look like RL-4K7Q-9M2R)");
     }
     list[i] = bodies[i];
   }

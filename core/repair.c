@@ -130,7 +130,7 @@ int repair_create(json_t **out, json_t **errors, json_t **allowed, const char *c
     return invalid(errors, "code",
                    cp == RL_CODE_BAD_CHECK
                        ? "the check character does not match: a character was probably mistyped"
-                       : "is not a device code (they look like RL-4K7Q-9M2X)");
+                       : "is not a device code (they look like RL-4K7Q-9M2R)");
   int rc = check_barrier(errors, body);
   if (rc != RL_OK)
     return rc;
@@ -237,7 +237,7 @@ int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *co
     return invalid(errors, "code",
                    cp == RL_CODE_BAD_CHECK
                        ? "the check character does not match: a character was probably mistyped"
-                       : "is not a device code (they look like RL-4K7Q-9M2X)");
+                       : "is not a device code (they look like RL-4K7Q-9M2R)");
   int64_t after;
   int rc = parse_cursor(&after, cursor, errors);
   if (rc != RL_OK)

@@ -18,8 +18,13 @@ const struct store_stmt store_apikey_stmts[] = {
                     " WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, role, name"},
     {"apikey_list", "SELECT " KEY_COLS " FROM api_keys WHERE id > $1::bigint"
                     " ORDER BY id LIMIT $2::int"},
+    {"apikey_get", "SELECT " KEY_COLS " FROM api_keys WHERE id = $1::bigint"},
+    /* The last live admin key cannot be revoked: the service would have no
+     * admin left. */
     {"apikey_revoke", "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
-                      " WHERE id = $1::bigint RETURNING " KEY_COLS},
+                      " WHERE id = $1::bigint AND (role <> 'admin' OR revoked_at IS NOT NULL"
+                      " OR (SELECT count(*) FROM api_keys WHERE role = 'admin'"
+                      " AND revoked_at IS NULL) > 1) RETURNING " KEY_COLS},
     {"apikey_count_admins",
      "SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL"},
     {NULL, NULL},
@@ -86,6 +91,24 @@ int store_apikey_list(json_t **out, int *more, int64_t after, int limit)
   return RL_OK;
 }
 
+int store_apikey_get(json_t **out, int64_t id)
+{
+  char a[24];
+  snprintf(a, sizeof a, "%lld", (long long)id);
+  const char *p[] = {a};
+  PGresult *r;
+  int rc = store_exec(&r, "apikey_get", 1, p);
+  if (rc != RL_OK)
+    return rc;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return RL_ENOTFOUND;
+  }
+  *out = key_json(r, 0);
+  PQclear(r);
+  return *out ? RL_OK : RL_ENOMEM;
+}
+
 int store_apikey_revoke(json_t **out, int64_t id)
 {
   char a[24];
@@ -97,7 +120,10 @@ int store_apikey_revoke(json_t **out, int64_t id)
     return rc;
   if (PQntuples(r) == 0) {
     PQclear(r);
-    return RL_ENOTFOUND;
+    json_t *key = NULL;
+    rc = store_apikey_get(&key, id);
+    json_decref(key);
+    return rc == RL_OK ? RL_ECONFLICT : rc;
   }
   *out = key_json(r, 0);
   PQclear(r);

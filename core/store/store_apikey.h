@@ -20,8 +20,12 @@ int store_apikey_authenticate(int64_t *id, enum rl_role *role, char *name, size_
  * *out (caller owns) is a JSON array; *more tells whether more follow. */
 int store_apikey_list(json_t **out, int *more, int64_t after, int limit);
 
+/* One key by id; RL_ENOTFOUND if none. */
+int store_apikey_get(json_t **out, int64_t id);
+
 /* Revokes a key (idempotent); *out (caller owns) is its JSON form.
- * RL_ENOTFOUND when there is no such key. */
+ * RL_ENOTFOUND when there is no such key, RL_ECONFLICT when it is the last
+ * live admin key. */
 int store_apikey_revoke(json_t **out, int64_t id);
 
 /* Number of live admin keys. */

@@ -47,9 +47,31 @@ static const struct {
 } protected_routes[] = {
     {"GET", "/api/v1/keys", "admin"},
     {"POST", "/api/v1/keys", "admin"},
+    {"GET", "/api/v1/keys/999999", "admin"},
     {"DELETE", "/api/v1/keys/999999", "admin"},
     {"GET", "/api/v1/categories", "reader"},
     {"GET", "/api/v1/categories/laptop", "reader"},
+    {"GET", "/api/v1/sites", "reader"},
+    {"POST", "/api/v1/sites", "admin"},
+    {"GET", "/api/v1/sites/none", "reader"},
+    {"PATCH", "/api/v1/sites/none", "admin"},
+    {"GET", "/api/v1/devices", "reader"},
+    {"POST", "/api/v1/devices", "volunteer"},
+    {"GET", "/api/v1/devices/RL-4K7Q-9M2R", "reader"},
+    {"PATCH", "/api/v1/devices/RL-4K7Q-9M2R", "volunteer"},
+    {"POST", "/api/v1/devices/RL-4K7Q-9M2R/transitions", "volunteer"},
+    {"GET", "/api/v1/devices/RL-4K7Q-9M2R/history", "reader"},
+    {"GET", "/api/v1/devices/RL-4K7Q-9M2R/label", "volunteer"},
+    {"GET", "/api/v1/devices/RL-4K7Q-9M2R/receipt", "volunteer"},
+    {"POST", "/api/v1/labels", "volunteer"},
+    {"GET", "/api/v1/devices/RL-4K7Q-9M2R/repairs", "reader"},
+    {"POST", "/api/v1/devices/RL-4K7Q-9M2R/repairs", "volunteer"},
+    {"GET", "/api/v1/repairs/999999", "reader"},
+    {"PATCH", "/api/v1/repairs/999999", "volunteer"},
+    {"GET", "/api/v1/sessions", "reader"},
+    {"POST", "/api/v1/sessions", "volunteer"},
+    {"GET", "/api/v1/sessions/999999", "reader"},
+    {"PATCH", "/api/v1/sessions/999999", "volunteer"},
 };
 
 static int rank(const char *role)
@@ -62,7 +84,7 @@ Test(auth, matrix_for_every_route)
   const char *roles[] = {"reader", "volunteer", "admin"};
   for (size_t i = 0; i < sizeof protected_routes / sizeof protected_routes[0]; i++) {
     const char *m = protected_routes[i].method, *p = protected_routes[i].path;
-    const char *body = strcmp(m, "POST") == 0 ? "{}" : NULL;
+    const char *body = strcmp(m, "POST") == 0 || strcmp(m, "PATCH") == 0 ? "{}" : NULL;
     struct th_resp *r = th_req(m, p, NULL, body, NULL);
     cr_assert(th_is_problem(r, 401), "%s %s without key: %ld", m, p, r->status);
     cr_assert_not_null(th_header(r, "WWW-Authenticate"));
@@ -206,7 +228,7 @@ Test(keys, create_list_revoke)
   th_free(r);
 
   /* The secret is stored only as a hash. */
-  char q[256];
+  char q[512];
   snprintf(q, sizeof q, "SELECT count(*) FROM api_keys WHERE key_hash = '%s' OR prefix = '%s'",
            secret, secret);
   cr_assert_str_eq(th_sql(q), "0");
@@ -226,6 +248,11 @@ Test(keys, create_list_revoke)
   th_free(r);
   r = th_req("GET", "/api/v1/categories/laptop", secret, NULL, NULL);
   cr_assert(th_is_problem(r, 401), "a revoked key still works: %ld", r->status);
+  th_free(r);
+  r = th_req("GET", location, th_admin_key(), NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  cr_assert_not_null(th_str(r, "revoked_at"), "the key does not show as revoked");
+  cr_assert_null(th_str(r, "key"));
   th_free(r);
   r = th_req("DELETE", "/api/v1/keys/987654321", th_admin_key(), NULL, NULL);
   cr_assert(th_is_problem(r, 404));
@@ -273,21 +300,21 @@ Test(idempotency, replay_returns_the_same_reply_and_mismatch_is_422)
   snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", th_unique("idem"));
   const char *h[] = {hdr, NULL};
   char body[128];
-  const char *name = th_unique("idem-key");
-  snprintf(body, sizeof body, "{\"name\":\"%s\",\"role\":\"reader\"}", name);
+  const char *name = th_unique("idem-site-");
+  snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"Idempotent\"}", name);
   char q[160];
-  snprintf(q, sizeof q, "SELECT count(*) FROM api_keys WHERE name = '%s'", name);
-  struct th_resp *a = th_req("POST", "/api/v1/keys", th_admin_key(), body, h);
+  snprintf(q, sizeof q, "SELECT count(*) FROM sites WHERE slug = '%s'", name);
+  struct th_resp *a = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
   cr_assert_eq(a->status, 201);
-  struct th_resp *b = th_req("POST", "/api/v1/keys", th_admin_key(), body, h);
+  struct th_resp *b = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
   cr_assert_eq(b->status, 201);
   cr_assert_str_eq(a->body, b->body);
   cr_assert_str_eq(th_header(b, "Idempotent-Replayed"), "true");
-  cr_assert_str_eq(th_sql(q), "1", "the replay created a second key");
+  cr_assert_str_eq(th_sql(q), "1", "the replay created a second site");
   th_free(a);
   th_free(b);
-  struct th_resp *c = th_req("POST", "/api/v1/keys", th_admin_key(),
-                             "{\"name\":\"other\",\"role\":\"reader\"}", h);
+  struct th_resp *c = th_req("POST", "/api/v1/sites", th_admin_key(),
+                             "{\"slug\":\"other-idem\",\"name\":\"Other\"}", h);
   cr_assert(th_is_problem(c, 422));
   th_free(c);
   cr_assert_str_eq(th_sql(q), "1");
