@@ -30,7 +30,7 @@ void h_categories_list(struct rl_req *req, struct _u_response *res)
 
 void h_categories_get(struct rl_req *req, struct _u_response *res)
 {
-  const char *slug = rl_param(req, "slug");
+  const char *slug = rl_path(req, "slug");
   json_t *cat;
   int rc = store_category_get(&cat, slug ? slug : "");
   if (rc != RL_OK) {

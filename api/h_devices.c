@@ -86,7 +86,7 @@ void h_devices_get(struct rl_req *req, struct _u_response *res)
 {
   json_t *device, *errors;
   int version;
-  int rc = device_get(&device, &version, &errors, rl_param(req, "code"));
+  int rc = device_get(&device, &version, &errors, rl_path(req, "code"));
   if (rc != RL_OK) {
     reply_failure(res, rc, errors);
     return;
@@ -103,7 +103,7 @@ void h_devices_patch(struct rl_req *req, struct _u_response *res)
     return;
   json_t *device, *errors;
   int version;
-  int rc = device_patch(&device, &version, &errors, rl_param(req, "code"), req->body, if_match,
+  int rc = device_patch(&device, &version, &errors, rl_path(req, "code"), req->body, if_match,
                         &req->who);
   if (rc != RL_OK) {
     reply_failure(res, rc, errors);
@@ -124,7 +124,7 @@ void h_devices_transition(struct rl_req *req, struct _u_response *res)
   }
   json_t *device, *errors, *allowed;
   int version;
-  int rc = device_transition(&device, &version, &errors, &allowed, rl_param(req, "code"), to,
+  int rc = device_transition(&device, &version, &errors, &allowed, rl_path(req, "code"), to,
                              note, &req->who);
   if (rc == RL_ECONFLICT && allowed) {
     char detail[160];
@@ -176,7 +176,7 @@ void h_devices_history(struct rl_req *req, struct _u_response *res)
     return;
   json_t *items, *errors;
   char next[32];
-  int rc = device_history(&items, next, &errors, rl_param(req, "code"), cursor, limit);
+  int rc = device_history(&items, next, &errors, rl_path(req, "code"), cursor, limit);
   if (rc != RL_OK) {
     reply_failure(res, rc, errors);
     return;

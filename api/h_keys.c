@@ -84,7 +84,7 @@ void h_keys_create(struct rl_req *req, struct _u_response *res)
 
 void h_keys_get(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_param(req, "id"));
+  long long id = parse_id(rl_path(req, "id"));
   json_t *key;
   int rc = id > 0 ? store_apikey_get(&key, id) : RL_ENOTFOUND;
   if (rc != RL_OK) {
@@ -96,7 +96,7 @@ void h_keys_get(struct rl_req *req, struct _u_response *res)
 
 void h_keys_revoke(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_param(req, "id"));
+  long long id = parse_id(rl_path(req, "id"));
   if (id == 0) {
     rl_reply_error(res, RL_ENOTFOUND, "no key has this id");
     return;

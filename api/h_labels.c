@@ -187,7 +187,7 @@ static void single(struct rl_req *req, struct _u_response *res, int receipt)
     rl_reply_bad_field(res, "format", "a receipt prints as pdf or png");
     return;
   }
-  const char *code = rl_param(req, "code");
+  const char *code = rl_path(req, "code");
   json_t *items;
   json_t *errors, *unknown;
   int rc = device_label_data(&items, &errors, &unknown, &code, 1);

@@ -54,7 +54,7 @@ static void not_found_page(struct rl_req *req, struct _u_response *res, int rc)
 void h_track_json(struct rl_req *req, struct _u_response *res)
 {
   json_t *t;
-  int rc = tracking_by_token(&t, rl_param(req, "token"));
+  int rc = tracking_by_token(&t, rl_path(req, "token"));
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "this tracking link opens nothing" : NULL);
     return;
@@ -76,7 +76,7 @@ static void short_date(char *out, size_t cap, const char *rfc3339)
 void h_track_page(struct rl_req *req, struct _u_response *res)
 {
   json_t *t;
-  int rc = tracking_by_token(&t, rl_param(req, "token"));
+  int rc = tracking_by_token(&t, rl_path(req, "token"));
   if (rc != RL_OK) {
     not_found_page(req, res, rc);
     return;
@@ -132,7 +132,7 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
 void h_device_page(struct rl_req *req, struct _u_response *res)
 {
   json_t *t;
-  int rc = tracking_by_code(&t, rl_param(req, "code"));
+  int rc = tracking_by_code(&t, rl_path(req, "code"));
   if (rc != RL_OK) {
     not_found_page(req, res, rc);
     return;

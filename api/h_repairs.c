@@ -77,7 +77,7 @@ void h_repairs_create(struct rl_req *req, struct _u_response *res)
   if (rl_check_body(req, res, repair_spec, 0) != 0)
     return;
   json_t *repair, *errors, *allowed;
-  int rc = repair_create(&repair, &errors, &allowed, rl_param(req, "code"), req->body, &req->who);
+  int rc = repair_create(&repair, &errors, &allowed, rl_path(req, "code"), req->body, &req->who);
   if (rc != RL_OK) {
     reply_failure(res, rc, errors, allowed, "no device has this code");
     return;
@@ -97,7 +97,7 @@ void h_repairs_list(struct rl_req *req, struct _u_response *res)
     return;
   json_t *items, *errors;
   char next[32];
-  int rc = repair_list(&items, next, &errors, rl_param(req, "code"), cursor, limit);
+  int rc = repair_list(&items, next, &errors, rl_path(req, "code"), cursor, limit);
   if (rc != RL_OK) {
     reply_failure(res, rc, errors, NULL, "no device has this code");
     return;
@@ -107,7 +107,7 @@ void h_repairs_list(struct rl_req *req, struct _u_response *res)
 
 void h_repairs_get(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_param(req, "id"));
+  long long id = parse_id(rl_path(req, "id"));
   json_t *repair;
   int rc = id > 0 ? repair_get(&repair, id) : RL_ENOTFOUND;
   if (rc != RL_OK) {
@@ -121,7 +121,7 @@ void h_repairs_patch(struct rl_req *req, struct _u_response *res)
 {
   if (rl_check_body(req, res, repair_spec, 1) != 0)
     return;
-  long long id = parse_id(rl_param(req, "id"));
+  long long id = parse_id(rl_path(req, "id"));
   if (id == 0) {
     rl_reply_error(res, RL_ENOTFOUND, "no repair has this id");
     return;
@@ -186,7 +186,7 @@ void h_sessions_list(struct rl_req *req, struct _u_response *res)
 
 void h_sessions_get(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_param(req, "id"));
+  long long id = parse_id(rl_path(req, "id"));
   json_t *session;
   int version;
   int rc = id > 0 ? session_get(&session, &version, id) : RL_ENOTFOUND;
@@ -204,7 +204,7 @@ void h_sessions_patch(struct rl_req *req, struct _u_response *res)
   int if_match;
   if (rl_if_match(req, res, &if_match) != 0)
     return;
-  long long id = parse_id(rl_param(req, "id"));
+  long long id = parse_id(rl_path(req, "id"));
   json_t *session, *errors;
   int version;
   int rc = id > 0 ? session_patch(&session, &version, &errors, id, req->body, if_match)

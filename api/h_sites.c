@@ -90,7 +90,7 @@ void h_sites_get(struct rl_req *req, struct _u_response *res)
 {
   json_t *site;
   int version;
-  int rc = store_site_get(&site, &version, rl_param(req, "slug"));
+  int rc = store_site_get(&site, &version, rl_path(req, "slug"));
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no site has this slug" : NULL);
     return;
@@ -109,7 +109,7 @@ void h_sites_patch(struct rl_req *req, struct _u_response *res)
     return;
   json_t *site;
   int version;
-  int rc = site_patch(&site, &version, rl_param(req, "slug"), req->body, if_match);
+  int rc = site_patch(&site, &version, rl_path(req, "slug"), req->body, if_match);
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no site has this slug" : NULL);
     return;

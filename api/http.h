@@ -34,10 +34,15 @@ struct rl_req {
   struct rl_principal who; /* role RL_ROLE_NONE on public routes */
   json_t *body;            /* parsed body on ROUTE_JSON_BODY routes, else NULL */
   char request_id[72];
+  char path_value[256]; /* rl_path's last answer */
 };
 
-/* A path parameter (":name" in the route) or query parameter; NULL if absent. */
+/* A query parameter; NULL if absent. */
 const char *rl_param(const struct rl_req *req, const char *name);
+/* The path segment named ":name" in the route, percent-decoded, read from
+ * the path itself (ulfius would merge a query parameter of the same name
+ * into it). Copied into the request; "" if the route has no such segment. */
+const char *rl_path(struct rl_req *req, const char *name);
 /* A request header, case-insensitive; NULL if absent. */
 const char *rl_header(const struct rl_req *req, const char *name);
 

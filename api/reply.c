@@ -13,6 +13,50 @@ const char *rl_param(const struct rl_req *req, const char *name)
   return u_map_get(req->u->map_url, name);
 }
 
+static int hex_value(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+const char *rl_path(struct rl_req *req, const char *name)
+{
+  const char *pat = req->route->path, *url = req->u->url_path;
+  size_t nlen = strlen(name);
+  req->path_value[0] = '\0';
+  for (;;) {
+    while (*pat == '/')
+      pat++;
+    while (*url == '/')
+      url++;
+    if (*pat == '\0' || *url == '\0')
+      return req->path_value;
+    size_t pl = strcspn(pat, "/"), ul = strcspn(url, "/?");
+    if (*pat == ':' && pl == nlen + 1 && strncmp(pat + 1, name, nlen) == 0) {
+      size_t o = 0;
+      for (size_t i = 0; i < ul && o < sizeof req->path_value - 1; i++) {
+        int hi, lo;
+        if (url[i] == '%' && i + 2 < ul && (hi = hex_value(url[i + 1])) >= 0 &&
+            (lo = hex_value(url[i + 2])) >= 0) {
+          req->path_value[o++] = (char)(hi * 16 + lo);
+          i += 2;
+        } else {
+          req->path_value[o++] = url[i];
+        }
+      }
+      req->path_value[o] = '\0';
+      return req->path_value;
+    }
+    pat += pl;
+    url += ul;
+  }
+}
+
 const char *rl_header(const struct rl_req *req, const char *name)
 {
   return u_map_get_case(req->u->map_header, name);

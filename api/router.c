@@ -189,8 +189,11 @@ static void run_handler(struct rl_req *req, struct _u_response *res)
               replay.status >= 400 ? "application/problem+json" : "application/json");
     if (replay.location)
       u_map_put(res->map_header, "Location", replay.location);
+    if (replay.etag)
+      u_map_put(res->map_header, "ETag", replay.etag);
     u_map_put(res->map_header, "Idempotent-Replayed", "true");
     free(replay.location);
+    free(replay.etag);
     free(replay.body);
     return;
   }
@@ -199,7 +202,8 @@ static void run_handler(struct rl_req *req, struct _u_response *res)
     store_idem_release(req->who.key_id, key);
   else
     store_idem_finish(req->who.key_id, key, (int)res->status,
-                      u_map_get(res->map_header, "Location"), res->binary_body,
+                      u_map_get(res->map_header, "Location"),
+                      u_map_get(res->map_header, "ETag"), res->binary_body,
                       res->binary_body_length);
 }
 

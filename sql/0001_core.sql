@@ -19,6 +19,7 @@ CREATE TABLE idempotency_keys (
   fingerprint  text NOT NULL,
   status       integer,
   location     text,
+  etag         text,
   body         text,
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (api_key_id, idem_key)

@@ -16,10 +16,11 @@ const struct store_stmt store_idem_stmts[] = {
     {"idem_claim",
      "WITH ins AS (INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint)"
      " VALUES ($1::bigint, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)"
-     " SELECT true, NULL, NULL::int, NULL, NULL FROM ins"
-     " UNION ALL SELECT false, fingerprint, status, location, body FROM idempotency_keys"
+     " SELECT true, NULL, NULL::int, NULL, NULL, NULL FROM ins"
+     " UNION ALL SELECT false, fingerprint, status, location, body, etag FROM idempotency_keys"
      " WHERE api_key_id = $1::bigint AND idem_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)"},
-    {"idem_finish", "UPDATE idempotency_keys SET status = $3::int, location = $4, body = $5"
+    {"idem_finish", "UPDATE idempotency_keys SET status = $3::int, location = $4, body = $5,"
+                    " etag = $6"
                     " WHERE api_key_id = $1::bigint AND idem_key = $2"},
     {"idem_release", "DELETE FROM idempotency_keys"
                      " WHERE api_key_id = $1::bigint AND idem_key = $2 AND status IS NULL"},
@@ -53,6 +54,8 @@ int store_idem_claim(int *claimed, struct store_idem_reply *replay, int64_t key_
     replay->status = atoi(PQgetvalue(r, 0, 2));
     const char *loc = store_value(r, 0, 3);
     const char *body = store_value(r, 0, 4);
+    const char *etag = store_value(r, 0, 5);
+    replay->etag = etag ? strdup(etag) : NULL;
     replay->location = loc ? strdup(loc) : NULL;
     replay->body = body ? strdup(body) : NULL;
   }
@@ -61,14 +64,14 @@ int store_idem_claim(int *claimed, struct store_idem_reply *replay, int64_t key_
 }
 
 int store_idem_finish(int64_t key_id, const char *key, int status, const char *location,
-                      const char *body, size_t body_len)
+                      const char *etag, const char *body, size_t body_len)
 {
   char id[24], st[12];
   snprintf(id, sizeof id, "%lld", (long long)key_id);
   snprintf(st, sizeof st, "%d", status);
   char *b = body ? strndup(body, body_len) : NULL;
-  const char *p[] = {id, key, st, location, b};
-  int rc = store_exec_cmd("idem_finish", 5, p);
+  const char *p[] = {id, key, st, location, b, etag};
+  int rc = store_exec_cmd("idem_finish", 6, p);
   free(b);
   return rc;
 }

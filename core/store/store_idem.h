@@ -9,6 +9,7 @@
 struct store_idem_reply {
   int status;
   char *location; /* malloc'd or NULL */
+  char *etag;     /* malloc'd or NULL */
   char *body;     /* malloc'd or NULL */
 };
 
@@ -22,7 +23,7 @@ int store_idem_claim(int *claimed, struct store_idem_reply *replay, int64_t key_
 
 /* Stores the reply of a claimed key. */
 int store_idem_finish(int64_t key_id, const char *key, int status, const char *location,
-                      const char *body, size_t body_len);
+                      const char *etag, const char *body, size_t body_len);
 
 /* Releases a claimed key whose request failed, so that it can be retried. */
 int store_idem_release(int64_t key_id, const char *key);

@@ -310,6 +310,11 @@ Test(idempotency, replay_returns_the_same_reply_and_mismatch_is_422)
   cr_assert_eq(b->status, 201);
   cr_assert_str_eq(a->body, b->body);
   cr_assert_str_eq(th_header(b, "Idempotent-Replayed"), "true");
+  char etag[64];
+  snprintf(etag, sizeof etag, "%s", th_header(a, "ETag"));
+  cr_assert_str_eq(th_header(b, "ETag"), etag, "the replay lost the ETag");
+  snprintf(etag, sizeof etag, "%s", th_header(a, "Location"));
+  cr_assert_str_eq(th_header(b, "Location"), etag, "the replay lost the Location");
   cr_assert_str_eq(th_sql(q), "1", "the replay created a second site");
   th_free(a);
   th_free(b);
@@ -364,5 +369,19 @@ Test(categories, one_with_etag)
   th_free(r);
   r = th_req("GET", "/api/v1/categories/no-such-thing", th_key("reader"), NULL, NULL);
   cr_assert(th_is_problem(r, 404));
+  th_free(r);
+}
+
+/* ulfius merges a query parameter into a path parameter of the same name;
+ * path segments must come from the path alone. */
+Test(categories, query_parameter_cannot_override_the_path)
+{
+  struct th_resp *r =
+      th_req("GET", "/api/v1/categories/laptop?slug=kettle", th_key("reader"), NULL, NULL);
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  cr_assert_str_eq(th_str(r, "slug"), "laptop");
+  th_free(r);
+  r = th_req("GET", "/api/v1/categories/lap%74op", th_key("reader"), NULL, NULL);
+  cr_assert_eq(r->status, 200, "percent-encoded path not decoded");
   th_free(r);
 }
