@@ -118,17 +118,17 @@ void h_devices_transition(struct rl_req *req, struct _u_response *res)
     return;
   const char *to = json_string_value(json_object_get(req->body, "to"));
   const char *note = json_string_value(json_object_get(req->body, "note"));
-  if (strcmp(to, "on_loan") == 0) {
-    rl_reply_error(res, RL_ECONFLICT, "a device goes on loan only through a loan");
-    return;
-  }
   json_t *device, *errors, *allowed;
   int version;
   int rc = device_transition(&device, &version, &errors, &allowed, rl_path(req, "code"), to,
                              note, &req->who);
   if (rc == RL_ECONFLICT && allowed) {
     char detail[160];
-    snprintf(detail, sizeof detail, "this device cannot move to %s from its current status", to);
+    if (strcmp(to, "on_loan") == 0)
+      snprintf(detail, sizeof detail, "a device goes on loan only through a loan");
+    else
+      snprintf(detail, sizeof detail, "this device cannot move to %s from its current status",
+               to);
     rl_reply_error(res, RL_ECONFLICT, detail);
     rl_reply_add_member(res, "allowed", allowed);
     return;

@@ -65,11 +65,12 @@ static void receipt_item(struct label_item *it, struct label_text *t, const json
   it->lines[it->n_lines++] = str(d, "site_name");
   /* Opening hours are free text: one printed line per line of text. */
   const char *p = str(d, "opening_hours");
-  for (size_t h = 0; *p && it->n_lines < LABEL_MAX_LINES; h++) {
+  for (size_t h = 0; *p && it->n_lines < LABEL_MAX_LINES && h < LABEL_MAX_LINES;) {
     size_t len = strcspn(p, "\n");
-    snprintf(t->hours[h], sizeof t->hours[h], "%.*s", (int)len, p);
-    if (len > 0)
-      it->lines[it->n_lines++] = t->hours[h];
+    if (len > 0) {
+      snprintf(t->hours[h], sizeof t->hours[h], "%.*s", (int)len, p);
+      it->lines[it->n_lines++] = t->hours[h++];
+    }
     p += len + (p[len] == '\n');
   }
   it->caption = "Suivez votre réparation : scannez ce code";
@@ -112,7 +113,7 @@ static unsigned long long fnv(unsigned long long h, const char *s)
 static void render_reply(const struct rl_req *req, struct _u_response *res,
                          const struct label_template *t, enum label_format f,
                          const struct label_item *items, size_t n,
-                         const struct label_options *opt, const char *name)
+                         const struct label_options *opt, const char *base)
 {
   unsigned long long h = fnv(1469598103934665603ULL, t->id);
   h = fnv(h, label_format_ext(f));
@@ -147,7 +148,7 @@ static void render_reply(const struct rl_req *req, struct _u_response *res,
   rl_reply_bytes(res, 200, label_format_mime(f), bytes, len);
   free(bytes);
   char disp[160];
-  snprintf(disp, sizeof disp, "inline; filename=\"%s-%s.%s\"", name, t->id, label_format_ext(f));
+  snprintf(disp, sizeof disp, "inline; filename=\"%s.%s\"", base, label_format_ext(f));
   u_map_put(res->map_header, "Content-Disposition", disp);
   u_map_put(res->map_header, "ETag", etag);
   u_map_put(res->map_header, "Cache-Control", "private, no-cache");
@@ -216,7 +217,9 @@ static void single(struct rl_req *req, struct _u_response *res, int receipt)
   else
     device_item(&item, &text, d, req->cfg->public_url);
   struct label_options opt = {0, 0, 0, 0};
-  render_reply(req, res, t, f, &item, 1, &opt, receipt ? "receipt" : str(d, "code"));
+  char base[96];
+  snprintf(base, sizeof base, "%s-%s", str(d, "code"), receipt ? "receipt" : t->id);
+  render_reply(req, res, t, f, &item, 1, &opt, base);
   json_decref(items);
 }
 
@@ -278,7 +281,9 @@ void h_labels_batch(struct rl_req *req, struct _u_response *res)
     goto out;
   for (size_t i = 0; i < n; i++)
     device_item(&items[i], &texts[i], json_array_get(data, i), req->cfg->public_url);
-  render_reply(req, res, t, f, items, n, &opt, "labels");
+  char base[64];
+  snprintf(base, sizeof base, "labels-%s", t->id);
+  render_reply(req, res, t, f, items, n, &opt, base);
 out:
   json_decref(data);
   free(codes);

@@ -55,6 +55,14 @@ static long long parse_id(const char *s)
   return strtoll(s, NULL, 10);
 }
 
+static void reply_versioned(struct rl_req *req, struct _u_response *res, unsigned status,
+                            json_t *obj, int version)
+{
+  char etag[24];
+  snprintf(etag, sizeof etag, "\"%d\"", version);
+  rl_reply_object_etag(req, res, status, obj, etag);
+}
+
 static void reply_failure(struct _u_response *res, int rc, json_t *errors, json_t *allowed,
                           const char *what)
 {
@@ -77,7 +85,9 @@ void h_repairs_create(struct rl_req *req, struct _u_response *res)
   if (rl_check_body(req, res, repair_spec, 0) != 0)
     return;
   json_t *repair, *errors, *allowed;
-  int rc = repair_create(&repair, &errors, &allowed, rl_path(req, "code"), req->body, &req->who);
+  int version;
+  int rc = repair_create(&repair, &version, &errors, &allowed, rl_path(req, "code"), req->body,
+                         &req->who);
   if (rc != RL_OK) {
     reply_failure(res, rc, errors, allowed, "no device has this code");
     return;
@@ -85,7 +95,7 @@ void h_repairs_create(struct rl_req *req, struct _u_response *res)
   char loc[64];
   snprintf(loc, sizeof loc, "/api/v1/repairs/%lld",
            (long long)json_integer_value(json_object_get(repair, "id")));
-  rl_reply_object(req, res, 201, repair);
+  reply_versioned(req, res, 201, repair, version);
   u_map_put(res->map_header, "Location", loc);
 }
 
@@ -109,17 +119,21 @@ void h_repairs_get(struct rl_req *req, struct _u_response *res)
 {
   long long id = parse_id(rl_path(req, "id"));
   json_t *repair;
-  int rc = id > 0 ? repair_get(&repair, id) : RL_ENOTFOUND;
+  int version;
+  int rc = id > 0 ? repair_get(&repair, &version, id) : RL_ENOTFOUND;
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no repair has this id" : NULL);
     return;
   }
-  rl_reply_object(req, res, 200, repair);
+  reply_versioned(req, res, 200, repair, version);
 }
 
 void h_repairs_patch(struct rl_req *req, struct _u_response *res)
 {
   if (rl_check_body(req, res, repair_spec, 1) != 0)
+    return;
+  int if_match;
+  if (rl_if_match(req, res, &if_match) != 0)
     return;
   long long id = parse_id(rl_path(req, "id"));
   if (id == 0) {
@@ -127,20 +141,13 @@ void h_repairs_patch(struct rl_req *req, struct _u_response *res)
     return;
   }
   json_t *repair, *errors, *allowed;
-  int rc = repair_patch(&repair, &errors, &allowed, id, req->body, &req->who);
+  int version;
+  int rc = repair_patch(&repair, &version, &errors, &allowed, id, req->body, if_match, &req->who);
   if (rc != RL_OK) {
     reply_failure(res, rc, errors, allowed, "no repair has this id");
     return;
   }
-  rl_reply_object(req, res, 200, repair);
-}
-
-static void reply_session(struct rl_req *req, struct _u_response *res, unsigned status,
-                          json_t *session, int version)
-{
-  char etag[24];
-  snprintf(etag, sizeof etag, "\"%d\"", version);
-  rl_reply_object_etag(req, res, status, session, etag);
+  reply_versioned(req, res, 200, repair, version);
 }
 
 void h_sessions_create(struct rl_req *req, struct _u_response *res)
@@ -163,7 +170,7 @@ void h_sessions_create(struct rl_req *req, struct _u_response *res)
   }
   char loc[64];
   snprintf(loc, sizeof loc, "/api/v1/sessions/%lld", id);
-  reply_session(req, res, 201, session, version);
+  reply_versioned(req, res, 201, session, version);
   u_map_put(res->map_header, "Location", loc);
 }
 
@@ -194,7 +201,7 @@ void h_sessions_get(struct rl_req *req, struct _u_response *res)
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no session has this id" : NULL);
     return;
   }
-  reply_session(req, res, 200, session, version);
+  reply_versioned(req, res, 200, session, version);
 }
 
 void h_sessions_patch(struct rl_req *req, struct _u_response *res)
@@ -215,5 +222,5 @@ void h_sessions_patch(struct rl_req *req, struct _u_response *res)
     reply_failure(res, rc, errors, NULL, "no session has this id");
     return;
   }
-  reply_session(req, res, 200, session, version);
+  reply_versioned(req, res, 200, session, version);
 }

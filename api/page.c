@@ -114,7 +114,9 @@ enum rl_lang rl_page_lang(const struct rl_req *req)
     const char *semi = memchr(p, ';', n);
     if (semi && strncmp(semi, ";q=", 3) == 0)
       weight = strtod(semi + 3, NULL);
-    if (strncasecmp(p, "fr", 2) == 0 && weight > best_fr)
+    if (weight <= 0) /* q=0: "not this one" */
+      ;
+    else if (strncasecmp(p, "fr", 2) == 0 && weight > best_fr)
       best_fr = weight;
     else if (strncasecmp(p, "en", 2) == 0 && weight > best_en)
       best_en = weight;

@@ -369,7 +369,8 @@ int device_list(json_t **out, char *next_cursor, json_t **errors, const struct d
 
   struct store_device_filter f = {q->status, q->kind, q->category, q->site, q->received_from,
                                   q->received_to, NULL, NULL};
-  char like[256], code[RL_CODE_BODY_LEN + 1];
+  /* 100 characters of up to 4 bytes, each possibly escaped, and two %. */
+  char like[100 * 4 * 2 + 3], code[RL_CODE_BODY_LEN + 1];
   if (q->q) {
     /* A substring match: LIKE's own metacharacters are taken literally. */
     size_t n = 0;

@@ -85,6 +85,10 @@ static int plan_moves(struct move_plan *p, json_t **allowed, enum rl_kind kind,
              rl_move_allowed(kind, RL_ST_DIAGNOSING, target, RL_VIA_MANUAL)) {
     steps[n++] = RL_ST_DIAGNOSING;
     steps[n++] = target;
+  } else if (rl_move_allowed(kind, from, RL_ST_IN_REPAIR, RL_VIA_MANUAL) &&
+             rl_move_allowed(kind, RL_ST_IN_REPAIR, target, RL_VIA_MANUAL)) {
+    steps[n++] = RL_ST_IN_REPAIR;
+    steps[n++] = target;
   } else {
     enum rl_status moves[RL_ST_COUNT];
     size_t k = rl_moves_from(moves, kind, from, RL_VIA_MANUAL);
@@ -119,8 +123,8 @@ static int session_error(int rc, json_t **errors)
   return rc;
 }
 
-int repair_create(json_t **out, json_t **errors, json_t **allowed, const char *code,
-                  const json_t *body, const struct rl_principal *who)
+int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
+                  const char *code, const json_t *body, const struct rl_principal *who)
 {
   *errors = NULL;
   *allowed = NULL;
@@ -154,22 +158,22 @@ int repair_create(json_t **out, json_t **errors, json_t **allowed, const char *c
     rc = plan_moves(&plan, allowed, kind, from, t.f.outcome);
     if (rc != RL_OK)
       return rc;
-    rc = store_repair_insert(out, &ref, &t.f, &plan.m, &actor);
+    rc = store_repair_insert(out, version, &ref, &t.f, &plan.m, &actor);
     if (rc != RL_ECONFLICT)
       return session_error(rc, errors);
   }
   return RL_ECONFLICT;
 }
 
-int repair_get(json_t **out, int64_t id)
+int repair_get(json_t **out, int *version, int64_t id)
 {
   char status[32], kind[16];
   struct store_device_ref ref;
-  return store_repair_get(out, status, sizeof status, kind, sizeof kind, &ref, id);
+  return store_repair_get(out, version, status, sizeof status, kind, sizeof kind, &ref, id);
 }
 
-int repair_patch(json_t **out, json_t **errors, json_t **allowed, int64_t id,
-                 const json_t *patch, const struct rl_principal *who)
+int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, int64_t id,
+                 const json_t *patch, int if_match, const struct rl_principal *who)
 {
   *errors = NULL;
   *allowed = NULL;
@@ -178,9 +182,14 @@ int repair_patch(json_t **out, json_t **errors, json_t **allowed, int64_t id,
     json_t *cur;
     char status[32], kind[16];
     struct store_device_ref ref;
-    int rc = store_repair_get(&cur, status, sizeof status, kind, sizeof kind, &ref, id);
+    int v;
+    int rc = store_repair_get(&cur, &v, status, sizeof status, kind, sizeof kind, &ref, id);
     if (rc != RL_OK)
       return rc;
+    if (if_match >= 0 && if_match != v) {
+      json_decref(cur);
+      return RL_EPRECONDITION;
+    }
     const char *old_outcome = str(cur, "outcome");
     char before[24];
     snprintf(before, sizeof before, "%s", old_outcome ? old_outcome : "unknown");
@@ -205,10 +214,12 @@ int repair_patch(json_t **out, json_t **errors, json_t **allowed, int64_t id,
         return rc;
       }
     }
-    rc = store_repair_update(out, id, &ref, &t.f, &plan.m, &actor);
+    rc = store_repair_update(out, version, id, &ref, &t.f, &plan.m, &actor);
     json_decref(cur);
     if (rc != RL_ECONFLICT)
       return session_error(rc, errors);
+    if (if_match >= 0)
+      return RL_EPRECONDITION;
   }
   return RL_ECONFLICT;
 }

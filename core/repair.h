@@ -1,8 +1,8 @@
 /* Repairs (ORDS terms) and repair café sessions with their figures. A
  * repair's outcome moves its device through the lifecycle: fixed → repaired,
  * end_of_life → unrepairable, any other outcome on a device just received →
- * diagnosing; when the device must pass through diagnosing first, both moves
- * are made and recorded. */
+ * diagnosing; when the device must pass through diagnosing (or in_repair)
+ * first, both moves are made and recorded. */
 #ifndef RL_CORE_REPAIR_H
 #define RL_CORE_REPAIR_H
 
@@ -13,14 +13,15 @@
 
 /* Records a repair on a device. RL_ECONFLICT with *allowed (caller owns)
  * when the outcome's move is refused; RL_EINVALID with *errors. */
-int repair_create(json_t **out, json_t **errors, json_t **allowed, const char *code,
-                  const json_t *body, const struct rl_principal *who);
+int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
+                  const char *code, const json_t *body, const struct rl_principal *who);
 
-int repair_get(json_t **out, int64_t id);
+int repair_get(json_t **out, int *version, int64_t id);
 
-/* JSON merge patch of a repair; a new outcome moves the device. */
-int repair_patch(json_t **out, json_t **errors, json_t **allowed, int64_t id,
-                 const json_t *patch, const struct rl_principal *who);
+/* JSON merge patch of a repair; a new outcome moves the device. if_match:
+ * the version the client read, or -1; RL_EPRECONDITION when stale. */
+int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, int64_t id,
+                 const json_t *patch, int if_match, const struct rl_principal *who);
 
 /* A device's repairs, oldest first. next_cursor: 32 bytes, "" when last. */
 int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *code,

@@ -35,7 +35,9 @@ const struct store_stmt store_device_stmts[] = {
      " LEFT JOIN o ON o.device_id = d.id"},
     {"device_get", "SELECT " DEVICE_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1"},
     {"device_update",
-     "WITH d AS (UPDATE devices SET category = $3, site_id = (SELECT id FROM sites WHERE slug = $4),"
+     /* A device may stay at a site that closed, not move to one. */
+     "WITH d AS (UPDATE devices SET category = $3, site_id = (SELECT s.id FROM sites s"
+     " WHERE s.slug = $4 AND (s.active OR s.id = devices.site_id)),"
      " brand = $5, model = $6, serial = $7, year_of_manufacture = $8::int,"
      " weight_kg = $9::numeric, problem = $10, notes = $11, version = version + 1,"
      " updated_at = now() WHERE id = $1::bigint AND version = $2::int RETURNING *),"

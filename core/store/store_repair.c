@@ -12,7 +12,7 @@
 
 #define REPAIR_COLS                                                                        \
   "r.id, d.code, r.session_id, r.problem, r.diagnosis, r.actions, r.outcome, r.barrier,"   \
-  " r.next_steps, r.minutes, r.repairer, r.created_at, r.updated_at"
+  " r.next_steps, r.minutes, r.repairer, r.created_at, r.updated_at, r.version"
 #define MOVE_EVENTS                                                                        \
   " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, from_status,"   \
   " to_status, note) SELECT d.id, $13, $14::bigint, 'transition', m.f, m.t,"              \
@@ -93,7 +93,7 @@ static json_t *session_json(const PGresult *r, int row)
                    store_json_time(r, row, 7));
 }
 
-static int write_repair(json_t **out, const char *stmt, int64_t id,
+static int write_repair(json_t **out, int *version, const char *stmt, int64_t id,
                         const struct store_device_ref *dev, const struct store_repair_fields *f,
                         const struct store_moves *m, const struct store_actor *actor)
 {
@@ -115,26 +115,27 @@ static int write_repair(json_t **out, const char *stmt, int64_t id,
     return RL_ECONFLICT;
   }
   *out = repair_json(r, 0);
+  *version = atoi(PQgetvalue(r, 0, 13));
   PQclear(r);
   return *out ? RL_OK : RL_ENOMEM;
 }
 
-int store_repair_insert(json_t **out, const struct store_device_ref *dev,
+int store_repair_insert(json_t **out, int *version, const struct store_device_ref *dev,
                         const struct store_repair_fields *f, const struct store_moves *m,
                         const struct store_actor *actor)
 {
-  return write_repair(out, "repair_insert", 0, dev, f, m, actor);
+  return write_repair(out, version, "repair_insert", 0, dev, f, m, actor);
 }
 
-int store_repair_update(json_t **out, int64_t id, const struct store_device_ref *dev,
-                        const struct store_repair_fields *f, const struct store_moves *m,
-                        const struct store_actor *actor)
+int store_repair_update(json_t **out, int *version, int64_t id,
+                        const struct store_device_ref *dev, const struct store_repair_fields *f,
+                        const struct store_moves *m, const struct store_actor *actor)
 {
-  return write_repair(out, "repair_update", id, dev, f, m, actor);
+  return write_repair(out, version, "repair_update", id, dev, f, m, actor);
 }
 
-int store_repair_get(json_t **out, char *dev_status, size_t status_cap, char *dev_kind,
-                     size_t kind_cap, struct store_device_ref *dev, int64_t id)
+int store_repair_get(json_t **out, int *version, char *dev_status, size_t status_cap,
+                     char *dev_kind, size_t kind_cap, struct store_device_ref *dev, int64_t id)
 {
   char rid[24];
   snprintf(rid, sizeof rid, "%lld", (long long)id);
@@ -148,10 +149,11 @@ int store_repair_get(json_t **out, char *dev_status, size_t status_cap, char *de
     return RL_ENOTFOUND;
   }
   *out = repair_json(r, 0);
-  snprintf(dev_status, status_cap, "%s", PQgetvalue(r, 0, 13));
-  snprintf(dev_kind, kind_cap, "%s", PQgetvalue(r, 0, 14));
-  dev->id = strtoll(PQgetvalue(r, 0, 15), NULL, 10);
-  dev->version = atoi(PQgetvalue(r, 0, 16));
+  *version = atoi(PQgetvalue(r, 0, 13));
+  snprintf(dev_status, status_cap, "%s", PQgetvalue(r, 0, 14));
+  snprintf(dev_kind, kind_cap, "%s", PQgetvalue(r, 0, 15));
+  dev->id = strtoll(PQgetvalue(r, 0, 16), NULL, 10);
+  dev->version = atoi(PQgetvalue(r, 0, 17));
   PQclear(r);
   return *out ? RL_OK : RL_ENOMEM;
 }

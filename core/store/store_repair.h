@@ -20,21 +20,23 @@ struct store_moves {
 };
 
 /* Records a repair on the device at dev (which must still be at its
- * version) and applies the moves, in one statement. RL_ECONFLICT when the
+ * version) and applies the moves, in one statement; *version is the
+ * repair's. RL_ECONFLICT when the
  * device changed since; RL_EUNPROCESSABLE when the session does not exist. */
-int store_repair_insert(json_t **out, const struct store_device_ref *dev,
+int store_repair_insert(json_t **out, int *version, const struct store_device_ref *dev,
                         const struct store_repair_fields *f, const struct store_moves *m,
                         const struct store_actor *actor);
 
-/* The repair and its device's state (status, kind, ref). RL_ENOTFOUND. */
-int store_repair_get(json_t **out, char *dev_status, size_t status_cap, char *dev_kind,
-                     size_t kind_cap, struct store_device_ref *dev, int64_t id);
+/* The repair, its version and its device's state (status, kind, ref).
+ * RL_ENOTFOUND. */
+int store_repair_get(json_t **out, int *version, char *dev_status, size_t status_cap,
+                     char *dev_kind, size_t kind_cap, struct store_device_ref *dev, int64_t id);
 
 /* Sets every field of repair `id` and applies the moves, if the device is
  * still at its version. */
-int store_repair_update(json_t **out, int64_t id, const struct store_device_ref *dev,
-                        const struct store_repair_fields *f, const struct store_moves *m,
-                        const struct store_actor *actor);
+int store_repair_update(json_t **out, int *version, int64_t id,
+                        const struct store_device_ref *dev, const struct store_repair_fields *f,
+                        const struct store_moves *m, const struct store_actor *actor);
 
 /* A device's repairs after id `after`, oldest first. RL_ENOTFOUND when there
  * is no such device. */

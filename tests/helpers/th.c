@@ -1,6 +1,7 @@
 /* HTTP client and process helpers for the integration tests. */
 #include "tests/helpers/th.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,29 +49,101 @@ const char *th_admin_key(void)
   return k ? k : "";
 }
 
+/* The reply's headers as {lower-case name: value}, from the last header
+ * block (curl keeps the blocks of interim replies too). A repeated header
+ * is joined with ", ", as HTTP allows. */
+static json_t *record_headers(const char *raw)
+{
+  json_t *h = json_object();
+  for (const char *p = raw; h && p && *p;) {
+    const char *eol = strstr(p, "\r\n");
+    size_t len = eol ? (size_t)(eol - p) : strlen(p);
+    const char *colon = memchr(p, ':', len);
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+      json_object_clear(h);
+    } else if (colon && colon > p) {
+      char name[128];
+      size_t nl = (size_t)(colon - p);
+      if (nl >= sizeof name)
+        nl = sizeof name - 1;
+      for (size_t i = 0; i < nl; i++)
+        name[i] = (char)tolower((unsigned char)p[i]);
+      name[nl] = '\0';
+      const char *v = colon + 1;
+      const char *end = p + len;
+      while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+      while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+      const char *old = json_string_value(json_object_get(h, name));
+      char *joined = NULL;
+      if (old && asprintf(&joined, "%s, %.*s", old, (int)(end - v), v) < 0)
+        joined = NULL;
+      json_t *value = joined ? json_string(joined) : json_stringn(v, (size_t)(end - v));
+      free(joined);
+      if (value)
+        json_object_set_new(h, name, value);
+    }
+    p += len + (eol ? 2 : 0);
+  }
+  return h;
+}
+
+static char *base64(const char *data, size_t len)
+{
+  static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char *out = malloc((len + 2) / 3 * 4 + 1);
+  if (out == NULL)
+    return NULL;
+  const unsigned char *s = (const unsigned char *)data;
+  size_t o = 0;
+  for (size_t i = 0; i < len; i += 3) {
+    unsigned v = (unsigned)s[i] << 16 | (i + 1 < len ? (unsigned)s[i + 1] << 8 : 0) |
+                 (i + 2 < len ? s[i + 2] : 0);
+    out[o++] = tab[v >> 18 & 63];
+    out[o++] = tab[v >> 12 & 63];
+    out[o++] = i + 1 < len ? tab[v >> 6 & 63] : '=';
+    out[o++] = i + 2 < len ? tab[v & 63] : '=';
+  }
+  out[o] = '\0';
+  return out;
+}
+
+/* Appends the reply to $RL_TEST_RECORD_DIR/replies-<pid>.jsonl for the
+ * contract check: method, path, status, content type, headers, body_len,
+ * and the body as text ("body") when it is UTF-8, else as "body_base64"
+ * (PDF, PNG). */
 static void record(const char *method, const char *path, const struct th_resp *r)
 {
   const char *dir = getenv("RL_TEST_RECORD_DIR");
   if (dir == NULL || r->status == 0)
     return;
+  const char *ct = th_header(r, "Content-Type");
+  json_t *line = json_pack("{s:s s:s s:i s:s s:o s:I}", "method", method, "path", path, "status",
+                           (int)r->status, "content_type", ct ? ct : "", "headers",
+                           record_headers(r->headers), "body_len", (json_int_t)r->len);
+  if (line == NULL)
+    return;
+  json_t *text = json_stringn(r->body ? r->body : "", r->body ? r->len : 0);
+  if (text) {
+    json_object_set_new(line, "body", text);
+  } else {
+    char *b64 = base64(r->body, r->len);
+    json_object_set_new(line, "body_base64", b64 ? json_string(b64) : json_null());
+    free(b64);
+  }
+  char *dump = json_dumps(line, JSON_COMPACT);
+  json_decref(line);
+  if (dump == NULL)
+    return;
   char file[512];
   snprintf(file, sizeof file, "%s/replies-%d.jsonl", dir, (int)getpid());
   FILE *f = fopen(file, "a");
-  if (f == NULL)
-    return;
-  const char *ct = th_header(r, "Content-Type");
-  json_t *line = json_pack("{s:s s:s s:i s:s s:s%}", "method", method, "path", path, "status",
-                           (int)r->status, "content_type", ct ? ct : "", "body", r->body,
-                           r->len);
-  if (line) {
-    char *text = json_dumps(line, JSON_COMPACT);
-    if (text) {
-      fprintf(f, "%s\n", text);
-      free(text);
-    }
-    json_decref(line);
+  if (f) {
+    fprintf(f, "%s\n", dump);
+    fclose(f);
   }
-  fclose(f);
+  free(dump);
 }
 
 struct th_resp *th_request_to(const char *base, const char *method, const char *path,

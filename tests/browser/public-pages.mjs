@@ -1,0 +1,347 @@
+// The public pages in a real headless browser, as a resident's phone sees
+// them: the tracking page behind a receipt's token (French by default,
+// English on request, readable without JavaScript, nothing fetched from
+// another origin), the page a device's label opens, and the 404 page.
+//
+// Usage: RL_TEST_URL=http://127.0.0.1:PORT RL_TEST_ADMIN_KEY=rlk_… \
+//        node tests/browser/public-pages.mjs
+// Prints one line per check and a summary "browser: N passed, M failed";
+// exits 1 on any failure. Set RL_BROWSER_KEEP_SCREENSHOT=1 to keep the
+// screenshot (its path is printed).
+import { chromium } from 'playwright-core';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const base = (process.env.RL_TEST_URL || '').replace(/\/+$/, '');
+const adminKey = process.env.RL_TEST_ADMIN_KEY || '';
+const chromiumPath = process.env.RL_CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = 20000;
+
+let passed = 0;
+let failed = 0;
+
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok - ${name}`);
+  } else {
+    failed++;
+    console.log(`not ok - ${name}${detail ? `: ${detail}` : ''}`);
+  }
+  return ok;
+}
+
+// Runs one check that may throw; a throw is a failure with its message.
+async function attempt(name, fn) {
+  try {
+    const res = await fn();
+    if (res === undefined || res === true) return check(name, true);
+    if (res === false) return check(name, false);
+    return check(name, res.ok, res.detail);
+  } catch (e) {
+    return check(name, false, String(e && e.message ? e.message : e).split('\n')[0]);
+  }
+}
+
+function finish() {
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+
+// fetch, with the address and the reason when the server cannot be reached.
+async function fetchOrSay(method, path, init) {
+  try {
+    return await fetch(base + path, init);
+  } catch (e) {
+    const why = e && e.cause ? e.cause.code || e.cause.message : String(e);
+    throw new Error(`${method} ${base}${path}: ${why} (is the server running?)`);
+  }
+}
+
+async function api(method, path, body) {
+  const res = await fetchOrSay(method, path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${adminKey}`,
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return json;
+}
+
+// Test data: a site, a resident's laptop with an owner, a fixed repair.
+async function setup() {
+  const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const site = {
+    slug: `browser-${tag}`,
+    name: `Tiers-lieu navigateur ${tag}`,
+    address: `3 place du Navigateur ${tag}, Fontenay-sous-Bois`,
+    opening_hours: `Mercredi 14h-18h ${tag}`,
+  };
+  await api('POST', '/api/v1/sites', site);
+  const secrets = {
+    owner: `Proprietaire ${tag}`,
+    email: `resident-${tag}@mail.example`,
+    phone: `+33 6 ${String(Date.now()).slice(-8)}`,
+    notes: `Note interne ${tag}`,
+    repairer: `Reparatrice ${tag}`,
+    problem: `Probleme secret ${tag}`,
+  };
+  const device = await api('POST', '/api/v1/devices', {
+    kind: 'repair',
+    category: 'laptop-medium',
+    site: site.slug,
+    brand: `Marque ${tag}`,
+    owner: { name: secrets.owner, email: secrets.email, phone: secrets.phone },
+    notes: secrets.notes,
+  });
+  if (!device || !device.code || !device.tracking_token)
+    throw new Error(`intake gave no code or token: ${JSON.stringify(device)}`);
+  await api('POST', `/api/v1/devices/${device.code}/repairs`, {
+    outcome: 'fixed',
+    problem: secrets.problem,
+    repairer: secrets.repairer,
+    minutes: 35,
+  });
+  return { site, secrets, code: device.code, token: device.tracking_token };
+}
+
+// Opens url in a fresh context; records every request the page makes.
+async function open(browser, url, options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    ...options,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const requests = [];
+  const consoleErrors = [];
+  page.on('request', (req) => requests.push(req.url()));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  const response = await page.goto(url, { waitUntil: 'load', timeout: TIMEOUT });
+  return { context, page, response, requests, consoleErrors };
+}
+
+function foreignRequests(requests) {
+  const origin = new URL(base).origin;
+  return requests.filter((u) => {
+    try {
+      return new URL(u).origin !== origin;
+    } catch {
+      return true; // data:, blob:… are outside the service too
+    }
+  });
+}
+
+async function main() {
+  if (!base || !adminKey) {
+    check('RL_TEST_URL and RL_TEST_ADMIN_KEY are set', false, 'start a server first (see scripts/run-tests)');
+    finish();
+  }
+  let data;
+  try {
+    data = await setup();
+    check('test data created through the API', true);
+  } catch (e) {
+    check('test data created through the API', false, e.message);
+    finish();
+  }
+  const { site, secrets, code, token } = data;
+  const trackUrl = `${base}/t/${token}`;
+
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    check('chromium starts', true);
+  } catch (e) {
+    check('chromium starts', false, e.message.split('\n')[0]);
+    finish();
+  }
+
+  const shotDir = await mkdtemp(join(tmpdir(), 'rl-browser-'));
+  try {
+    // 1. French by default (a French phone).
+    const fr = await open(browser, trackUrl, { locale: 'fr-FR' });
+    await attempt('fr: tracking page answers 200', () => ({
+      ok: fr.response && fr.response.status() === 200,
+      detail: `status ${fr.response && fr.response.status()}`,
+    }));
+    await attempt('fr: html[lang=fr]', async () => {
+      const lang = await fr.page.locator('html').getAttribute('lang');
+      return { ok: lang === 'fr', detail: `lang=${lang}` };
+    });
+    await attempt('fr: one visible h1', async () => {
+      const n = await fr.page.locator('h1').count();
+      return { ok: n === 1 && (await fr.page.locator('h1').isVisible()), detail: `${n} h1` };
+    });
+    await attempt('fr: status "Réparé" shown', async () => {
+      const s = (await fr.page.locator('.status strong').innerText()).trim();
+      return { ok: s === 'Réparé', detail: `status text "${s}"` };
+    });
+    await attempt('fr: plain-language message shown', async () => ({
+      ok: await fr.page.getByText('Bonne nouvelle', { exact: false }).isVisible(),
+    }));
+    await attempt("fr: site's name, address and hours shown", async () => {
+      const text = await fr.page.locator('body').innerText();
+      const missing = [site.name, site.address, site.opening_hours].filter((s) => !text.includes(s));
+      return { ok: missing.length === 0, detail: `missing ${missing.join(' | ')}` };
+    });
+    await attempt('fr: timeline lists the steps in order', async () => {
+      const steps = await fr.page.locator('ol.timeline li').allInnerTexts();
+      const want = ['Déposé', 'En diagnostic', 'Réparé'];
+      const ok = steps.length === 3 && want.every((w, i) => steps[i].includes(w));
+      return { ok, detail: JSON.stringify(steps) };
+    });
+    await attempt('fr: no personal data or internal notes in the page', async () => {
+      const html = await fr.page.content();
+      const leaked = Object.entries(secrets).filter(([, v]) => html.includes(v));
+      return { ok: leaked.length === 0, detail: `shows ${leaked.map(([k]) => k).join(', ')}` };
+    });
+    await attempt('fr: fits a phone screen (no horizontal scroll)', async () => {
+      const [sw, cw] = await fr.page.evaluate(() => [
+        document.documentElement.scrollWidth,
+        document.documentElement.clientWidth,
+      ]);
+      return { ok: sw <= cw, detail: `scrollWidth ${sw} > clientWidth ${cw}` };
+    });
+    await attempt('fr: no request to any other origin', () => {
+      const foreign = foreignRequests(fr.requests);
+      return { ok: foreign.length === 0 && fr.requests.length >= 1, detail: foreign.join(' ') };
+    });
+    await attempt('fr: no console errors (CSP violations included)', () => ({
+      ok: fr.consoleErrors.length === 0,
+      detail: fr.consoleErrors.join(' | '),
+    }));
+    const shot = join(shotDir, 'tracking-fr.png');
+    await attempt('fr: screenshot is a non-empty PNG', async () => {
+      await fr.page.screenshot({ path: shot, fullPage: true });
+      const st = await stat(shot);
+      const head = (await readFile(shot)).subarray(0, 8);
+      const png = head.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      if (process.env.RL_BROWSER_KEEP_SCREENSHOT) console.log(`# screenshot: ${shot}`);
+      return { ok: st.size > 1000 && png, detail: `${st.size} bytes, png=${png}` };
+    });
+    await fr.context.close();
+
+    // 2. English by the phone's language, and by ?lang=en.
+    const en = await open(browser, trackUrl, { locale: 'en-US' });
+    await attempt('en (Accept-Language): html[lang=en] and status "Repaired"', async () => {
+      const lang = await en.page.locator('html').getAttribute('lang');
+      const s = (await en.page.locator('.status strong').innerText()).trim();
+      return { ok: lang === 'en' && s === 'Repaired', detail: `lang=${lang}, status "${s}"` };
+    });
+    await attempt('en (Accept-Language): English message', async () => ({
+      ok: await en.page.getByText('Good news', { exact: false }).isVisible(),
+    }));
+    await en.context.close();
+    const q = await open(browser, `${trackUrl}?lang=en`, { locale: 'fr-FR' });
+    await attempt('en (?lang=en on a French phone): status "Repaired"', async () => {
+      const lang = await q.page.locator('html').getAttribute('lang');
+      const s = (await q.page.locator('.status strong').innerText()).trim();
+      return { ok: lang === 'en' && s === 'Repaired', detail: `lang=${lang}, status "${s}"` };
+    });
+    await attempt('language link switches back to French', async () => {
+      await q.page.locator('footer a[hreflang="fr"]').click();
+      await q.page.waitForLoadState('load');
+      const lang = await q.page.locator('html').getAttribute('lang');
+      const s = (await q.page.locator('.status strong').innerText()).trim();
+      return { ok: lang === 'fr' && s === 'Réparé', detail: `lang=${lang}, status "${s}"` };
+    });
+    await attempt('en: no request to any other origin', () => {
+      const foreign = foreignRequests(q.requests);
+      return { ok: foreign.length === 0, detail: foreign.join(' ') };
+    });
+    await q.context.close();
+
+    // 3. Without JavaScript.
+    const nojs = await open(browser, trackUrl, { locale: 'fr-FR', javaScriptEnabled: false });
+    await attempt('no JavaScript: status still visible', async () => {
+      const loc = nojs.page.locator('.status strong');
+      const s = (await loc.innerText()).trim();
+      return { ok: (await loc.isVisible()) && s === 'Réparé', detail: `status "${s}"` };
+    });
+    await attempt('no JavaScript: site name visible', async () => ({
+      ok: await nojs.page.getByText(site.name, { exact: true }).isVisible(),
+    }));
+    await nojs.context.close();
+
+    // 4. The device label's page.
+    const dev = await open(browser, `${base}/d/${code}`, { locale: 'fr-FR' });
+    await attempt('device page: 200 with the category name', async () => {
+      const text = await dev.page.locator('body').innerText();
+      return {
+        ok: dev.response.status() === 200 && text.includes('Ordinateur portable (moyen)'),
+        detail: `status ${dev.response.status()}`,
+      };
+    });
+    await attempt('device page: status and site shown, no personal data', async () => {
+      const html = await dev.page.content();
+      const text = await dev.page.locator('body').innerText();
+      const leaked = Object.entries(secrets).filter(([, v]) => html.includes(v));
+      const ok = text.includes('Réparé') && text.includes(site.name) && leaked.length === 0 &&
+        !html.includes(token);
+      return { ok, detail: `leaked ${leaked.map(([k]) => k).join(', ')}` };
+    });
+    await attempt('device page: html[lang=fr], an h1, no other origin', async () => {
+      const lang = await dev.page.locator('html').getAttribute('lang');
+      const h1 = await dev.page.locator('h1').count();
+      const foreign = foreignRequests(dev.requests);
+      return { ok: lang === 'fr' && h1 === 1 && foreign.length === 0, detail: `lang=${lang} h1=${h1} ${foreign.join(' ')}` };
+    });
+    await dev.context.close();
+
+    // 5. An unknown token.
+    const bogus = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    const nf = await open(browser, `${base}/t/${bogus}`, { locale: 'fr-FR' });
+    await attempt('unknown token: 404 page', async () => {
+      const lang = await nf.page.locator('html').getAttribute('lang');
+      const h1 = (await nf.page.locator('h1').innerText()).trim();
+      return {
+        ok: nf.response.status() === 404 && lang === 'fr' && h1.length > 0,
+        detail: `status ${nf.response.status()}, lang=${lang}, h1 "${h1}"`,
+      };
+    });
+    await attempt('unknown token: nothing of the device shown', async () => {
+      const html = await nf.page.content();
+      return { ok: !html.includes(code) && !html.includes(site.name) };
+    });
+    await nf.context.close();
+  } catch (e) {
+    check('browser session', false, String(e && e.message ? e.message : e).split('\n')[0]);
+  } finally {
+    await browser.close().catch(() => {});
+    if (!process.env.RL_BROWSER_KEEP_SCREENSHOT) await rm(shotDir, { recursive: true, force: true });
+  }
+  finish();
+}
+
+main().catch((e) => {
+  check('browser test', false, String(e && e.stack ? e.stack : e));
+  finish();
+});
