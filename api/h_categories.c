@@ -3,7 +3,7 @@
 
 #include "api/routes.h"
 #include "core/error.h"
-#include "core/store/store_category.h"
+#include "core/category.h"
 
 void h_categories_list(struct rl_req *req, struct _u_response *res)
 {
@@ -13,7 +13,7 @@ void h_categories_list(struct rl_req *req, struct _u_response *res)
     return;
   json_t *items;
   int more;
-  int rc = store_category_list(&items, &more, cursor ? cursor : "", limit);
+  int rc = category_list(&items, &more, cursor ? cursor : "", limit);
   if (rc != RL_OK) {
     rl_reply_error(res, rc, NULL);
     return;
@@ -30,12 +30,12 @@ void h_categories_list(struct rl_req *req, struct _u_response *res)
 
 void h_categories_get(struct rl_req *req, struct _u_response *res)
 {
-  const char *slug = rl_path(req, "slug");
-  json_t *cat;
-  int rc = store_category_get(&cat, slug ? slug : "");
+  const char *json, *etag;
+  size_t len;
+  int rc = category_get(&json, &len, &etag, rl_path(req, "slug"));
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no category has this slug" : NULL);
     return;
   }
-  rl_reply_object(req, res, 200, cat);
+  rl_reply_json_text(req, res, json, len, etag);
 }

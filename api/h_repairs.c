@@ -58,8 +58,20 @@ static long long parse_id(const char *s)
 static void reply_versioned(struct rl_req *req, struct _u_response *res, unsigned status,
                             json_t *obj, int version)
 {
-  char etag[24];
-  snprintf(etag, sizeof etag, "\"%d\"", version);
+  char etag[48];
+  const json_t *figures = json_object_get(obj, "figures");
+  if (figures) {
+    /* A session's figures change with its repairs, not its row: the ETag
+     * covers both (If-Match reads the version before the dot). */
+    char *text = json_dumps(figures, JSON_COMPACT | JSON_SORT_KEYS);
+    unsigned long long h = 1469598103934665603ULL;
+    for (const char *p = text ? text : ""; *p; p++)
+      h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    free(text);
+    snprintf(etag, sizeof etag, "\"%d.%016llx\"", version, h);
+  } else {
+    snprintf(etag, sizeof etag, "\"%d\"", version);
+  }
   rl_reply_object_etag(req, res, status, obj, etag);
 }
 
@@ -71,7 +83,7 @@ static void reply_failure(struct _u_response *res, int rc, json_t *errors, json_
   } else if (rc == RL_ECONFLICT && allowed) {
     rl_reply_error(res, RL_ECONFLICT,
                    json_array_size(allowed) == 0
-                       ? "the device is in a final state: no repair can be recorded"
+                       ? "no repair can be recorded in the device's current status"
                        : "the device's current status does not allow this outcome");
     rl_reply_add_member(res, "allowed", allowed);
   } else {

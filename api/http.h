@@ -55,6 +55,10 @@ void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned
 /* A single object with an ETag the caller chose (e.g. a row version). */
 void rl_reply_object_etag(const struct rl_req *req, struct _u_response *res, unsigned status,
                           json_t *body, const char *etag);
+/* 200 with JSON text already rendered (copied) and its ETag; 304 to a GET
+ * whose If-None-Match matches. */
+void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const char *json,
+                        size_t len, const char *etag);
 /* {"items": items, "next_cursor": next_cursor or null}. */
 void rl_reply_list(struct _u_response *res, json_t *items, const char *next_cursor);
 void rl_reply_no_content(struct _u_response *res);

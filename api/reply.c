@@ -126,6 +126,16 @@ void rl_reply_object_etag(const struct rl_req *req, struct _u_response *res, uns
     u_map_put(res->map_header, "ETag", etag);
 }
 
+void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const char *json,
+                        size_t len, const char *etag)
+{
+  if (strcmp(req->u->http_verb, "GET") == 0 && etag_listed(rl_header(req, "If-None-Match"), etag))
+    ulfius_set_empty_body_response(res, 304);
+  else
+    rl_reply_bytes(res, 200, "application/json", json, len);
+  u_map_put(res->map_header, "ETag", etag);
+}
+
 void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned status,
                      json_t *body)
 {
@@ -263,6 +273,8 @@ int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
     h += 2;
   char *end = NULL;
   long v = h[0] == '"' ? strtol(h + 1, &end, 10) : -1;
+  if (end && *end == '.') /* "version.digest": the digest is of derived data */
+    end += strspn(end + 1, "0123456789abcdef") + 1;
   if (v < 1 || v > 1000000000 || end == NULL || strcmp(end, "\"") != 0) {
     rl_reply_error(res, RL_EPRECONDITION, "If-Match must be an ETag this service sent");
     return -1;

@@ -58,10 +58,17 @@ static void set_request_id(struct rl_req *req, struct _u_response *res)
   if (ok) {
     snprintf(req->request_id, sizeof req->request_id, "%s", given);
   } else {
-    uint8_t raw[12];
-    if (rl_random_bytes(raw, sizeof raw) != RL_OK)
-      memset(raw, 0, sizeof raw);
-    rl_hex(req->request_id, raw, sizeof raw);
+    /* A random per-thread prefix and a counter: unique without a
+     * getrandom() per request. */
+    static _Thread_local char prefix[17];
+    static _Thread_local unsigned long long counter;
+    if (prefix[0] == '\0') {
+      uint8_t raw[8];
+      if (rl_random_bytes(raw, sizeof raw) != RL_OK)
+        memset(raw, 0, sizeof raw);
+      rl_hex(prefix, raw, sizeof raw);
+    }
+    snprintf(req->request_id, sizeof req->request_id, "%s%08llx", prefix, ++counter);
   }
   u_map_put(res->map_header, "X-Request-Id", req->request_id);
 }
@@ -192,6 +199,9 @@ static void run_handler(struct rl_req *req, struct _u_response *res)
     if (replay.etag)
       u_map_put(res->map_header, "ETag", replay.etag);
     u_map_put(res->map_header, "Idempotent-Replayed", "true");
+    /* The stored reply may hold personal data: never for shared caches. */
+    u_map_put(res->map_header, "Cache-Control", "private, no-store");
+    u_map_put(res->map_header, "Vary", "Authorization");
     free(replay.location);
     free(replay.etag);
     free(replay.body);

@@ -113,7 +113,7 @@ int rl_serve(const struct rl_config *cfg)
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
   if (ipv6)
     flags |= MHD_USE_IPv6;
   if (ulfius_start_framework_with_mhd_options(&inst, flags, ops) != U_OK) {

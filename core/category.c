@@ -1,0 +1,143 @@
+/* The in-memory copy of the categories, loaded on first use. */
+#include "core/category.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/store/store_category.h"
+
+struct entry {
+  const char *slug; /* points into json */
+  char *text;       /* compact JSON */
+  size_t len;
+  char etag[24];
+};
+
+struct table {
+  size_t n;
+  struct entry *items; /* by slug, as the store lists them */
+  json_t *all;         /* the same, as JSON objects */
+};
+
+static _Atomic(struct table *) g_table;
+static pthread_mutex_t g_load = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned long long fnv1a(const char *s, size_t n)
+{
+  unsigned long long h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static int load(struct table **out)
+{
+  json_t *all = json_array();
+  char after[80] = "";
+  for (;;) {
+    json_t *page;
+    int more;
+    int rc = store_category_list(&page, &more, after, 500);
+    if (rc != RL_OK) {
+      json_decref(all);
+      return rc;
+    }
+    json_array_extend(all, page);
+    size_t n = json_array_size(page);
+    if (n > 0)
+      snprintf(after, sizeof after, "%s",
+               json_string_value(json_object_get(json_array_get(page, n - 1), "slug")));
+    json_decref(page);
+    if (!more || n == 0)
+      break;
+  }
+  struct table *t = calloc(1, sizeof *t);
+  size_t n = json_array_size(all);
+  if (t == NULL || (t->items = calloc(n ? n : 1, sizeof *t->items)) == NULL) {
+    free(t);
+    json_decref(all);
+    return RL_ENOMEM;
+  }
+  t->n = n;
+  t->all = all;
+  for (size_t i = 0; i < n; i++) {
+    json_t *c = json_array_get(all, i);
+    struct entry *e = &t->items[i];
+    e->slug = json_string_value(json_object_get(c, "slug"));
+    e->text = json_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    e->len = e->text ? strlen(e->text) : 0;
+    snprintf(e->etag, sizeof e->etag, "\"%016llx\"", fnv1a(e->text ? e->text : "", e->len));
+  }
+  *out = t;
+  return RL_OK;
+}
+
+/* The table, loading it once; later calls take no lock. */
+static int table(struct table **out)
+{
+  struct table *t = atomic_load_explicit(&g_table, memory_order_acquire);
+  if (t == NULL) {
+    pthread_mutex_lock(&g_load);
+    t = atomic_load_explicit(&g_table, memory_order_acquire);
+    int rc = RL_OK;
+    if (t == NULL && (rc = load(&t)) == RL_OK)
+      atomic_store_explicit(&g_table, t, memory_order_release);
+    pthread_mutex_unlock(&g_load);
+    if (rc != RL_OK)
+      return rc;
+  }
+  *out = t;
+  return RL_OK;
+}
+
+/* Index of the first entry whose slug is greater than after. */
+static size_t upper_bound(const struct table *t, const char *after)
+{
+  size_t lo = 0, hi = t->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcmp(t->items[mid].slug, after) <= 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+int category_get(const char **json, size_t *len, const char **etag, const char *slug)
+{
+  struct table *t;
+  int rc = table(&t);
+  if (rc != RL_OK)
+    return rc;
+  size_t i = upper_bound(t, slug);
+  if (i == 0 || strcmp(t->items[i - 1].slug, slug) != 0 || t->items[i - 1].text == NULL)
+    return RL_ENOTFOUND;
+  *json = t->items[i - 1].text;
+  *len = t->items[i - 1].len;
+  *etag = t->items[i - 1].etag;
+  return RL_OK;
+}
+
+int category_list(json_t **out, int *more, const char *after, int limit)
+{
+  struct table *t;
+  int rc = table(&t);
+  if (rc != RL_OK)
+    return rc;
+  size_t start = upper_bound(t, after), end = start + (size_t)limit;
+  if (end > t->n)
+    end = t->n;
+  json_t *items = json_array();
+  for (size_t i = start; i < end; i++)
+    json_array_append_new(items, json_deep_copy(json_array_get(t->all, i)));
+  *more = end < t->n;
+  *out = items;
+  return RL_OK;
+}
