@@ -23,17 +23,6 @@ static const struct rl_field key_spec[] = {
     {0},
 };
 
-/* Parses a positive decimal id; 0 if it is not one. */
-static long long parse_id(const char *s)
-{
-  if (s == NULL || *s == '\0' || strlen(s) > 18)
-    return 0;
-  for (const char *p = s; *p; p++)
-    if (*p < '0' || *p > '9')
-      return 0;
-  return strtoll(s, NULL, 10);
-}
-
 void h_keys_list(struct rl_req *req, struct _u_response *res)
 {
   int limit;
@@ -41,7 +30,7 @@ void h_keys_list(struct rl_req *req, struct _u_response *res)
   if (rl_page_params(req, res, &limit, &cursor) != 0)
     return;
   long long after = 0;
-  if (cursor != NULL && (after = parse_id(cursor)) == 0) {
+  if (cursor != NULL && (after = rl_parse_id(cursor)) == 0) {
     rl_reply_bad_field(res, "cursor", "is not a cursor this service issued");
     return;
   }
@@ -84,7 +73,7 @@ void h_keys_create(struct rl_req *req, struct _u_response *res)
 
 void h_keys_get(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_path(req, "id"));
+  long long id = rl_parse_id(rl_path(req, "id"));
   json_t *key;
   int rc = id > 0 ? store_apikey_get(&key, id) : RL_ENOTFOUND;
   if (rc != RL_OK) {
@@ -96,7 +85,7 @@ void h_keys_get(struct rl_req *req, struct _u_response *res)
 
 void h_keys_revoke(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_path(req, "id"));
+  long long id = rl_parse_id(rl_path(req, "id"));
   if (id == 0) {
     rl_reply_error(res, RL_ENOTFOUND, "no key has this id");
     return;

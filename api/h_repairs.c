@@ -45,16 +45,6 @@ static const struct rl_field session_spec[] = {
     {0},
 };
 
-static long long parse_id(const char *s)
-{
-  if (s == NULL || *s == '\0' || strlen(s) > 18)
-    return 0;
-  for (const char *p = s; *p; p++)
-    if (*p < '0' || *p > '9')
-      return 0;
-  return strtoll(s, NULL, 10);
-}
-
 static void reply_versioned(struct rl_req *req, struct _u_response *res, unsigned status,
                             json_t *obj, int version)
 {
@@ -129,7 +119,7 @@ void h_repairs_list(struct rl_req *req, struct _u_response *res)
 
 void h_repairs_get(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_path(req, "id"));
+  long long id = rl_parse_id(rl_path(req, "id"));
   json_t *repair;
   int version;
   int rc = id > 0 ? repair_get(&repair, &version, id) : RL_ENOTFOUND;
@@ -147,7 +137,7 @@ void h_repairs_patch(struct rl_req *req, struct _u_response *res)
   int if_match;
   if (rl_if_match(req, res, &if_match) != 0)
     return;
-  long long id = parse_id(rl_path(req, "id"));
+  long long id = rl_parse_id(rl_path(req, "id"));
   if (id == 0) {
     rl_reply_error(res, RL_ENOTFOUND, "no repair has this id");
     return;
@@ -205,7 +195,7 @@ void h_sessions_list(struct rl_req *req, struct _u_response *res)
 
 void h_sessions_get(struct rl_req *req, struct _u_response *res)
 {
-  long long id = parse_id(rl_path(req, "id"));
+  long long id = rl_parse_id(rl_path(req, "id"));
   json_t *session;
   int version;
   int rc = id > 0 ? session_get(&session, &version, id) : RL_ENOTFOUND;
@@ -223,7 +213,7 @@ void h_sessions_patch(struct rl_req *req, struct _u_response *res)
   int if_match;
   if (rl_if_match(req, res, &if_match) != 0)
     return;
-  long long id = parse_id(rl_path(req, "id"));
+  long long id = rl_parse_id(rl_path(req, "id"));
   json_t *session, *errors;
   int version;
   int rc = id > 0 ? session_patch(&session, &version, &errors, id, req->body, if_match)

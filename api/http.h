@@ -43,6 +43,8 @@ const char *rl_param(const struct rl_req *req, const char *name);
  * the path itself (ulfius would merge a query parameter of the same name
  * into it). Copied into the request; "" if the route has no such segment. */
 const char *rl_path(struct rl_req *req, const char *name);
+/* A positive decimal id from a path segment; 0 if it is not one. */
+long long rl_parse_id(const char *s);
 /* A request header, case-insensitive; NULL if absent. */
 const char *rl_header(const struct rl_req *req, const char *name);
 

@@ -57,6 +57,16 @@ const char *rl_path(struct rl_req *req, const char *name)
   }
 }
 
+long long rl_parse_id(const char *s)
+{
+  if (s == NULL || *s == '\0' || strlen(s) > 18)
+    return 0;
+  for (const char *p = s; *p; p++)
+    if (*p < '0' || *p > '9')
+      return 0;
+  return strtoll(s, NULL, 10);
+}
+
 const char *rl_header(const struct rl_req *req, const char *name)
 {
   return u_map_get_case(req->u->map_header, name);

@@ -18,24 +18,17 @@
 #define CODE_ATTEMPTS 5
 #define UPDATE_ATTEMPTS 5
 
-static int invalid(json_t **errors, const char *field, const char *message)
-{
-  *errors = json_array();
-  rl_spec_error(*errors, field, message);
-  return RL_EINVALID;
-}
-
-/* Parses a typed code into its body; on failure sets *errors. */
-static int parse_code(char *body, const char *code, json_t **errors)
+int device_code_body(char *body, const char *code, const char *field, json_t **errors)
 {
   switch (rl_code_parse(body, code)) {
   case RL_CODE_OK:
     return RL_OK;
   case RL_CODE_BAD_CHECK:
-    return invalid(errors, "code",
-                   "the check character does not match: a character was probably mistyped");
+    return rl_spec_invalid(errors, field,
+                           "the check character does not match: a character was probably "
+                           "mistyped");
   default:
-    return invalid(errors, "code", "is not a device code (they look like RL-4K7Q-9M2R)");
+    return rl_spec_invalid(errors, field, "is not a device code (they look like RL-4K7Q-9M2R)");
   }
 }
 
@@ -120,9 +113,9 @@ static int reference_error(int rc, json_t **errors)
 {
   const char *constraint = store_last_constraint();
   if (rc == RL_EUNPROCESSABLE && strstr(constraint, "category"))
-    return invalid(errors, "category", "is not a known category slug");
+    return rl_spec_invalid(errors, "category", "is not a known category slug");
   if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23502") == 0)
-    return invalid(errors, "site", "is not a known, active site slug");
+    return rl_spec_invalid(errors, "site", "is not a known, active site slug");
   return rc;
 }
 
@@ -182,7 +175,7 @@ int device_get(json_t **out, int *version, json_t **errors, const char *code)
 {
   char body[RL_CODE_BODY_LEN + 1];
   *errors = NULL;
-  int rc = parse_code(body, code, errors);
+  int rc = device_code_body(body, code, "code", errors);
   if (rc != RL_OK)
     return rc;
   struct store_device_ref ref;
@@ -212,7 +205,7 @@ int device_patch(json_t **out, int *version, json_t **errors, const char *code,
 {
   char body[RL_CODE_BODY_LEN + 1];
   *errors = NULL;
-  int rc = parse_code(body, code, errors);
+  int rc = device_code_body(body, code, "code", errors);
   if (rc != RL_OK)
     return rc;
   for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
@@ -288,12 +281,12 @@ int device_transition(json_t **out, int *version, json_t **errors, json_t **allo
   char body[RL_CODE_BODY_LEN + 1];
   *errors = NULL;
   *allowed = NULL;
-  int rc = parse_code(body, code, errors);
+  int rc = device_code_body(body, code, "code", errors);
   if (rc != RL_OK)
     return rc;
   enum rl_status target = rl_status_parse(to);
   if (target == RL_ST_INVALID)
-    return invalid(errors, "to", "is not a device status");
+    return rl_spec_invalid(errors, "to", "is not a device status");
   for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
     json_t *cur;
     struct store_device_ref ref;
@@ -324,20 +317,6 @@ int device_transition(json_t **out, int *version, json_t **errors, json_t **allo
   return RL_ECONFLICT;
 }
 
-/* A cursor is a positive decimal id. */
-static int parse_cursor(int64_t *out, const char *cursor, json_t **errors)
-{
-  *out = 0;
-  if (cursor == NULL)
-    return RL_OK;
-  char *end = NULL;
-  long long v = strtoll(cursor, &end, 10);
-  if (*cursor == '\0' || *end != '\0' || v <= 0 || strlen(cursor) > 18)
-    return invalid(errors, "cursor", "is not a cursor this service issued");
-  *out = v;
-  return RL_OK;
-}
-
 int device_list(json_t **out, char *next_cursor, json_t **errors, const struct device_query *q)
 {
   *errors = NULL;
@@ -363,7 +342,7 @@ int device_list(json_t **out, char *next_cursor, json_t **errors, const struct d
   }
   json_decref(errs);
   int64_t before;
-  int rc = parse_cursor(&before, q->cursor, errors);
+  int rc = rl_spec_cursor(&before, q->cursor, errors);
   if (rc != RL_OK)
     return rc;
 
@@ -399,11 +378,11 @@ int device_history(json_t **out, char *next_cursor, json_t **errors, const char 
   char body[RL_CODE_BODY_LEN + 1];
   *errors = NULL;
   next_cursor[0] = '\0';
-  int rc = parse_code(body, code, errors);
+  int rc = device_code_body(body, code, "code", errors);
   if (rc != RL_OK)
     return rc;
   int64_t after;
-  rc = parse_cursor(&after, cursor, errors);
+  rc = rl_spec_cursor(&after, cursor, errors);
   if (rc != RL_OK)
     return rc;
   int64_t next = 0;
@@ -429,15 +408,12 @@ int device_label_data(json_t **out, json_t **errors, json_t **unknown,
   json_t *errs = json_array();
   int rc = (bodies && list && errs) ? RL_OK : RL_ENOMEM;
   for (size_t i = 0; rc == RL_OK && i < n; i++) {
-    enum rl_code_parse p = rl_code_parse(bodies[i], codes[i]);
-    if (p != RL_CODE_OK) {
-      char field[32];
-      snprintf(field, sizeof field, "codes[%zu]", i);
-      rl_spec_error(errs, field,
-                    p == RL_CODE_BAD_CHECK
-                        ? "the check character does not match: a character was probably mistyped"
-                        : "is not a device code (they look like RL-4K7Q-9M2R)");
-    }
+    char field[32];
+    json_t *one = NULL;
+    snprintf(field, sizeof field, "codes[%zu]", i);
+    if (device_code_body(bodies[i], codes[i], field, &one) != RL_OK)
+      json_array_extend(errs, one);
+    json_decref(one);
     list[i] = bodies[i];
   }
   if (rc == RL_OK && json_array_size(errs) > 0) {

@@ -11,6 +11,11 @@
 
 #include "core/auth.h"
 
+/* Reads a code as a person typed it into its 8-symbol body (9 bytes).
+ * RL_EINVALID with *errors naming `field` (a mistyped check character is
+ * told apart from something that is not a code at all). */
+int device_code_body(char *body, const char *code, const char *field, json_t **errors);
+
 /* Registers a device from an intake body; *out is the new device. */
 int device_create(json_t **out, int *version, json_t **errors, const json_t *body,
                   const struct rl_principal *who, const char *code_prefix);

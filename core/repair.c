@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/code.h"
+#include "core/device.h"
 #include "core/error.h"
 #include "core/impact.h"
 #include "core/lifecycle.h"
@@ -15,13 +16,6 @@
 #include "core/store/store_repair.h"
 
 #define UPDATE_ATTEMPTS 5
-
-static int invalid(json_t **errors, const char *field, const char *message)
-{
-  *errors = json_array();
-  rl_spec_error(*errors, field, message);
-  return RL_EINVALID;
-}
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -112,14 +106,14 @@ static int check_barrier(json_t **errors, const json_t *r)
 {
   const char *outcome = str(r, "outcome") ? str(r, "outcome") : "unknown";
   if (str(r, "barrier") && strcmp(outcome, "end_of_life") != 0)
-    return invalid(errors, "barrier", "is only given with the outcome end_of_life");
+    return rl_spec_invalid(errors, "barrier", "is only given with the outcome end_of_life");
   return RL_OK;
 }
 
 static int session_error(int rc, json_t **errors)
 {
   if (rc == RL_EUNPROCESSABLE && strstr(store_last_constraint(), "session"))
-    return invalid(errors, "session_id", "is not a repair session");
+    return rl_spec_invalid(errors, "session_id", "is not a repair session");
   return rc;
 }
 
@@ -129,13 +123,10 @@ int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
   *errors = NULL;
   *allowed = NULL;
   char cbody[RL_CODE_BODY_LEN + 1];
-  enum rl_code_parse cp = rl_code_parse(cbody, code);
-  if (cp != RL_CODE_OK)
-    return invalid(errors, "code",
-                   cp == RL_CODE_BAD_CHECK
-                       ? "the check character does not match: a character was probably mistyped"
-                       : "is not a device code (they look like RL-4K7Q-9M2R)");
-  int rc = check_barrier(errors, body);
+  int rc = device_code_body(cbody, code, "code", errors);
+  if (rc != RL_OK)
+    return rc;
+  rc = check_barrier(errors, body);
   if (rc != RL_OK)
     return rc;
   struct repair_text t;
@@ -224,33 +215,17 @@ int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, 
   return RL_ECONFLICT;
 }
 
-static int parse_cursor(int64_t *out, const char *cursor, json_t **errors)
-{
-  *out = 0;
-  if (cursor == NULL)
-    return RL_OK;
-  char *end = NULL;
-  long long v = strtoll(cursor, &end, 10);
-  if (*cursor == '\0' || *end != '\0' || v <= 0 || strlen(cursor) > 18)
-    return invalid(errors, "cursor", "is not a cursor this service issued");
-  *out = v;
-  return RL_OK;
-}
-
 int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *code,
                 const char *cursor, int limit)
 {
   *errors = NULL;
   next_cursor[0] = '\0';
   char cbody[RL_CODE_BODY_LEN + 1];
-  enum rl_code_parse cp = rl_code_parse(cbody, code);
-  if (cp != RL_CODE_OK)
-    return invalid(errors, "code",
-                   cp == RL_CODE_BAD_CHECK
-                       ? "the check character does not match: a character was probably mistyped"
-                       : "is not a device code (they look like RL-4K7Q-9M2R)");
+  int rc = device_code_body(cbody, code, "code", errors);
+  if (rc != RL_OK)
+    return rc;
   int64_t after;
-  int rc = parse_cursor(&after, cursor, errors);
+  rc = rl_spec_cursor(&after, cursor, errors);
   if (rc != RL_OK)
     return rc;
   int64_t next = 0;
@@ -263,9 +238,9 @@ int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *co
 static int session_store_error(int rc, json_t **errors)
 {
   if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23502") == 0)
-    return invalid(errors, "site", "is not a known site slug");
+    return rl_spec_invalid(errors, "site", "is not a known site slug");
   if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23514") == 0)
-    return invalid(errors, "ends_at", "must be after starts_at");
+    return rl_spec_invalid(errors, "ends_at", "must be after starts_at");
   return rc;
 }
 
@@ -380,13 +355,13 @@ int session_list(json_t **out, char *next_cursor, json_t **errors, const char *s
   *errors = NULL;
   next_cursor[0] = '\0';
   if (from && !rl_spec_is_date(from))
-    return invalid(errors, "from", "must be a date, YYYY-MM-DD");
+    return rl_spec_invalid(errors, "from", "must be a date, YYYY-MM-DD");
   if (to && !rl_spec_is_date(to))
-    return invalid(errors, "to", "must be a date, YYYY-MM-DD");
+    return rl_spec_invalid(errors, "to", "must be a date, YYYY-MM-DD");
   if (site && strlen(site) > 64)
-    return invalid(errors, "site", "is not a site slug");
+    return rl_spec_invalid(errors, "site", "is not a site slug");
   int64_t before;
-  int rc = parse_cursor(&before, cursor, errors);
+  int rc = rl_spec_cursor(&before, cursor, errors);
   if (rc != RL_OK)
     return rc;
   int64_t next = 0;

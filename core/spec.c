@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -11,6 +12,26 @@
 void rl_spec_error(json_t *errors, const char *field, const char *message)
 {
   json_array_append_new(errors, json_pack("{s:s s:s}", "field", field, "message", message));
+}
+
+int rl_spec_invalid(json_t **errors, const char *field, const char *message)
+{
+  *errors = json_array();
+  rl_spec_error(*errors, field, message);
+  return RL_EINVALID;
+}
+
+int rl_spec_cursor(int64_t *out, const char *cursor, json_t **errors)
+{
+  *out = 0;
+  if (cursor == NULL)
+    return RL_OK;
+  char *end = NULL;
+  long long v = strtoll(cursor, &end, 10);
+  if (*cursor == '\0' || *end != '\0' || v <= 0 || strlen(cursor) > 18)
+    return rl_spec_invalid(errors, "cursor", "is not a cursor this service issued");
+  *out = v;
+  return RL_OK;
 }
 
 size_t rl_utf8_len(const char *s)

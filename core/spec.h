@@ -4,6 +4,7 @@
 #define RL_CORE_SPEC_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 enum rl_spec_type {
   RL_T_STRING,   /* min/max: length in characters */
@@ -47,6 +48,13 @@ int rl_spec_check(json_t **errors, const json_t *body, const struct rl_field *sp
 
 /* Appends {"field": field, "message": message} to errors. */
 void rl_spec_error(json_t *errors, const char *field, const char *message);
+
+/* Sets *errors to a new array holding one such error; returns RL_EINVALID. */
+int rl_spec_invalid(json_t **errors, const char *field, const char *message);
+
+/* Reads a list cursor this service issued (a positive decimal id); NULL
+ * gives 0. RL_OK, or RL_EINVALID with *errors naming "cursor". */
+int rl_spec_cursor(int64_t *out, const char *cursor, json_t **errors);
 
 /* Number of Unicode characters in a valid UTF-8 string. */
 size_t rl_utf8_len(const char *s);

@@ -229,7 +229,7 @@ Test(list, percent_and_underscore_are_literal, .init = setup)
 /* A q of up to 100 characters is searched whole, whatever its bytes. */
 Test(list, long_multibyte_q_is_searched_whole, .init = setup)
 {
-  char prefix[512] = "", q[512], brand_a[512], brand_b[512], body[1024];
+  char prefix[256] = "", q[512], brand_a[512], brand_b[512], body[1024];
   for (int i = 0; i < 84; i++)
     strcat(prefix, "\xe2\x98\x95"); /* ☕, 3 bytes */
   snprintf(brand_a, sizeof brand_a, "%szzz", prefix);
