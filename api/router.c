@@ -239,7 +239,10 @@ static void log_request(const struct rl_req *req, const char *route, long status
   len += (size_t)snprintf(line + len, sizeof line - len, ",\"route\":");
   rl_json_escape(line, sizeof line, &len, route);
   len += (size_t)snprintf(line + len, sizeof line - len, ",\"path\":");
-  rl_json_escape(line, sizeof line, &len, req->u->url_path);
+  /* A public page's path holds a tracking token: a capability, kept out of
+   * the logs. */
+  int secret = req->route && (req->route->flags & ROUTE_PUBLIC_LIMITED);
+  rl_json_escape(line, sizeof line, &len, secret ? route : req->u->url_path);
   if (len < sizeof line)
     len += (size_t)snprintf(line + len, sizeof line - len,
                             ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld}", status,

@@ -365,10 +365,12 @@ pid_t th_server_start(char *url, size_t cap, const char *const *extra_env)
     setenv("REPAIRD_LOG_LEVEL", "warn", 1);
     for (const char *const *e = extra_env; e && *e; e++)
       putenv((char *)*e);
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0 && getenv("RL_TEST_SERVER_LOGS") == NULL) {
-      dup2(devnull, 1);
-      dup2(devnull, 2);
+    const char *log_file = getenv("RL_TEST_SERVER_LOG_FILE");
+    int out = log_file ? open(log_file, O_WRONLY | O_CREAT | O_APPEND, 0600)
+                       : open("/dev/null", O_WRONLY);
+    if (out >= 0 && getenv("RL_TEST_SERVER_LOGS") == NULL) {
+      dup2(out, 1);
+      dup2(out, 2);
     }
     execl(bin, "repaird", "serve", (char *)NULL);
     _exit(127);

@@ -56,7 +56,8 @@ const char *th_unique(const char *prefix);
 const char *th_sql(const char *query);
 
 /* Starts `repaird serve` on a free port with the test database; extra_env is
- * a NULL-terminated list of NAME=value. Waits until /healthz answers.
+ * a NULL-terminated list of NAME=value (RL_TEST_SERVER_LOG_FILE=path keeps
+ * its output in that file). Waits until /healthz answers.
  * Writes its base URL into url (cap bytes). Returns its pid, or -1. */
 pid_t th_server_start(char *url, size_t cap, const char *const *extra_env);
 /* Sends sig and waits; returns the exit status (or 128+signal). */

@@ -223,3 +223,39 @@ Test(process, keys_cli_create_list_revoke)
   rc = sh(out, sizeof out, "DATABASE_URL='%s' %s keys create --role root --name x 2>&1", db, bin);
   cr_assert_eq(rc, 2);
 }
+
+/* The access log names the route of public pages, never their path: a
+ * tracking token is a capability. */
+Test(process, access_log_keeps_tracking_tokens_out)
+{
+  char dir[] = "/tmp/rl-log-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char file[64];
+  snprintf(file, sizeof file, "%s/server.log", dir);
+  setenv("RL_TEST_SERVER_LOG_FILE", file, 1);
+  const char *env[] = {"REPAIRD_LOG_LEVEL=info", NULL};
+  char url[64];
+  pid_t pid = th_server_start(url, sizeof url, env);
+  cr_assert_gt(pid, 0);
+  const char *token = "Zz9-secret-token_000000000";
+  char path[96];
+  snprintf(path, sizeof path, "/t/%s", token);
+  struct th_resp *r = th_request_to(url, "GET", path, NULL, NULL, 0, NULL);
+  cr_assert_eq(r->status, 404);
+  th_free(r);
+  snprintf(path, sizeof path, "/api/v1/track/%s", token);
+  r = th_request_to(url, "GET", path, NULL, NULL, 0, NULL);
+  cr_assert_eq(r->status, 404);
+  th_free(r);
+  cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
+  char log[65536];
+  FILE *f = fopen(file, "r");
+  cr_assert_not_null(f);
+  size_t n = fread(log, 1, sizeof log - 1, f);
+  fclose(f);
+  log[n] = '\0';
+  cr_assert_not_null(strstr(log, "\"route\":\"/t/:token\""), "no access line: %s", log);
+  cr_assert_null(strstr(log, token), "the token is in the log");
+  unlink(file);
+  rmdir(dir);
+}
