@@ -191,6 +191,55 @@ int store_exec(PGresult **out, const char *stmt, int nparams, const char *const 
   return RL_EUNAVAILABLE;
 }
 
+/* Names prepared on first use on this thread's connection (tl_shaped_conn);
+ * forgotten when the connection is replaced. */
+#define SHAPED_MAX 128
+static _Thread_local PGconn *tl_shaped_conn;
+static _Thread_local char tl_shaped[SHAPED_MAX][40];
+static _Thread_local int tl_shaped_n;
+
+static int shaped_prepare(const char *name, const char *sql)
+{
+  PGconn *c = conn_get();
+  if (c == NULL)
+    return RL_EUNAVAILABLE;
+  if (c != tl_shaped_conn) {
+    tl_shaped_conn = c;
+    tl_shaped_n = 0;
+  }
+  for (int i = 0; i < tl_shaped_n; i++)
+    if (strcmp(tl_shaped[i], name) == 0)
+      return RL_OK;
+  PGresult *r = PQprepare(c, name, sql, 0, NULL);
+  int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok)
+    rl_log(RL_LOG_ERROR, "prepare", "statement %s: %s", name, PQresultErrorMessage(r));
+  PQclear(r);
+  if (!ok)
+    return PQstatus(c) == CONNECTION_OK ? RL_EDB : RL_EUNAVAILABLE;
+  if (tl_shaped_n < SHAPED_MAX)
+    snprintf(tl_shaped[tl_shaped_n++], sizeof tl_shaped[0], "%s", name);
+  return RL_OK;
+}
+
+int store_exec_shaped(PGresult **out, const char *name, const char *sql, int nparams,
+                      const char *const *params)
+{
+  *out = NULL;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    int rc = shaped_prepare(name, sql);
+    if (rc != RL_OK)
+      return rc;
+    rc = store_exec(out, name, nparams, params);
+    /* 26000: the connection was replaced during store_exec's own retry and
+     * the new one has not prepared this shape yet. */
+    if (rc != RL_EDB || strcmp(tl_sqlstate, "26000") != 0)
+      return rc;
+    tl_shaped_conn = NULL;
+  }
+  return RL_EDB;
+}
+
 int store_exec_cmd(const char *stmt, int nparams, const char *const *params)
 {
   PGresult *r;

@@ -37,6 +37,13 @@ int store_ping(void);
  * deadlock), RL_EDB (anything else). *out is NULL on error. */
 int store_exec(PGresult **out, const char *stmt, int nparams, const char *const *params);
 
+/* Like store_exec, for a statement built at run time: prepared on this
+ * thread's connection under `name` the first time it is used there, so that
+ * each shape of a query gets its own cached plan. The same name must always
+ * come with the same sql. */
+int store_exec_shaped(PGresult **out, const char *name, const char *sql, int nparams,
+                      const char *const *params);
+
 /* Like store_exec, for a statement that returns no rows the caller needs. */
 int store_exec_cmd(const char *stmt, int nparams, const char *const *params);
 

@@ -58,16 +58,6 @@ const struct store_stmt store_device_stmts[] = {
      " to_status, note) SELECT id, $6, $7::bigint, 'transition', $3, $4, $5 FROM d)"
      " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
      " LEFT JOIN device_owners o ON o.device_id = d.id"},
-    {"device_list",
-     "SELECT " DEVICE_COLS DEVICE_FROM_TABLES
-     " WHERE ($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.kind = $2)"
-     " AND ($3::text IS NULL OR d.category = $3) AND ($4::text IS NULL OR s.slug = $4)"
-     " AND ($5::date IS NULL OR d.received_at >= $5::date)"
-     " AND ($6::date IS NULL OR d.received_at < $6::date + 1)"
-     " AND ($7::text IS NULL OR d.brand ILIKE $7 OR d.model ILIKE $7 OR d.serial ILIKE $7"
-     " OR d.code ILIKE $7 OR d.code_body = $8)"
-     " AND ($9::bigint IS NULL OR d.id < $9::bigint)"
-     " ORDER BY d.id DESC LIMIT $10::int"},
     {"device_history",
      "SELECT e.id, e.at, e.actor, e.type, e.from_status, e.to_status,"
      " array_to_json(e.fields)::text, e.note"
@@ -176,17 +166,51 @@ int store_device_move(json_t **out, struct store_device_ref *ref, const char *fr
   return rc == RL_OK ? one(out, ref, r, RL_ECONFLICT) : rc;
 }
 
+/* The list query with only the filters given, so that PostgreSQL plans and
+ * caches each shape of it (a single statement with every filter as
+ * "$n IS NULL OR …" was planned again on every call). */
 int store_device_list(json_t **out, int64_t *next_before, const struct store_device_filter *f,
                       int64_t before, int limit)
 {
+  static const char *const conds[] = {
+      "d.status = $%d", "d.kind = $%d", "d.category = $%d", "s.slug = $%d",
+      "d.received_at >= $%d::date", "d.received_at < $%d::date + 1",
+      "(d.brand ILIKE $%d OR d.model ILIKE $%d OR d.serial ILIKE $%d OR d.code ILIKE $%d"
+      " OR d.code_body = $%d)",
+      "d.id < $%d::bigint",
+  };
   char b[24], l[16];
   snprintf(b, sizeof b, "%lld", (long long)before);
   snprintf(l, sizeof l, "%d", limit + 1);
-  const char *p[] = {f->status,        f->kind,        f->category, f->site,
-                     f->received_from, f->received_to, f->q_like,   f->q_code,
-                     before > 0 ? b : NULL, l};
+  const char *given[] = {f->status,        f->kind,        f->category, f->site,
+                         f->received_from, f->received_to, f->q_like,   before > 0 ? b : NULL};
+  const char *p[11];
+  int np = 0;
+  unsigned mask = 0;
+  char sql[2048];
+  size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS DEVICE_FROM_TABLES);
+  for (unsigned i = 0; i < sizeof given / sizeof given[0]; i++) {
+    if (given[i] == NULL)
+      continue;
+    mask |= 1u << i;
+    int n = np + 1;
+    len += (size_t)snprintf(sql + len, sizeof sql - len, " %s ", np ? "AND" : "WHERE");
+    if (i == 6) { /* q: a LIKE pattern, and the code body it may be */
+      len += (size_t)snprintf(sql + len, sizeof sql - len, conds[i], n, n, n, n, n + 1);
+      p[np++] = f->q_like;
+      p[np++] = f->q_code;
+    } else {
+      len += (size_t)snprintf(sql + len, sizeof sql - len, conds[i], n);
+      p[np++] = given[i];
+    }
+  }
+  len += (size_t)snprintf(sql + len, sizeof sql - len, " ORDER BY d.id DESC LIMIT $%d::int",
+                          np + 1);
+  p[np++] = l;
+  char name[40];
+  snprintf(name, sizeof name, "device_list_%02x", mask);
   PGresult *r;
-  int rc = store_exec(&r, "device_list", 10, p);
+  int rc = store_exec_shaped(&r, name, sql, np, p);
   if (rc != RL_OK)
     return rc;
   int n = PQntuples(r);
