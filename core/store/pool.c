@@ -193,7 +193,7 @@ int store_exec(PGresult **out, const char *stmt, int nparams, const char *const 
 
 /* Names prepared on first use on this thread's connection (tl_shaped_conn);
  * forgotten when the connection is replaced. */
-#define SHAPED_MAX 128
+#define SHAPED_MAX 256 /* every shape of the device list (8 optional filters) */
 static _Thread_local PGconn *tl_shaped_conn;
 static _Thread_local char tl_shaped[SHAPED_MAX][40];
 static _Thread_local int tl_shaped_n;
@@ -210,6 +210,10 @@ static int shaped_prepare(const char *name, const char *sql)
   for (int i = 0; i < tl_shaped_n; i++)
     if (strcmp(tl_shaped[i], name) == 0)
       return RL_OK;
+  if (tl_shaped_n == SHAPED_MAX) {
+    rl_log(RL_LOG_ERROR, "prepare", "more than %d statement shapes", SHAPED_MAX);
+    return RL_EDB;
+  }
   PGresult *r = PQprepare(c, name, sql, 0, NULL);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   if (!ok)
@@ -217,8 +221,7 @@ static int shaped_prepare(const char *name, const char *sql)
   PQclear(r);
   if (!ok)
     return PQstatus(c) == CONNECTION_OK ? RL_EDB : RL_EUNAVAILABLE;
-  if (tl_shaped_n < SHAPED_MAX)
-    snprintf(tl_shaped[tl_shaped_n++], sizeof tl_shaped[0], "%s", name);
+  snprintf(tl_shaped[tl_shaped_n++], sizeof tl_shaped[0], "%s", name);
   return RL_OK;
 }
 
