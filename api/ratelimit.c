@@ -59,7 +59,9 @@ int rl_ratelimit_take(const struct sockaddr *addr, unsigned per_minute, unsigned
   int rc = 0;
   pthread_mutex_lock(lock);
   struct slot *s = &g_slots[i];
-  if (s->addr != key || s->window != window) {
+  /* A new window starts afresh; within a window, an address that lands on
+   * a slot another one uses shares its budget (never resets it). */
+  if (s->window != window) {
     s->addr = key;
     s->window = window;
     s->count = 0;

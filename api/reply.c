@@ -43,6 +43,10 @@ const char *rl_path(struct rl_req *req, const char *name)
         int hi, lo;
         if (url[i] == '%' && i + 2 < ul && (hi = hex_value(url[i + 1])) >= 0 &&
             (lo = hex_value(url[i + 2])) >= 0) {
+          if (hi == 0 && lo == 0) { /* %00 names nothing */
+            req->path_value[0] = '\0';
+            return req->path_value;
+          }
           req->path_value[o++] = (char)(hi * 16 + lo);
           i += 2;
         } else {
@@ -279,9 +283,7 @@ int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
   *version = -1;
   if (h == NULL || strcmp(h, "*") == 0)
     return 0; /* "*" matches whatever version exists */
-  if (strncmp(h, "W/", 2) == 0)
-    h += 2;
-  char *end = NULL;
+  char *end = NULL; /* a weak tag (W/…) never matches: If-Match compares strongly */
   long v = h[0] == '"' ? strtol(h + 1, &end, 10) : -1;
   if (end && *end == '.') /* "version.digest": the digest is of derived data */
     end += strspn(end + 1, "0123456789abcdef") + 1;

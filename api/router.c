@@ -231,24 +231,24 @@ static void log_request(const struct rl_req *req, const char *route, long status
     return;
   char line[1536], now[40];
   rl_log_now(now, sizeof now);
-  size_t len = (size_t)snprintf(line, sizeof line,
-                                "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\","
-                                "\"request_id\":\"%s\",\"method\":",
-                                now, req->request_id);
-  rl_json_escape(line, sizeof line, &len, req->u->http_verb);
-  len += (size_t)snprintf(line + len, sizeof line - len, ",\"route\":");
+  size_t len = 0;
+  rl_log_append(line, sizeof line, &len,
+                "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\","
+                "\"request_id\":\"%s\",\"method\":",
+                now, req->request_id);
+  /* Any client may send any method: only a short one is worth logging. */
+  const char *verb = req->u->http_verb;
+  rl_json_escape(line, sizeof line, &len, strlen(verb) <= 16 ? verb : "(long)");
+  rl_log_append(line, sizeof line, &len, ",\"route\":");
   rl_json_escape(line, sizeof line, &len, route);
-  len += (size_t)snprintf(line + len, sizeof line - len, ",\"path\":");
+  rl_log_append(line, sizeof line, &len, ",\"path\":");
   /* A public page's path holds a tracking token: a capability, kept out of
    * the logs. */
   int secret = req->route && (req->route->flags & ROUTE_PUBLIC_LIMITED);
-  rl_json_escape(line, sizeof line, &len, secret ? route : req->u->url_path);
-  if (len < sizeof line)
-    len += (size_t)snprintf(line + len, sizeof line - len,
-                            ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld}", status,
-                            secs * 1000.0, (long long)req->who.key_id);
-  if (len >= sizeof line)
-    len = sizeof line - 2;
+  /* A long path is cut (its string still closed) so the last fields fit. */
+  rl_json_escape(line, sizeof line - 96, &len, secret ? route : req->u->url_path);
+  rl_log_append(line, sizeof line, &len, ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld}",
+                status, secs * 1000.0, (long long)req->who.key_id);
   rl_log_write_line(line, len, sizeof line);
 }
 

@@ -83,6 +83,20 @@ void rl_json_escape(char *buf, size_t cap, size_t *len, const char *s)
   *len = o;
 }
 
+void rl_log_append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+  if (*len >= cap - 1)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    *len += (size_t)n;
+  if (*len > cap - 1)
+    *len = cap - 1;
+}
+
 void rl_log_write_line(char *line, size_t len, size_t cap)
 {
   if (len + 1 >= cap)
@@ -108,12 +122,12 @@ void rl_log(enum rl_log_level level, const char *event, const char *fmt, ...)
 
   char line[2048], now[40];
   rl_log_now(now, sizeof now);
-  size_t len = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":",
-                                now, names[level]);
+  size_t len = 0;
+  rl_log_append(line, sizeof line, &len, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":",
+                now, names[level]);
   rl_json_escape(line, sizeof line, &len, event);
-  len += (size_t)snprintf(line + len, sizeof line - len, ",\"message\":");
+  rl_log_append(line, sizeof line, &len, ",\"message\":");
   rl_json_escape(line, sizeof line, &len, msg);
-  if (len < sizeof line - 2)
-    line[len++] = '}';
+  rl_log_append(line, sizeof line, &len, "}");
   rl_log_write_line(line, len, sizeof line);
 }

@@ -19,6 +19,11 @@ void rl_log(enum rl_log_level level, const char *event, const char *fmt, ...)
  * invalid UTF-8 bytes become U+FFFD. */
 void rl_json_escape(char *buf, size_t cap, size_t *len, const char *s);
 
+/* printf-appends to buf at *len; *len never passes cap - 1, whatever the
+ * output's length. */
+void rl_log_append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* RFC 3339 UTC time with milliseconds of now into out (at least 32 bytes). */
 void rl_log_now(char *out, size_t cap);
 

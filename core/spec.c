@@ -93,7 +93,7 @@ int rl_spec_is_time(const char *s)
   if ((*z == 'Z' || *z == 'z') && z[1] == '\0')
     return 1;
   return (*z == '+' || *z == '-') && digits(z + 1, 2) && z[3] == ':' && digits(z + 4, 2) &&
-         z[6] == '\0';
+         z[6] == '\0' && (z[1] - '0') * 10 + (z[2] - '0') <= 15 && (z[4] - '0') * 10 + (z[5] - '0') <= 59;
 }
 
 static int has_control(const char *s, int allow_newlines)

@@ -20,13 +20,12 @@ const struct store_stmt store_apikey_stmts[] = {
                     " ORDER BY id LIMIT $2::int"},
     {"apikey_get", "SELECT " KEY_COLS " FROM api_keys WHERE id = $1::bigint"},
     /* The last live admin key cannot be revoked: the service would have no
-     * admin left. */
+     * admin left. The live admin rows are locked while counted, so two
+     * revocations at once cannot both see "two left". */
     {"apikey_revoke", "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
                       " WHERE id = $1::bigint AND (role <> 'admin' OR revoked_at IS NOT NULL"
-                      " OR (SELECT count(*) FROM api_keys WHERE role = 'admin'"
-                      " AND revoked_at IS NULL) > 1) RETURNING " KEY_COLS},
-    {"apikey_count_admins",
-     "SELECT count(*) FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL"},
+                      " OR (SELECT count(*) FROM (SELECT 1 FROM api_keys WHERE role = 'admin'"
+                      " AND revoked_at IS NULL FOR UPDATE) live) > 1) RETURNING " KEY_COLS},
     {NULL, NULL},
 };
 
@@ -130,13 +129,3 @@ int store_apikey_revoke(json_t **out, int64_t id)
   return RL_OK;
 }
 
-int store_apikey_count_admins(long *out)
-{
-  PGresult *r;
-  int rc = store_exec(&r, "apikey_count_admins", 0, NULL);
-  if (rc != RL_OK)
-    return rc;
-  *out = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-  PQclear(r);
-  return RL_OK;
-}

@@ -28,7 +28,4 @@ int store_apikey_get(json_t **out, int64_t id);
  * live admin key. */
 int store_apikey_revoke(json_t **out, int64_t id);
 
-/* Number of live admin keys. */
-int store_apikey_count_admins(long *out);
-
 #endif

@@ -10,7 +10,6 @@
 #define CAT_COLS "slug, name_en, name_fr, ords_id, ords_name, powered, weight_kg, co2e_kg"
 
 const struct store_stmt store_category_stmts[] = {
-    {"category_get", "SELECT " CAT_COLS " FROM categories WHERE slug = $1"},
     {"category_list", "SELECT " CAT_COLS " FROM categories WHERE slug > $1"
                       " ORDER BY slug LIMIT $2::int"},
     {NULL, NULL},
@@ -24,22 +23,6 @@ static json_t *category_json(const PGresult *r, int row)
                    "ords_product_category", store_json_str(r, row, 4), "powered",
                    store_json_bool(r, row, 5), "weight_kg", store_json_num(r, row, 6),
                    "co2e_kg", store_json_num(r, row, 7));
-}
-
-int store_category_get(json_t **out, const char *slug)
-{
-  const char *p[] = {slug};
-  PGresult *r;
-  int rc = store_exec(&r, "category_get", 1, p);
-  if (rc != RL_OK)
-    return rc;
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return RL_ENOTFOUND;
-  }
-  *out = category_json(r, 0);
-  PQclear(r);
-  return *out ? RL_OK : RL_ENOMEM;
 }
 
 int store_category_list(json_t **out, int *more, const char *after, int limit)

@@ -4,9 +4,6 @@
 
 #include <jansson.h>
 
-/* The category with this slug; *out (caller owns). RL_ENOTFOUND if none. */
-int store_category_get(json_t **out, const char *slug);
-
 /* One page of categories after slug `after` ("" from the start), by slug.
  * *out (caller owns) is an array; *more tells whether more follow. */
 int store_category_list(json_t **out, int *more, const char *after, int limit);

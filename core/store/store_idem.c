@@ -10,12 +10,16 @@
 #include "core/store/statements.h"
 
 const struct store_stmt store_idem_stmts[] = {
-    /* In one statement: claim the key, or read the existing claim. The
-     * SELECT sees the snapshot from before the INSERT, so it returns the
-     * existing row exactly when the INSERT did nothing. */
+    /* In one statement: claim the key (or take over a claim abandoned for
+     * a minute: its request died with no reply stored), or read the existing
+     * claim. The SELECT sees the snapshot from before the INSERT, so it
+     * returns the existing row exactly when the INSERT claimed nothing. */
     {"idem_claim",
      "WITH ins AS (INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint)"
-     " VALUES ($1::bigint, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)"
+     " VALUES ($1::bigint, $2, $3) ON CONFLICT (api_key_id, idem_key) DO UPDATE"
+     " SET fingerprint = EXCLUDED.fingerprint, created_at = now()"
+     " WHERE idempotency_keys.status IS NULL"
+     " AND idempotency_keys.created_at < now() - interval '1 minute' RETURNING 1)"
      " SELECT true, NULL, NULL::int, NULL, NULL, NULL FROM ins"
      " UNION ALL SELECT false, fingerprint, status, location, body, etag FROM idempotency_keys"
      " WHERE api_key_id = $1::bigint AND idem_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)"},
@@ -40,7 +44,7 @@ int store_idem_claim(int *claimed, struct store_idem_reply *replay, int64_t key_
   if (rc != RL_OK)
     return rc;
   if (PQntuples(r) == 0) {
-    /* Claimed and released between the INSERT's check and our read. */
+    /* Another request claimed it after this statement's snapshot. */
     PQclear(r);
     return RL_EINFLIGHT;
   }

@@ -385,3 +385,80 @@ Test(categories, query_parameter_cannot_override_the_path)
   cr_assert_eq(r->status, 200, "percent-encoded path not decoded");
   th_free(r);
 }
+
+/* Found in review: a long method overflowed the access log line. */
+Test(errors, a_very_long_method_is_refused_and_the_server_stays_up)
+{
+  char method[3001];
+  memset(method, 'A', 3000);
+  method[3000] = '\0';
+  struct th_resp *r = th_req(method, "/healthz", NULL, NULL, NULL);
+  cr_assert(th_is_problem(r, 405), "got %ld", r->status);
+  th_free(r);
+  r = th_req(method, "/no/such/path", NULL, NULL, NULL);
+  cr_assert(th_is_problem(r, 404), "got %ld", r->status);
+  th_free(r);
+  r = th_req("GET", "/healthz", NULL, NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  th_free(r);
+}
+
+Test(errors, nul_in_a_path_segment_names_nothing)
+{
+  struct th_resp *r = th_req("GET", "/api/v1/categories/laptop%00x", th_key("reader"), NULL, NULL);
+  cr_assert(th_is_problem(r, 404), "got %ld", r->status);
+  th_free(r);
+}
+
+Test(errors, weak_if_match_never_matches)
+{
+  const char *slug = th_unique("weak-");
+  struct th_resp *r = th_reqf("POST", "/api/v1/sites", th_admin_key(),
+                              "{\"slug\":\"%s\",\"name\":\"Weak\"}", slug);
+  cr_assert_eq(r->status, 201);
+  char hdr[96], path[128];
+  snprintf(hdr, sizeof hdr, "If-Match: W/%s", th_header(r, "ETag"));
+  th_free(r);
+  snprintf(path, sizeof path, "/api/v1/sites/%s", slug);
+  const char *h[] = {hdr, NULL};
+  r = th_req("PATCH", path, th_admin_key(), "{\"name\":\"Changed\"}", h);
+  cr_assert(th_is_problem(r, 412), "got %ld", r->status);
+  th_free(r);
+}
+
+/* A claim whose request died (no reply stored) is taken over after a
+ * minute instead of answering 409 forever. */
+Test(idempotency, an_abandoned_claim_is_taken_over)
+{
+  const char *key = th_unique("abandoned");
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint, created_at)"
+           " SELECT id, '%s', 'x', now() - interval '2 minutes' FROM api_keys"
+           " WHERE name = 'test-admin' RETURNING 1",
+           key);
+  cr_assert_str_eq(th_sql(sql), "1");
+  char hdr[128];
+  snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
+  const char *h[] = {hdr, NULL};
+  const char *slug = th_unique("taken-over-");
+  char body[128];
+  snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"Taken over\"}", slug);
+  struct th_resp *r = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
+  cr_assert_eq(r->status, 201, "got %ld %s", r->status, r->body);
+  th_free(r);
+  /* A fresh claim of the same request, still in flight, is 409. Its
+   * fingerprint is the SHA-256 of method, path and body, as the router
+   * computes it. */
+  const char *key2 = th_unique("inflight");
+  snprintf(sql, sizeof sql,
+           "INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint)"
+           " SELECT id, '%s', encode(sha256(convert_to('POST /api/v1/sites' || chr(10) || '%s',"
+           " 'UTF8')), 'hex') FROM api_keys WHERE name = 'test-admin' RETURNING 1",
+           key2, body);
+  cr_assert_str_eq(th_sql(sql), "1");
+  snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key2);
+  r = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
+  cr_assert(th_is_problem(r, 409), "got %ld", r->status);
+  th_free(r);
+}

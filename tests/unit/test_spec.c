@@ -119,6 +119,8 @@ Test(spec, dates_and_times)
   cr_assert(rl_spec_is_time("2026-11-29T07:00:00.123+01:00"));
   cr_assert_not(rl_spec_is_time("2026-11-29T25:00:00Z"));
   cr_assert_not(rl_spec_is_time("2026-11-29 07:00:00"));
+  cr_assert_not(rl_spec_is_time("2026-11-29T07:00:00+99:99"), "PostgreSQL refuses this offset");
+  cr_assert(rl_spec_is_time("2026-11-29T07:00:00+14:00"));
 }
 
 Test(router, json_depth_ignores_brackets_in_strings)
