@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/page.h"
 #include "api/routes.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/spec.h"
 #include "labels/label.h"
 
@@ -13,7 +15,7 @@
 
 /* Strings one label needs beside its item (the item points into these). */
 struct label_text {
-  char date[32], brand_model[220], qr[640], received[48];
+  char date[32], brand_model[2 * 400 + 2], qr[640], received[48];
   char hours[LABEL_MAX_LINES][LABEL_TEXT_MAX];
 };
 
@@ -23,20 +25,11 @@ static const char *str(const json_t *o, const char *k)
   return s ? s : "";
 }
 
-/* "2026-11-29T07:35:40Z" → "29/11/2026" */
-static void french_date(char *out, size_t cap, const char *rfc3339)
-{
-  if (strlen(rfc3339) >= 10)
-    snprintf(out, cap, "%.2s/%.2s/%.4s", rfc3339 + 8, rfc3339 + 5, rfc3339);
-  else
-    snprintf(out, cap, "%s", rfc3339);
-}
-
 static void device_item(struct label_item *it, struct label_text *t, const json_t *d,
                         const char *public_url)
 {
   memset(it, 0, sizeof *it);
-  french_date(t->date, sizeof t->date, str(d, "received_at"));
+  rl_date_fr(t->date, sizeof t->date, str(d, "received_at"));
   snprintf(t->received, sizeof t->received, "Reçu le %s", t->date);
   snprintf(t->brand_model, sizeof t->brand_model, "%s%s%s", str(d, "brand"),
            *str(d, "model") ? " " : "", str(d, "model"));
@@ -54,7 +47,7 @@ static void receipt_item(struct label_item *it, struct label_text *t, const json
                          const char *public_url)
 {
   memset(it, 0, sizeof *it);
-  french_date(t->date, sizeof t->date, str(d, "received_at"));
+  rl_date_fr(t->date, sizeof t->date, str(d, "received_at"));
   snprintf(t->received, sizeof t->received, "Déposé le %s", t->date);
   snprintf(t->brand_model, sizeof t->brand_model, "%s%s%s", str(d, "brand"),
            *str(d, "model") ? " " : "", str(d, "model"));
@@ -99,13 +92,10 @@ static int pick(struct _u_response *res, const char *tname, const char *fname,
   return 0;
 }
 
+/* Hashes one string, then a separator, so "ab"+"c" and "a"+"bc" differ. */
 static unsigned long long fnv(unsigned long long h, const char *s)
 {
-  for (; s && *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ULL;
-  }
-  return h ^ 0xff;
+  return rl_fnv1a(h, s ? s : "", s ? strlen(s) : 0) ^ 0xff;
 }
 
 /* Renders and replies; the ETag covers what is printed, so a client can
@@ -115,7 +105,7 @@ static void render_reply(const struct rl_req *req, struct _u_response *res,
                          const struct label_item *items, size_t n,
                          const struct label_options *opt, const char *base)
 {
-  unsigned long long h = fnv(1469598103934665603ULL, t->id);
+  unsigned long long h = fnv(RL_FNV_OFFSET, t->id);
   h = fnv(h, label_format_ext(f));
   char num[64];
   snprintf(num, sizeof num, "%u/%g/%g", opt->skip, opt->offset_x_mm, opt->offset_y_mm);

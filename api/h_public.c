@@ -64,15 +64,6 @@ void h_track_json(struct rl_req *req, struct _u_response *res)
   u_map_put(res->map_header, "Referrer-Policy", "no-referrer");
 }
 
-/* "2026-11-29T…" → "29/11/2026" */
-static void short_date(char *out, size_t cap, const char *rfc3339)
-{
-  if (rfc3339 && strlen(rfc3339) >= 10)
-    snprintf(out, cap, "%.2s/%.2s/%.4s", rfc3339 + 8, rfc3339 + 5, rfc3339);
-  else
-    snprintf(out, cap, "%s", rfc3339 ? rfc3339 : "");
-}
-
 void h_track_page(struct rl_req *req, struct _u_response *res)
 {
   json_t *t;
@@ -91,7 +82,7 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
   json_array_foreach(json_object_get(t, "timeline"), i, step) {
     const char *at = json_string_value(json_object_get(step, "at"));
     char date[32];
-    short_date(date, sizeof date, at);
+    rl_date_fr(date, sizeof date, at);
     rl_buf_add(&timeline, "<li><time datetime=\"");
     rl_buf_add_html(&timeline, at);
     rl_buf_add(&timeline, "\">");

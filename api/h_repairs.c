@@ -5,6 +5,7 @@
 
 #include "api/routes.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/repair.h"
 #include "core/spec.h"
 
@@ -54,9 +55,7 @@ static void reply_versioned(struct rl_req *req, struct _u_response *res, unsigne
     /* A session's figures change with its repairs, not its row: the ETag
      * covers both (If-Match reads the version before the dot). */
     char *text = json_dumps(figures, JSON_COMPACT | JSON_SORT_KEYS);
-    unsigned long long h = 1469598103934665603ULL;
-    for (const char *p = text ? text : ""; *p; p++)
-      h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    unsigned long long h = rl_fnv1a(RL_FNV_OFFSET, text ? text : "", text ? strlen(text) : 0);
     free(text);
     snprintf(etag, sizeof etag, "\"%d.%016llx\"", version, h);
   } else {

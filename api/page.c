@@ -97,6 +97,14 @@ char *rl_page_render(const char *name, const json_t *values, size_t *len)
   return out;
 }
 
+void rl_date_fr(char *out, size_t cap, const char *rfc3339)
+{
+  if (rfc3339 && strlen(rfc3339) >= 10)
+    snprintf(out, cap, "%.2s/%.2s/%.4s", rfc3339 + 8, rfc3339 + 5, rfc3339);
+  else
+    snprintf(out, cap, "%s", rfc3339 ? rfc3339 : "");
+}
+
 enum rl_lang rl_page_lang(const struct rl_req *req)
 {
   const char *q = rl_param(req, "lang");

@@ -2,6 +2,7 @@
  * Two addresses sharing a slot share a budget; the table is large enough that
  * this is rare, and it never lets a single address past its limit. */
 #include "api/ratelimit.h"
+#include "core/hash.h"
 
 #include <netinet/in.h>
 #include <pthread.h>
@@ -29,22 +30,13 @@ static void init_locks(void)
 
 static unsigned long long addr_key(const struct sockaddr *addr)
 {
-  unsigned long long h = 1469598103934665603ULL;
-  const unsigned char *p = NULL;
-  size_t n = 0;
-  if (addr != NULL && addr->sa_family == AF_INET) {
-    p = (const unsigned char *)&((const struct sockaddr_in *)(const void *)addr)->sin_addr;
-    n = 4;
-  } else if (addr != NULL && addr->sa_family == AF_INET6) {
-    /* A /64 is one client: IPv6 hosts get whole prefixes. */
-    p = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr;
-    n = 8;
-  }
-  for (size_t i = 0; i < n; i++) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
+  if (addr != NULL && addr->sa_family == AF_INET)
+    return rl_fnv1a(RL_FNV_OFFSET,
+                    &((const struct sockaddr_in *)(const void *)addr)->sin_addr, 4);
+  if (addr != NULL && addr->sa_family == AF_INET6) /* a /64 is one client */
+    return rl_fnv1a(RL_FNV_OFFSET,
+                    &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr, 8);
+  return RL_FNV_OFFSET;
 }
 
 int rl_ratelimit_take(const struct sockaddr *addr, unsigned per_minute, unsigned *retry_after)

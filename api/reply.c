@@ -6,6 +6,7 @@
 #include "api/http.h"
 #include "api/problem.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/spec.h"
 
 const char *rl_param(const struct rl_req *req, const char *name)
@@ -94,16 +95,6 @@ void rl_reply_json(struct _u_response *res, unsigned status, json_t *body)
   free(text);
 }
 
-static unsigned long long fnv1a(const char *s, size_t n)
-{
-  unsigned long long h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 /* Whether an If-None-Match / If-Match header value lists etag (or "*"). */
 static int etag_listed(const char *header, const char *etag)
 {
@@ -160,7 +151,7 @@ void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned
     return;
   }
   char etag[24];
-  snprintf(etag, sizeof etag, "\"%016llx\"", fnv1a(text, strlen(text)));
+  snprintf(etag, sizeof etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, text, strlen(text)));
   if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
       etag_listed(rl_header(req, "If-None-Match"), etag)) {
     ulfius_set_empty_body_response(res, 304);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/store/store_category.h"
 
 struct entry {
@@ -25,16 +26,6 @@ struct table {
 
 static _Atomic(struct table *) g_table;
 static pthread_mutex_t g_load = PTHREAD_MUTEX_INITIALIZER;
-
-static unsigned long long fnv1a(const char *s, size_t n)
-{
-  unsigned long long h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 static int load(struct table **out)
 {
@@ -72,7 +63,7 @@ static int load(struct table **out)
     e->slug = json_string_value(json_object_get(c, "slug"));
     e->text = json_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(15));
     e->len = e->text ? strlen(e->text) : 0;
-    snprintf(e->etag, sizeof e->etag, "\"%016llx\"", fnv1a(e->text ? e->text : "", e->len));
+    snprintf(e->etag, sizeof e->etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, e->text ? e->text : "", e->len));
   }
   *out = t;
   return RL_OK;

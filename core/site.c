@@ -15,13 +15,10 @@ static const char *text_or_empty(const json_t *obj, const char *name)
 int site_create(json_t **out, int *version, const json_t *body)
 {
   const json_t *active = json_object_get(body, "active");
-  int rc = store_site_insert(out, json_string_value(json_object_get(body, "slug")),
+  return store_site_insert(out, version, json_string_value(json_object_get(body, "slug")),
                              json_string_value(json_object_get(body, "name")),
                              text_or_empty(body, "address"), text_or_empty(body, "opening_hours"),
-                             active == NULL || json_is_true(active));
-  if (rc == RL_OK)
-    *version = 1;
-  return rc;
+                           active == NULL || json_is_true(active));
 }
 
 int site_patch(json_t **out, int *version, const char *slug, const json_t *patch, int if_match)

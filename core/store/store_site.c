@@ -44,13 +44,13 @@ static int one(json_t **out, int *version, PGresult *r)
   return *out ? RL_OK : RL_ENOMEM;
 }
 
-int store_site_insert(json_t **out, const char *slug, const char *name, const char *address,
+int store_site_insert(json_t **out, int *version, const char *slug, const char *name, const char *address,
                       const char *opening_hours, int active)
 {
   const char *p[] = {slug, name, address, opening_hours, active ? "true" : "false"};
   PGresult *r;
   int rc = store_exec(&r, "site_insert", 5, p);
-  return rc == RL_OK ? one(out, NULL, r) : rc;
+  return rc == RL_OK ? one(out, version, r) : rc;
 }
 
 int store_site_get(json_t **out, int *version, const char *slug)

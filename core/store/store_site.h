@@ -5,7 +5,7 @@
 #include <jansson.h>
 
 /* RL_EDUPLICATE when the slug is taken. */
-int store_site_insert(json_t **out, const char *slug, const char *name, const char *address,
+int store_site_insert(json_t **out, int *version, const char *slug, const char *name, const char *address,
                       const char *opening_hours, int active);
 /* *version is the row version (for ETag / If-Match). RL_ENOTFOUND if none. */
 int store_site_get(json_t **out, int *version, const char *slug);
