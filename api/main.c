@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/server.h"
 #include "core/apikey.h"
@@ -133,6 +134,10 @@ int main(int argc, char **argv)
     return 2;
   }
   rl_log_set_level(cfg.log_level);
+  /* Before any thread starts: localtime_r() then reads this zone. Logs and
+   * the database stay in UTC. */
+  setenv("TZ", cfg.timezone, 1);
+  tzset();
   int rc;
   if (strcmp(cmd, "serve") == 0 && argc == 2) {
     rc = rl_serve(&cfg);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/embedded.h"
 
@@ -99,10 +100,17 @@ char *rl_page_render(const char *name, const json_t *values, size_t *len)
 
 void rl_date_fr(char *out, size_t cap, const char *rfc3339)
 {
-  if (rfc3339 && strlen(rfc3339) >= 10)
-    snprintf(out, cap, "%.2s/%.2s/%.4s", rfc3339 + 8, rfc3339 + 5, rfc3339);
-  else
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *rest = rfc3339 ? strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+  if (rest == NULL) {
     snprintf(out, cap, "%s", rfc3339 ? rfc3339 : "");
+    return;
+  }
+  time_t t = timegm(&tm); /* the service's times are UTC */
+  struct tm local;
+  localtime_r(&t, &local);
+  strftime(out, cap, "%d/%m/%Y", &local);
 }
 
 enum rl_lang rl_page_lang(const struct rl_req *req)

@@ -22,7 +22,8 @@ struct rl_buf {
 void rl_buf_add(struct rl_buf *b, const char *s);
 void rl_buf_add_html(struct rl_buf *b, const char *s);
 
-/* "2026-11-29T07:35:40Z" → "29/11/2026" (the date as printed in France). */
+/* "2026-11-29T23:35:40Z" → "30/11/2026": the date in the process's time
+ * zone (REPAIRD_TIMEZONE), as printed in France. */
 void rl_date_fr(char *out, size_t cap, const char *rfc3339);
 
 /* The language the reader asked for: ?lang=, else Accept-Language, else French. */

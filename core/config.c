@@ -162,6 +162,17 @@ int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err,
       return fail(err, errlen, "REPAIRD_CODE_PREFIX", "only capital letters A-Z");
   memcpy(c->code_prefix, v, plen + 1);
 
+  v = get("REPAIRD_TIMEZONE", ctx);
+  if (v == NULL || *v == '\0')
+    v = "Europe/Paris";
+  size_t tzlen = strlen(v);
+  if (tzlen >= sizeof c->timezone || v[0] == '/' || strstr(v, ".."))
+    return fail(err, errlen, "REPAIRD_TIMEZONE", "expected a zone name such as Europe/Paris");
+  for (size_t i = 0; i < tzlen; i++)
+    if (!(isalnum((unsigned char)v[i]) || strchr("/_+-", v[i])))
+      return fail(err, errlen, "REPAIRD_TIMEZONE", "expected a zone name such as Europe/Paris");
+  memcpy(c->timezone, v, tzlen + 1);
+
   v = get("REPAIRD_PUBLIC_RATE_LIMIT", ctx);
   if (v == NULL || *v == '\0') {
     c->public_rate_limit = 60;

@@ -17,6 +17,7 @@ struct rl_config {
   enum rl_log_level log_level; /* REPAIRD_LOG_LEVEL */
   char code_prefix[8];       /* REPAIRD_CODE_PREFIX */
   unsigned public_rate_limit;/* REPAIRD_PUBLIC_RATE_LIMIT, requests a minute per address */
+  char timezone[64];         /* REPAIRD_TIMEZONE: dates printed for people (labels, pages) */
 };
 
 /* Looks a setting up by name; returns NULL when unset. */

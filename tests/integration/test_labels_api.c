@@ -483,10 +483,18 @@ Test(labels_api, every_template_and_format_of_a_device_label)
   struct device d = make_device(&s, "repair");
   char url[256];
   device_url(url, sizeof url, d.code);
-  /* "2026-11-29T…" → "Reçu le 29/11/2026" */
+  /* "2026-11-29T…Z" → "Reçu le 29/11/2026", the date in Paris (the
+   * service's default REPAIRD_TIMEZONE). */
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  cr_assert_not_null(strptime(d.received_at, "%Y-%m-%dT%H:%M:%S", &tm));
+  time_t at = timegm(&tm);
+  setenv("TZ", "Europe/Paris", 1);
+  tzset();
+  struct tm local;
+  localtime_r(&at, &local);
   char received[64];
-  snprintf(received, sizeof received, "Reçu le %.2s/%.2s/%.4s", d.received_at + 8,
-           d.received_at + 5, d.received_at);
+  strftime(received, sizeof received, "Reçu le %d/%m/%Y", &local);
 
   expect_qr_target(url, d.code);
 

@@ -81,3 +81,14 @@ Test(config, bad_values_are_refused_by_name)
   expect_bad("REPAIRD_CODE_PREFIX", "R1");
   expect_bad("REPAIRD_PUBLIC_RATE_LIMIT", "0");
 }
+
+Test(config, timezone_defaults_to_paris_and_refuses_paths)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK);
+  cr_assert_str_eq(c.timezone, "Europe/Paris");
+  expect_bad("REPAIRD_TIMEZONE", "../../etc/passwd");
+  expect_bad("REPAIRD_TIMEZONE", "/etc/localtime");
+}
