@@ -50,19 +50,9 @@ static void reply_device(struct rl_req *req, struct _u_response *res, unsigned s
 {
   if (req->who.role < RL_ROLE_VOLUNTEER)
     device_strip_personal(device);
-  char etag[24];
-  snprintf(etag, sizeof etag, "\"%d\"", version);
-  rl_reply_object_etag(req, res, status, device, etag);
+  rl_reply_versioned(req, res, status, device, version, 0);
   u_map_put(res->map_header, "Vary", "Authorization");
   u_map_put(res->map_header, "Cache-Control", "private, no-cache");
-}
-
-static void reply_failure(struct _u_response *res, int rc, json_t *errors)
-{
-  if (errors)
-    rl_reply_invalid(res, errors);
-  else
-    rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no device has this code" : NULL);
 }
 
 void h_devices_create(struct rl_req *req, struct _u_response *res)
@@ -73,7 +63,7 @@ void h_devices_create(struct rl_req *req, struct _u_response *res)
   int version;
   int rc = device_create(&device, &version, &errors, req->body, &req->who, req->cfg->code_prefix);
   if (rc != RL_OK) {
-    reply_failure(res, rc, errors);
+    rl_reply_failure(res, rc, errors, "no device has this code");
     return;
   }
   char loc[96];
@@ -88,7 +78,7 @@ void h_devices_get(struct rl_req *req, struct _u_response *res)
   int version;
   int rc = device_get(&device, &version, &errors, rl_path(req, "code"));
   if (rc != RL_OK) {
-    reply_failure(res, rc, errors);
+    rl_reply_failure(res, rc, errors, "no device has this code");
     return;
   }
   reply_device(req, res, 200, device, version);
@@ -106,7 +96,7 @@ void h_devices_patch(struct rl_req *req, struct _u_response *res)
   int rc = device_patch(&device, &version, &errors, rl_path(req, "code"), req->body, if_match,
                         &req->who);
   if (rc != RL_OK) {
-    reply_failure(res, rc, errors);
+    rl_reply_failure(res, rc, errors, "no device has this code");
     return;
   }
   reply_device(req, res, 200, device, version);
@@ -134,7 +124,7 @@ void h_devices_transition(struct rl_req *req, struct _u_response *res)
     return;
   }
   if (rc != RL_OK) {
-    reply_failure(res, rc, errors);
+    rl_reply_failure(res, rc, errors, "no device has this code");
     return;
   }
   reply_device(req, res, 200, device, version);
@@ -156,7 +146,7 @@ void h_devices_list(struct rl_req *req, struct _u_response *res)
   char next[32];
   int rc = device_list(&items, next, &errors, &q);
   if (rc != RL_OK) {
-    reply_failure(res, rc, errors);
+    rl_reply_failure(res, rc, errors, "no device has this code");
     return;
   }
   if (req->who.role < RL_ROLE_VOLUNTEER) {
@@ -178,7 +168,7 @@ void h_devices_history(struct rl_req *req, struct _u_response *res)
   char next[32];
   int rc = device_history(&items, next, &errors, rl_path(req, "code"), cursor, limit);
   if (rc != RL_OK) {
-    reply_failure(res, rc, errors);
+    rl_reply_failure(res, rc, errors, "no device has this code");
     return;
   }
   rl_reply_list(res, items, next[0] ? next : NULL);

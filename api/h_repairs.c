@@ -49,36 +49,31 @@ static const struct rl_field session_spec[] = {
 static void reply_versioned(struct rl_req *req, struct _u_response *res, unsigned status,
                             json_t *obj, int version)
 {
-  char etag[48];
+  unsigned long long digest = 0;
   const json_t *figures = json_object_get(obj, "figures");
   if (figures) {
     /* A session's figures change with its repairs, not its row: the ETag
-     * covers both (If-Match reads the version before the dot). */
+     * covers both. */
     char *text = json_dumps(figures, JSON_COMPACT | JSON_SORT_KEYS);
-    unsigned long long h = rl_fnv1a(RL_FNV_OFFSET, text ? text : "", text ? strlen(text) : 0);
+    digest = rl_fnv1a(RL_FNV_OFFSET, text ? text : "", text ? strlen(text) : 0) | 1;
     free(text);
-    snprintf(etag, sizeof etag, "\"%d.%016llx\"", version, h);
-  } else {
-    snprintf(etag, sizeof etag, "\"%d\"", version);
   }
-  rl_reply_object_etag(req, res, status, obj, etag);
+  rl_reply_versioned(req, res, status, obj, version, digest);
 }
 
 static void reply_failure(struct _u_response *res, int rc, json_t *errors, json_t *allowed,
                           const char *what)
 {
-  if (errors) {
-    rl_reply_invalid(res, errors);
-  } else if (rc == RL_ECONFLICT && allowed) {
+  if (rc == RL_ECONFLICT && allowed) {
     rl_reply_error(res, RL_ECONFLICT,
                    json_array_size(allowed) == 0
                        ? "no repair can be recorded in the device's current status"
                        : "the device's current status does not allow this outcome");
     rl_reply_add_member(res, "allowed", allowed);
-  } else {
-    json_decref(allowed);
-    rl_reply_error(res, rc, rc == RL_ENOTFOUND ? what : NULL);
+    return;
   }
+  json_decref(allowed);
+  rl_reply_failure(res, rc, errors, what);
 }
 
 void h_repairs_create(struct rl_req *req, struct _u_response *res)

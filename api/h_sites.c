@@ -46,10 +46,9 @@ void h_sites_create(struct rl_req *req, struct _u_response *res)
     rl_reply_error(res, rc, rc == RL_EDUPLICATE ? "a site with this slug exists" : NULL);
     return;
   }
-  char loc[128], etag[24];
+  char loc[128];
   snprintf(loc, sizeof loc, "/api/v1/sites/%s", slug);
-  snprintf(etag, sizeof etag, "\"%d\"", version);
-  rl_reply_object_etag(req, res, 201, site, etag);
+  rl_reply_versioned(req, res, 201, site, version, 0);
   u_map_put(res->map_header, "Location", loc);
 }
 
@@ -95,9 +94,7 @@ void h_sites_get(struct rl_req *req, struct _u_response *res)
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no site has this slug" : NULL);
     return;
   }
-  char etag[24];
-  snprintf(etag, sizeof etag, "\"%d\"", version);
-  rl_reply_object_etag(req, res, 200, site, etag);
+  rl_reply_versioned(req, res, 200, site, version, 0);
 }
 
 void h_sites_patch(struct rl_req *req, struct _u_response *res)
@@ -114,7 +111,5 @@ void h_sites_patch(struct rl_req *req, struct _u_response *res)
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no site has this slug" : NULL);
     return;
   }
-  char etag[24];
-  snprintf(etag, sizeof etag, "\"%d\"", version);
-  rl_reply_object_etag(req, res, 200, site, etag);
+  rl_reply_versioned(req, res, 200, site, version, 0);
 }

@@ -54,9 +54,11 @@ void rl_reply_json(struct _u_response *res, unsigned status, json_t *body);
  * whose If-None-Match matches. */
 void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned status,
                      json_t *body);
-/* A single object with an ETag the caller chose (e.g. a row version). */
-void rl_reply_object_etag(const struct rl_req *req, struct _u_response *res, unsigned status,
-                          json_t *body, const char *etag);
+/* A single object whose ETag is its row version ("7"), or the version and a
+ * digest of data derived at read time ("7.9c1d…") when digest is not 0;
+ * rl_if_match reads the version back. 304 to a matching If-None-Match GET. */
+void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsigned status,
+                        json_t *body, int version, unsigned long long digest);
 /* 200 with JSON text already rendered (copied) and its ETag; 304 to a GET
  * whose If-None-Match matches. */
 void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const char *json,
@@ -72,6 +74,9 @@ void rl_reply_bytes(struct _u_response *res, unsigned status, const char *conten
 void rl_reply_error(struct _u_response *res, int err, const char *detail);
 /* 400 with errors: [{field, message}] (takes ownership of errors). */
 void rl_reply_invalid(struct _u_response *res, json_t *errors);
+/* A failed core call: 400 naming the fields in errors (taken) when there
+ * are any, else the problem for rc, with not_found as its detail on 404. */
+void rl_reply_failure(struct _u_response *res, int rc, json_t *errors, const char *not_found);
 /* Adds a member to a problem reply already built (takes ownership of value). */
 void rl_reply_add_member(struct _u_response *res, const char *name, json_t *value);
 /* 400 naming one field. */

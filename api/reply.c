@@ -116,9 +116,14 @@ static int etag_listed(const char *header, const char *etag)
   return 0;
 }
 
-void rl_reply_object_etag(const struct rl_req *req, struct _u_response *res, unsigned status,
-                          json_t *body, const char *etag)
+void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsigned status,
+                        json_t *body, int version, unsigned long long digest)
 {
+  char etag[48];
+  if (digest)
+    snprintf(etag, sizeof etag, "\"%d.%016llx\"", version, digest);
+  else
+    snprintf(etag, sizeof etag, "\"%d\"", version);
   if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
       etag_listed(rl_header(req, "If-None-Match"), etag)) {
     json_decref(body);
@@ -223,6 +228,14 @@ void rl_reply_invalid(struct _u_response *res, json_t *errors)
     snprintf(detail, sizeof detail, "%zu fields are invalid; see errors", n);
   }
   reply_problem(res, RL_EINVALID, detail, errors);
+}
+
+void rl_reply_failure(struct _u_response *res, int rc, json_t *errors, const char *not_found)
+{
+  if (errors)
+    rl_reply_invalid(res, errors);
+  else
+    rl_reply_error(res, rc, rc == RL_ENOTFOUND ? not_found : NULL);
 }
 
 void rl_reply_bad_field(struct _u_response *res, const char *field, const char *message)
