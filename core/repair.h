@@ -1,4 +1,4 @@
-/* Repairs (ORDS terms) and repair café sessions with their figures. A
+/* Repairs (ORDS terms). A
  * repair's outcome moves its device through the lifecycle: fixed → repaired,
  * end_of_life → unrepairable, any other outcome on a device just received →
  * diagnosing; when the device must pass through diagnosing (or in_repair)
@@ -26,18 +26,5 @@ int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, 
 /* A device's repairs, oldest first. next_cursor: 32 bytes, "" when last. */
 int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *code,
                 const char *cursor, int limit);
-
-int session_create(json_t **out, json_t **errors, const json_t *body);
-/* The session with its figures (devices seen, fixed, repairable, end of
- * life, waste and CO2e avoided by the devices fixed there). */
-int session_get(json_t **out, int *version, int64_t id);
-int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const json_t *patch,
-                  int if_match);
-int session_list(json_t **out, char *next_cursor, json_t **errors, const char *site,
-                 const char *from, const char *to, const char *cursor, int limit);
-
-/* The figures of a session from its devices' facts: an array of
- * [measured_kg|null, category_kg|null, category_co2e|null, powered, outcome]. */
-json_t *session_figures(const json_t *devices);
 
 #endif

@@ -16,6 +16,7 @@ const struct store_stmt *const store_statement_groups[] = {
     store_site_stmts,
     store_device_stmts,
     store_repair_stmts,
+    store_session_stmts,
     store_tracking_stmts,
     NULL,
 };

@@ -12,6 +12,7 @@ extern const struct store_stmt store_idem_stmts[];
 extern const struct store_stmt store_site_stmts[];
 extern const struct store_stmt store_device_stmts[];
 extern const struct store_stmt store_repair_stmts[];
+extern const struct store_stmt store_session_stmts[];
 extern const struct store_stmt store_tracking_stmts[];
 
 /* NULL-terminated list of the arrays above. */

@@ -1,0 +1,155 @@
+/* Repair café session rules on top of store_session. */
+#include "core/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/impact.h"
+#include "core/spec.h"
+#include "core/store/pool.h"
+#include "core/store/store_session.h"
+
+#define UPDATE_ATTEMPTS 5
+
+static const char *str(const json_t *o, const char *k)
+{
+  return json_string_value(json_object_get(o, k));
+}
+
+static int session_store_error(int rc, json_t **errors)
+{
+  if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23502") == 0)
+    return rl_spec_invalid(errors, "site", "is not a known site slug");
+  if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23514") == 0)
+    return rl_spec_invalid(errors, "ends_at", "must be after starts_at");
+  return rc;
+}
+
+static const char *int_text(char *buf, size_t cap, const json_t *v)
+{
+  if (!json_is_integer(v))
+    return NULL;
+  snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+  return buf;
+}
+
+int session_create(json_t **out, json_t **errors, const json_t *body)
+{
+  *errors = NULL;
+  char vol[16];
+  int rc = store_session_insert(out, str(body, "site"), str(body, "starts_at"),
+                                str(body, "ends_at"),
+                                int_text(vol, sizeof vol, json_object_get(body, "volunteers")),
+                                str(body, "notes"));
+  return rc == RL_OK ? RL_OK : session_store_error(rc, errors);
+}
+
+json_t *session_figures(const json_t *devices)
+{
+  long seen = 0, fixed = 0, repairable = 0, eol = 0, unweighed = 0;
+  double waste = 0, co2e = 0;
+  size_t i;
+  json_t *d;
+  json_array_foreach((json_t *)devices, i, d) {
+    seen++;
+    const char *outcome = json_string_value(json_array_get(d, 4));
+    if (outcome == NULL)
+      continue;
+    if (strcmp(outcome, "repairable") == 0)
+      repairable++;
+    else if (strcmp(outcome, "end_of_life") == 0)
+      eol++;
+    else if (strcmp(outcome, "fixed") == 0) {
+      fixed++;
+      const json_t *m = json_array_get(d, 0), *ck = json_array_get(d, 1),
+                   *cc = json_array_get(d, 2);
+      struct rl_impact_device facts = {
+          json_is_number(m) ? json_number_value(m) : -1,
+          json_is_number(ck) ? json_number_value(ck) : -1,
+          json_is_number(cc) ? json_number_value(cc) : -1,
+          json_is_true(json_array_get(d, 3)),
+      };
+      double kg, c;
+      if (rl_impact_of(&rl_impact_default, &facts, &kg, &c) != 0)
+        unweighed++;
+      waste += kg;
+      co2e += c;
+    }
+  }
+  return json_pack("{s:i s:i s:i s:i s:f s:f s:i s:s}", "devices_seen", (int)seen, "fixed",
+                   (int)fixed, "repairable", (int)repairable, "end_of_life", (int)eol,
+                   "waste_kg", waste, "co2e_kg", co2e, "fixed_without_weight", (int)unweighed,
+                   "factor_version", rl_impact_default.version);
+}
+
+int session_get(json_t **out, int *version, int64_t id)
+{
+  char *devices = NULL;
+  int rc = store_session_get(out, version, &devices, id);
+  if (rc == RL_OK) {
+    json_t *facts = json_loads(devices ? devices : "[]", 0, NULL);
+    json_object_set_new(*out, "figures", session_figures(facts));
+    json_decref(facts);
+  }
+  free(devices);
+  return rc;
+}
+
+int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const json_t *patch,
+                  int if_match)
+{
+  *errors = NULL;
+  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    json_t *cur;
+    int v;
+    char *devices = NULL;
+    int rc = store_session_get(&cur, &v, &devices, id);
+    free(devices);
+    if (rc != RL_OK)
+      return rc;
+    if (if_match >= 0 && if_match != v) {
+      json_decref(cur);
+      return RL_EPRECONDITION;
+    }
+    json_object_update(cur, (json_t *)patch);
+    char vol[16];
+    const char *volunteers = int_text(vol, sizeof vol, json_object_get(cur, "volunteers"));
+    rc = store_session_update(out, version, id, v, str(cur, "site"), str(cur, "starts_at"),
+                              str(cur, "ends_at"), volunteers ? volunteers : "0",
+                              str(cur, "notes"));
+    json_decref(cur);
+    if (rc == RL_OK) {
+      json_decref(*out);
+      return session_get(out, version, id);
+    }
+    if (rc != RL_ECONFLICT)
+      return session_store_error(rc, errors);
+    if (if_match >= 0)
+      return RL_EPRECONDITION;
+  }
+  return RL_ECONFLICT;
+}
+
+int session_list(json_t **out, char *next_cursor, json_t **errors, const char *site,
+                 const char *from, const char *to, const char *cursor, int limit)
+{
+  *errors = NULL;
+  next_cursor[0] = '\0';
+  if (from && !rl_spec_is_date(from))
+    return rl_spec_invalid(errors, "from", "must be a date, YYYY-MM-DD");
+  if (to && !rl_spec_is_date(to))
+    return rl_spec_invalid(errors, "to", "must be a date, YYYY-MM-DD");
+  if (site && strlen(site) > 64)
+    return rl_spec_invalid(errors, "site", "is not a site slug");
+  int64_t before;
+  int rc = rl_spec_cursor(&before, cursor, errors);
+  if (rc != RL_OK)
+    return rc;
+  int64_t next = 0;
+  rc = store_session_list(out, &next, site, from, to, before, limit);
+  if (rc == RL_OK && next > 0)
+    snprintf(next_cursor, 32, "%lld", (long long)next);
+  return rc;
+}

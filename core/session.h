@@ -1,0 +1,22 @@
+/* Repair café sessions: an event at a site, with the figures of the
+ * repairs recorded in it. */
+#ifndef RL_CORE_SESSION_H
+#define RL_CORE_SESSION_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+int session_create(json_t **out, json_t **errors, const json_t *body);
+/* The session with its figures (devices seen, fixed, repairable, end of
+ * life, waste and CO2e avoided by the devices fixed there). */
+int session_get(json_t **out, int *version, int64_t id);
+int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const json_t *patch,
+                  int if_match);
+int session_list(json_t **out, char *next_cursor, json_t **errors, const char *site,
+                 const char *from, const char *to, const char *cursor, int limit);
+
+/* The figures of a session from its devices' facts: an array of
+ * [measured_kg|null, category_kg|null, category_co2e|null, powered, outcome]. */
+json_t *session_figures(const json_t *devices);
+
+#endif
