@@ -42,19 +42,13 @@ void h_sessions_create(struct rl_req *req, struct _u_response *res)
   if (rl_check_body(req, res, session_spec, 0) != 0)
     return;
   json_t *session, *errors;
-  int rc = session_create(&session, &errors, req->body);
+  int version;
+  int rc = session_create(&session, &version, &errors, req->body);
   if (rc != RL_OK) {
     rl_reply_failure(res, rc, errors, NULL);
     return;
   }
   long long id = json_integer_value(json_object_get(session, "id"));
-  json_decref(session);
-  int version;
-  rc = session_get(&session, &version, id);
-  if (rc != RL_OK) {
-    rl_reply_error(res, rc, NULL);
-    return;
-  }
   char loc[64];
   snprintf(loc, sizeof loc, "/api/v1/sessions/%lld", id);
   reply_session(req, res, 201, session, version);
@@ -110,4 +104,21 @@ void h_sessions_patch(struct rl_req *req, struct _u_response *res)
     return;
   }
   reply_session(req, res, 200, session, version);
+}
+
+void h_sessions_repairs(struct rl_req *req, struct _u_response *res)
+{
+  int limit;
+  const char *cursor;
+  if (rl_page_params(req, res, &limit, &cursor) != 0)
+    return;
+  long long id = rl_parse_id(rl_path(req, "id"));
+  json_t *items, *errors = NULL;
+  char next[32];
+  int rc = id > 0 ? session_repairs(&items, next, &errors, id, cursor, limit) : RL_ENOTFOUND;
+  if (rc != RL_OK) {
+    rl_reply_failure(res, rc, errors, "no session has this id");
+    return;
+  }
+  rl_reply_list(res, items, next[0] ? next : NULL);
 }

@@ -74,8 +74,9 @@ void rl_reply_bytes(struct _u_response *res, unsigned status, const char *conten
 void rl_reply_error(struct _u_response *res, int err, const char *detail);
 /* 400 with errors: [{field, message}] (takes ownership of errors). */
 void rl_reply_invalid(struct _u_response *res, json_t *errors);
-/* A failed core call: 400 naming the fields in errors (taken) when there
- * are any, else the problem for rc, with not_found as its detail on 404. */
+/* A failed core call: 400 (422 for RL_EUNPROCESSABLE) naming the fields in
+ * errors (taken) when there are any, else the problem for rc, with
+ * not_found as its detail on 404. */
 void rl_reply_failure(struct _u_response *res, int rc, json_t *errors, const char *not_found);
 /* Adds a member to a problem reply already built (takes ownership of value). */
 void rl_reply_add_member(struct _u_response *res, const char *name, json_t *value);

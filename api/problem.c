@@ -32,6 +32,11 @@ static const struct rl_problem table[] = {
     {RL_EDB, 500, "/problems/internal", "Internal error"},
     {RL_EUNAVAILABLE, 503, "/problems/unavailable",
      "The database is unreachable; try again shortly"},
+    {RL_ERETRY, 503, "/problems/busy",
+     "Too many concurrent changes to the same data; try again"},
+    {RL_EINDOUBT, 503, "/problems/outcome-unknown",
+     "The database connection was lost during the write, which may have been applied:"
+     " check before repeating it, or repeat it with the same Idempotency-Key"},
 };
 
 const struct rl_problem *rl_problem_for(int code)

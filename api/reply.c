@@ -216,7 +216,8 @@ void rl_reply_error(struct _u_response *res, int err, const char *detail)
   reply_problem(res, err, detail, NULL);
 }
 
-void rl_reply_invalid(struct _u_response *res, json_t *errors)
+/* A problem listing field errors, with the status of err. */
+static void reply_fields(struct _u_response *res, int err, json_t *errors)
 {
   size_t n = json_array_size(errors);
   char detail[160];
@@ -227,13 +228,18 @@ void rl_reply_invalid(struct _u_response *res, json_t *errors)
   } else {
     snprintf(detail, sizeof detail, "%zu fields are invalid; see errors", n);
   }
-  reply_problem(res, RL_EINVALID, detail, errors);
+  reply_problem(res, err, detail, errors);
+}
+
+void rl_reply_invalid(struct _u_response *res, json_t *errors)
+{
+  reply_fields(res, RL_EINVALID, errors);
 }
 
 void rl_reply_failure(struct _u_response *res, int rc, json_t *errors, const char *not_found)
 {
   if (errors)
-    rl_reply_invalid(res, errors);
+    reply_fields(res, rc == RL_EUNPROCESSABLE ? rc : RL_EINVALID, errors);
   else
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? not_found : NULL);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/http.h"
+#include "api/idempotency.h"
 #include "api/metrics.h"
 #include "api/problem.h"
 #include "api/ratelimit.h"
@@ -16,7 +17,6 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/random.h"
-#include "core/store/store_idem.h"
 
 #define MAX_JSON_DEPTH 32
 
@@ -150,71 +150,16 @@ static int read_body(struct rl_req *req, struct _u_response *res)
   return 0;
 }
 
-/* Runs the handler under the Idempotency-Key rules when the route has them. */
+/* Runs the handler, under the Idempotency-Key rules when the route has
+ * them and the client sent a key. */
 static void run_handler(struct rl_req *req, struct _u_response *res)
 {
   const char *key = (req->route->flags & ROUTE_IDEMPOTENT) ? rl_header(req, "Idempotency-Key")
                                                             : NULL;
-  if (key == NULL) {
+  if (key == NULL)
     req->route->handler(req, res);
-    return;
-  }
-  size_t klen = strlen(key);
-  int ok = klen >= 1 && klen <= 255;
-  for (size_t i = 0; ok && i < klen; i++)
-    ok = key[i] > ' ' && key[i] < 0x7f;
-  if (!ok) {
-    rl_reply_bad_field(res, "Idempotency-Key", "must be 1 to 255 visible ASCII characters");
-    return;
-  }
-  /* The fingerprint covers what the request asks for: method, path, body. */
-  size_t plen = strlen(req->u->http_verb) + strlen(req->u->url_path) + 2;
-  size_t blen = req->u->binary_body_length;
-  char *material = malloc(plen + blen + 1);
-  if (material == NULL) {
-    rl_reply_error(res, RL_ENOMEM, NULL);
-    return;
-  }
-  int off = snprintf(material, plen + 1, "%s %s\n", req->u->http_verb, req->u->url_path);
-  if (blen)
-    memcpy(material + off, req->u->binary_body, blen);
-  char fingerprint[RL_APIKEY_HASH_HEX + 1];
-  rl_apikey_hash(fingerprint, material, (size_t)off + blen);
-  free(material);
-
-  int claimed = 0;
-  struct store_idem_reply replay;
-  int rc = store_idem_claim(&claimed, &replay, req->who.key_id, key, fingerprint);
-  if (rc != RL_OK) {
-    rl_reply_error(res, rc, NULL);
-    return;
-  }
-  if (!claimed) {
-    const char *body = replay.body ? replay.body : "";
-    ulfius_set_binary_body_response(res, (unsigned)replay.status, body, strlen(body));
-    u_map_put(res->map_header, "Content-Type",
-              replay.status >= 400 ? "application/problem+json" : "application/json");
-    if (replay.location)
-      u_map_put(res->map_header, "Location", replay.location);
-    if (replay.etag)
-      u_map_put(res->map_header, "ETag", replay.etag);
-    u_map_put(res->map_header, "Idempotent-Replayed", "true");
-    /* The stored reply may hold personal data: never for shared caches. */
-    u_map_put(res->map_header, "Cache-Control", "private, no-store");
-    u_map_put(res->map_header, "Vary", "Authorization");
-    free(replay.location);
-    free(replay.etag);
-    free(replay.body);
-    return;
-  }
-  req->route->handler(req, res);
-  if (res->status >= 500)
-    store_idem_release(req->who.key_id, key);
   else
-    store_idem_finish(req->who.key_id, key, (int)res->status,
-                      u_map_get(res->map_header, "Location"),
-                      u_map_get(res->map_header, "ETag"), res->binary_body,
-                      res->binary_body_length);
+    rl_idempotent_run(req, res, key);
 }
 
 static double seconds_since(const struct timespec *t0)

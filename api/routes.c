@@ -45,6 +45,7 @@ const struct rl_route rl_routes[] = {
      h_sessions_create},
     {"GET", "/api/v1/sessions/:id", RL_ROLE_READER, 0, h_sessions_get},
     {"PATCH", "/api/v1/sessions/:id", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_sessions_patch},
+    {"GET", "/api/v1/sessions/:id/repairs", RL_ROLE_READER, 0, h_sessions_repairs},
 
     {"GET", "/api/v1/track/:token", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED | ROUTE_CORS, h_track_json},
     {"GET", "/t/:token", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED, h_track_page},

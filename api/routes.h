@@ -41,6 +41,7 @@ void h_sessions_create(struct rl_req *req, struct _u_response *res);
 void h_sessions_list(struct rl_req *req, struct _u_response *res);
 void h_sessions_get(struct rl_req *req, struct _u_response *res);
 void h_sessions_patch(struct rl_req *req, struct _u_response *res);
+void h_sessions_repairs(struct rl_req *req, struct _u_response *res);
 void h_track_json(struct rl_req *req, struct _u_response *res);
 void h_track_page(struct rl_req *req, struct _u_response *res);
 void h_device_page(struct rl_req *req, struct _u_response *res);

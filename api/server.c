@@ -13,12 +13,16 @@
 #include <ulfius.h>
 
 #include "api/router.h"
+#include "core/error.h"
 #include "core/log.h"
+#include "core/maintenance.h"
 #include "core/store/migrate.h"
 #include "core/store/pool.h"
 
 #define CONNECTION_TIMEOUT_S 30
 #define DRAIN_TIMEOUT_S 10
+/* How often expired stored replies are purged. */
+#define MAINTENANCE_INTERVAL_S 300
 
 /* Requests begun and not yet completed (response sent or connection gone):
  * MHD calls the URI logger once when a request starts and the completion
@@ -122,6 +126,8 @@ int rl_serve(const struct rl_config *cfg)
     ulfius_clean_instance(&inst);
     return 1;
   }
+  if (rl_maintenance_start(MAINTENANCE_INTERVAL_S) != RL_OK)
+    rl_log(RL_LOG_WARN, "start", "no maintenance thread: expired stored replies stay");
   rl_log(RL_LOG_INFO, "start", "listening on %s:%u with %u threads, public URL %s",
          cfg->listen_host, cfg->listen_port, cfg->threads, cfg->public_url);
 
@@ -137,6 +143,7 @@ int rl_serve(const struct rl_config *cfg)
   }
   ulfius_stop_framework(&inst);
   ulfius_clean_instance(&inst);
+  rl_maintenance_stop();
   store_pool_close_thread();
   rl_log(RL_LOG_INFO, "stop", "stopped");
   return 0;

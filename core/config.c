@@ -182,6 +182,7 @@ int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err,
   } else {
     c->public_rate_limit = (unsigned)n;
   }
+  c->idempotency_ttl_s = 24 * 3600;
   return RL_OK;
 }
 

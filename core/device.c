@@ -14,9 +14,9 @@
 #include "core/spec.h"
 #include "core/store/pool.h"
 #include "core/store/store_device.h"
+#include "core/violation.h"
 
 #define CODE_ATTEMPTS 5
-#define UPDATE_ATTEMPTS 5
 
 int device_code_body(char *body, const char *code, const char *field, json_t **errors)
 {
@@ -108,17 +108,6 @@ static void check_rules(json_t *errs, const json_t *d, const char *kind)
     rl_spec_error(errs, "owner.phone", "is not a phone number");
 }
 
-/* Turns a store error about references into a field error. */
-static int reference_error(int rc, json_t **errors)
-{
-  const char *constraint = store_last_constraint();
-  if (rc == RL_EUNPROCESSABLE && strstr(constraint, "category"))
-    return rl_spec_invalid(errors, "category", "is not a known category slug");
-  if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23502") == 0)
-    return rl_spec_invalid(errors, "site", "is not a known, active site slug");
-  return rc;
-}
-
 static void owner_from_json(struct store_owner *o, const json_t *owner)
 {
   o->name = str_or_null(owner, "name");
@@ -166,7 +155,7 @@ int device_create(json_t **out, int *version, json_t **errors, const json_t *bod
                              has_owner ? &owner : NULL, &actor);
   }
   if (rc != RL_OK)
-    return reference_error(rc, errors);
+    return rl_violation_errors(rc, errors);
   *version = ref.version;
   return RL_OK;
 }
@@ -179,7 +168,7 @@ int device_get(json_t **out, int *version, json_t **errors, const char *code)
   if (rc != RL_OK)
     return rc;
   struct store_device_ref ref;
-  rc = store_device_get(out, &ref, body);
+  rc = store_device_get(out, &ref, body, 0);
   if (rc == RL_OK)
     *version = ref.version;
   return rc;
@@ -200,6 +189,104 @@ static void merge(json_t *target, const json_t *patch)
   }
 }
 
+/* What a patch or a move works on, inside its transaction. */
+struct device_change {
+  const char *body; /* code body */
+  const json_t *patch;
+  int if_match;
+  enum rl_status target;
+  const char *note;
+  const struct rl_principal *who;
+  json_t *out, *errors, *allowed; /* results, reset on each run */
+  int version;
+};
+
+static void change_reset(struct device_change *c)
+{
+  json_decref(c->out);
+  json_decref(c->errors);
+  json_decref(c->allowed);
+  c->out = c->errors = c->allowed = NULL;
+}
+
+/* Takes the results of a change: on failure only the errors and the
+ * allowed moves are handed over. */
+static int change_results(struct device_change *c, int rc, json_t **out, int *version,
+                          json_t **errors, json_t **allowed)
+{
+  if (rc == RL_OK) {
+    *out = c->out;
+    *version = c->version;
+  } else {
+    json_decref(c->out);
+  }
+  *errors = c->errors;
+  if (allowed)
+    *allowed = c->allowed;
+  else
+    json_decref(c->allowed);
+  return rc;
+}
+
+static int patch_tx(void *ctx)
+{
+  struct device_change *c = ctx;
+  change_reset(c);
+  json_t *cur;
+  struct store_device_ref ref;
+  int rc = store_device_get(&cur, &ref, c->body, 1);
+  if (rc != RL_OK)
+    return rc;
+  if (c->if_match >= 0 && c->if_match != ref.version) {
+    json_decref(cur);
+    return RL_EPRECONDITION;
+  }
+  json_t *errs = json_array();
+  check_rules(errs, c->patch, str_or_null(cur, "kind"));
+  if (json_array_size(errs) > 0) {
+    json_decref(cur);
+    c->errors = errs;
+    return RL_EINVALID;
+  }
+  json_decref(errs);
+  if (json_object_size(c->patch) == 0) {
+    c->out = cur;
+    c->version = ref.version;
+    return RL_OK;
+  }
+
+  json_t *next = json_deep_copy(cur);
+  if (json_is_null(json_object_get(next, "owner")))
+    json_object_set_new(next, "owner", json_object());
+  merge(next, c->patch);
+
+  enum store_owner_action action = STORE_OWNER_KEEP;
+  struct store_owner owner = {NULL, NULL, NULL};
+  if (json_object_get(c->patch, "owner") != NULL) {
+    owner_from_json(&owner, json_object_get(next, "owner"));
+    action = (owner.name || owner.email || owner.phone) ? STORE_OWNER_SET : STORE_OWNER_ERASE;
+  }
+  char fields[512] = "{";
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)c->patch, key, v) {
+    size_t n = strlen(fields);
+    snprintf(fields + n, sizeof fields - n, "%s%s", n > 1 ? "," : "", key);
+  }
+  strncat(fields, "}", sizeof fields - strlen(fields) - 1);
+
+  struct field_text t;
+  fields_from_json(&t, next);
+  struct store_actor actor = {c->who->name, c->who->key_id};
+  store_tx_commit_next();
+  rc = store_device_update(&c->out, &ref, &t.f, action, &owner, fields, &actor);
+  json_decref(next);
+  json_decref(cur);
+  if (rc == RL_OK)
+    c->version = ref.version;
+  return rl_violation_errors(rc, &c->errors);
+}
+
 int device_patch(json_t **out, int *version, json_t **errors, const char *code,
                  const json_t *patch, int if_match, const struct rl_principal *who)
 {
@@ -208,70 +295,38 @@ int device_patch(json_t **out, int *version, json_t **errors, const char *code,
   int rc = device_code_body(body, code, "code", errors);
   if (rc != RL_OK)
     return rc;
-  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-    json_t *cur;
-    struct store_device_ref ref;
-    rc = store_device_get(&cur, &ref, body);
-    if (rc != RL_OK)
-      return rc;
-    if (if_match >= 0 && if_match != ref.version) {
-      json_decref(cur);
-      return RL_EPRECONDITION;
-    }
-    const char *kind = str_or_null(cur, "kind");
-    json_t *errs = json_array();
-    check_rules(errs, patch, kind);
-    if (json_array_size(errs) > 0) {
-      json_decref(cur);
-      *errors = errs;
-      return RL_EINVALID;
-    }
-    json_decref(errs);
-    if (json_object_size(patch) == 0) {
-      *out = cur;
-      *version = ref.version;
-      return RL_OK;
-    }
+  struct device_change c = {.body = body, .patch = patch, .if_match = if_match, .who = who};
+  rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
+  return change_results(&c, rc, out, version, errors, NULL);
+}
 
-    json_t *next = json_deep_copy(cur);
-    if (json_is_null(json_object_get(next, "owner")))
-      json_object_set_new(next, "owner", json_object());
-    merge(next, patch);
-
-    enum store_owner_action action = STORE_OWNER_KEEP;
-    struct store_owner owner = {NULL, NULL, NULL};
-    const json_t *p_owner = json_object_get(patch, "owner");
-    if (p_owner != NULL) {
-      owner_from_json(&owner, json_object_get(next, "owner"));
-      action = (owner.name || owner.email || owner.phone) ? STORE_OWNER_SET : STORE_OWNER_ERASE;
-    }
-    char fields[512] = "{";
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)patch, key, v) {
-      size_t n = strlen(fields);
-      snprintf(fields + n, sizeof fields - n, "%s%s", n > 1 ? "," : "", key);
-    }
-    strncat(fields, "}", sizeof fields - strlen(fields) - 1);
-
-    struct field_text t;
-    fields_from_json(&t, next);
-    struct store_actor actor = {who->name, who->key_id};
-    json_t *updated;
-    rc = store_device_update(&updated, &ref, &t.f, action, &owner, fields, &actor);
-    json_decref(next);
-    json_decref(cur);
-    if (rc == RL_OK) {
-      *out = updated;
-      *version = ref.version;
-      return RL_OK;
-    }
-    if (rc != RL_ECONFLICT)
-      return reference_error(rc, errors);
-    if (if_match >= 0)
-      return RL_EPRECONDITION;
+static int transition_tx(void *ctx)
+{
+  struct device_change *c = ctx;
+  change_reset(c);
+  json_t *cur;
+  struct store_device_ref ref;
+  int rc = store_device_get(&cur, &ref, c->body, 1);
+  if (rc != RL_OK)
+    return rc;
+  enum rl_status from = rl_status_parse(str_or_null(cur, "status"));
+  enum rl_kind kind = rl_kind_parse(str_or_null(cur, "kind"));
+  json_decref(cur);
+  if (!rl_move_allowed(kind, from, c->target, RL_VIA_MANUAL)) {
+    enum rl_status moves[RL_ST_COUNT];
+    size_t n = rl_moves_from(moves, kind, from, RL_VIA_MANUAL);
+    c->allowed = json_array();
+    for (size_t i = 0; i < n; i++)
+      json_array_append_new(c->allowed, json_string(rl_status_name(moves[i])));
+    return RL_ECONFLICT;
   }
-  return RL_ECONFLICT;
+  struct store_actor actor = {c->who->name, c->who->key_id};
+  const char *f[] = {rl_status_name(from)}, *t[] = {rl_status_name(c->target)};
+  store_tx_commit_next();
+  rc = store_device_move(&c->out, &ref, f, t, 1, c->note, &actor);
+  if (rc == RL_OK)
+    c->version = ref.version;
+  return rc;
 }
 
 int device_transition(json_t **out, int *version, json_t **errors, json_t **allowed,
@@ -287,34 +342,9 @@ int device_transition(json_t **out, int *version, json_t **errors, json_t **allo
   enum rl_status target = rl_status_parse(to);
   if (target == RL_ST_INVALID)
     return rl_spec_invalid(errors, "to", "is not a device status");
-  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-    json_t *cur;
-    struct store_device_ref ref;
-    rc = store_device_get(&cur, &ref, body);
-    if (rc != RL_OK)
-      return rc;
-    enum rl_status from = rl_status_parse(str_or_null(cur, "status"));
-    enum rl_kind kind = rl_kind_parse(str_or_null(cur, "kind"));
-    json_decref(cur);
-    if (!rl_move_allowed(kind, from, target, RL_VIA_MANUAL)) {
-      enum rl_status moves[RL_ST_COUNT];
-      size_t n = rl_moves_from(moves, kind, from, RL_VIA_MANUAL);
-      *allowed = json_array();
-      for (size_t i = 0; i < n; i++)
-        json_array_append_new(*allowed, json_string(rl_status_name(moves[i])));
-      return RL_ECONFLICT;
-    }
-    struct store_actor actor = {who->name, who->key_id};
-    rc = store_device_move(out, &ref, rl_status_name(from), rl_status_name(target), note,
-                           &actor);
-    if (rc == RL_OK) {
-      *version = ref.version;
-      return RL_OK;
-    }
-    if (rc != RL_ECONFLICT)
-      return rc;
-  }
-  return RL_ECONFLICT;
+  struct device_change c = {.body = body, .target = target, .note = note, .who = who};
+  rc = store_tx_run(STORE_READ_COMMITTED, transition_tx, &c);
+  return change_results(&c, rc, out, version, errors, allowed);
 }
 
 int device_list(json_t **out, char *next_cursor, json_t **errors, const struct device_query *q)

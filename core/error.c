@@ -18,6 +18,8 @@ const char *rl_err_name(int err)
   case RL_EIDEMPOTENCY: return "idempotency_mismatch";
   case RL_EINFLIGHT: return "idempotency_in_flight";
   case RL_EUNPROCESSABLE: return "unprocessable";
+  case RL_ERETRY: return "retry";
+  case RL_EINDOUBT: return "outcome_unknown";
   default: return "internal";
   }
 }

@@ -18,6 +18,9 @@ enum rl_err {
   RL_EIDEMPOTENCY = -11,/* same Idempotency-Key, other request */
   RL_EINFLIGHT = -12,   /* same Idempotency-Key, first request still running */
   RL_EUNPROCESSABLE = -13, /* well-formed but refers to things that do not exist */
+  RL_ERETRY = -14,      /* serialization failure or deadlock: run the transaction again */
+  RL_EINDOUBT = -15,    /* the connection was lost after a write was sent: it may have
+                           been applied */
 };
 
 /* A short stable name for the code ("not_found"); never NULL. */

@@ -13,8 +13,8 @@
 #include "core/store/pool.h"
 #include "core/store/store_device.h"
 #include "core/store/store_repair.h"
-
-#define UPDATE_ATTEMPTS 5
+#include "core/store/store_session.h"
+#include "core/violation.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -49,10 +49,10 @@ static void repair_fields(struct repair_text *t, const json_t *r)
   t->f.repairer = str(r, "repairer");
 }
 
-/* Moves as PostgreSQL array literals; statuses are plain identifiers. */
+/* The moves an outcome causes: from[i] → to[i], n of them (0 to 2). */
 struct move_plan {
-  char status[32], from[64], to[64];
-  struct store_moves m;
+  const char *from[2], *to[2];
+  size_t n;
 };
 
 /* Plans the moves an outcome causes from status `from`. Returns RL_OK or
@@ -90,14 +90,11 @@ static int plan_moves(struct move_plan *p, json_t **allowed, enum rl_kind kind,
       json_array_append_new(*allowed, json_string(rl_status_name(moves[i])));
     return RL_ECONFLICT;
   }
-  snprintf(p->status, sizeof p->status, "%s", rl_status_name(n ? steps[n - 1] : from));
-  snprintf(p->from, sizeof p->from, "{%s%s%s}", n ? rl_status_name(from) : "",
-           n > 1 ? "," : "", n > 1 ? rl_status_name(steps[0]) : "");
-  snprintf(p->to, sizeof p->to, "{%s%s%s}", n ? rl_status_name(steps[0]) : "", n > 1 ? "," : "",
-           n > 1 ? rl_status_name(steps[1]) : "");
-  p->m.status = p->status;
-  p->m.from = p->from;
-  p->m.to = p->to;
+  p->n = n;
+  for (size_t i = 0; i < n; i++) {
+    p->from[i] = rl_status_name(i == 0 ? from : steps[i - 1]);
+    p->to[i] = rl_status_name(steps[i]);
+  }
   return RL_OK;
 }
 
@@ -109,11 +106,102 @@ static int check_barrier(json_t **errors, const json_t *r)
   return RL_OK;
 }
 
-static int session_error(int rc, json_t **errors)
+/* A repair recorded in a session happens at the session's site, once the
+ * session has begun. */
+static int check_session(json_t **errors, const char *session_id, const char *device_site)
 {
-  if (rc == RL_EUNPROCESSABLE && strstr(store_last_constraint(), "session"))
+  if (session_id == NULL)
+    return RL_OK;
+  char site[80];
+  int in_future = 0;
+  int rc = store_session_brief(site, sizeof site, &in_future, strtoll(session_id, NULL, 10));
+  if (rc == RL_ENOTFOUND)
     return rl_spec_invalid(errors, "session_id", "is not a repair session");
+  if (rc != RL_OK)
+    return rc;
+  if (strcmp(site, device_site) != 0) {
+    rl_spec_invalid(errors, "session_id", "is a session at another site than the device's");
+    return RL_EUNPROCESSABLE;
+  }
+  if (in_future) {
+    rl_spec_invalid(errors, "session_id", "is a session that has not begun yet");
+    return RL_EUNPROCESSABLE;
+  }
+  return RL_OK;
+}
+
+/* A repair being recorded or edited, inside its transaction. */
+struct repair_change {
+  const char *code_body; /* create */
+  int64_t id;            /* patch */
+  const json_t *body;    /* the create body or the patch */
+  int if_match;
+  const struct rl_principal *who;
+  json_t *out, *errors, *allowed; /* results, reset on each run */
+  int version;
+};
+
+static void change_reset(struct repair_change *c)
+{
+  json_decref(c->out);
+  json_decref(c->errors);
+  json_decref(c->allowed);
+  c->out = c->errors = c->allowed = NULL;
+}
+
+static int change_results(struct repair_change *c, int rc, json_t **out, int *version,
+                          json_t **errors, json_t **allowed)
+{
+  if (rc == RL_OK) {
+    *out = c->out;
+    *version = c->version;
+  } else {
+    json_decref(c->out);
+  }
+  *errors = c->errors;
+  *allowed = c->allowed;
   return rc;
+}
+
+/* Queues the moves of plan, sent with the repair's own write. */
+static int queue_moves(const struct move_plan *plan, struct store_device_ref *dev,
+                       const struct rl_principal *who)
+{
+  if (plan->n == 0)
+    return RL_OK;
+  struct store_actor actor = {who->name, who->key_id};
+  return store_device_move(NULL, dev, plan->from, plan->to, plan->n, "repair outcome", &actor);
+}
+
+static int create_tx(void *ctx)
+{
+  struct repair_change *c = ctx;
+  change_reset(c);
+  struct repair_text t;
+  repair_fields(&t, c->body);
+  json_t *dev;
+  struct store_device_ref ref;
+  int rc = store_device_get(&dev, &ref, c->code_body, 1);
+  if (rc != RL_OK)
+    return rc;
+  enum rl_status from = rl_status_parse(str(dev, "status"));
+  enum rl_kind kind = rl_kind_parse(str(dev, "kind"));
+  char site[80];
+  snprintf(site, sizeof site, "%s", str(dev, "site"));
+  json_decref(dev);
+  if (rl_status_final(from)) {
+    c->allowed = json_array();
+    return RL_ECONFLICT;
+  }
+  if ((rc = check_session(&c->errors, t.f.session_id, site)) != RL_OK)
+    return rc;
+  struct move_plan plan;
+  if ((rc = plan_moves(&plan, &c->allowed, kind, from, t.f.outcome)) != RL_OK ||
+      (rc = queue_moves(&plan, &ref, c->who)) != RL_OK)
+    return rc;
+  store_tx_commit_next();
+  rc = store_repair_insert(&c->out, &c->version, &ref, &t.f);
+  return rl_violation_errors(rc, &c->errors);
 }
 
 int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
@@ -128,38 +216,53 @@ int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
   rc = check_barrier(errors, body);
   if (rc != RL_OK)
     return rc;
-  struct repair_text t;
-  repair_fields(&t, body);
-  struct store_actor actor = {who->name, who->key_id};
-  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-    json_t *dev;
-    struct store_device_ref ref;
-    rc = store_device_get(&dev, &ref, cbody);
-    if (rc != RL_OK)
-      return rc;
-    enum rl_status from = rl_status_parse(str(dev, "status"));
-    enum rl_kind kind = rl_kind_parse(str(dev, "kind"));
-    json_decref(dev);
-    if (rl_status_final(from)) {
-      *allowed = json_array();
-      return RL_ECONFLICT;
-    }
-    struct move_plan plan;
-    rc = plan_moves(&plan, allowed, kind, from, t.f.outcome);
-    if (rc != RL_OK)
-      return rc;
-    rc = store_repair_insert(out, version, &ref, &t.f, &plan.m, &actor);
-    if (rc != RL_ECONFLICT)
-      return session_error(rc, errors);
-  }
-  return RL_ECONFLICT;
+  struct repair_change c = {.code_body = cbody, .body = body, .who = who};
+  rc = store_tx_run(STORE_READ_COMMITTED, create_tx, &c);
+  return change_results(&c, rc, out, version, errors, allowed);
 }
 
 int repair_get(json_t **out, int *version, int64_t id)
 {
-  char status[32], kind[16];
-  struct store_device_ref ref;
-  return store_repair_get(out, version, status, sizeof status, kind, sizeof kind, &ref, id);
+  struct store_repair_device dev;
+  return store_repair_get(out, version, &dev, id, 0);
+}
+
+static int patch_tx(void *ctx)
+{
+  struct repair_change *c = ctx;
+  change_reset(c);
+  json_t *cur;
+  struct store_repair_device dev;
+  int v;
+  int rc = store_repair_get(&cur, &v, &dev, c->id, 1);
+  if (rc != RL_OK)
+    return rc;
+  if (c->if_match >= 0 && c->if_match != v) {
+    json_decref(cur);
+    return RL_EPRECONDITION;
+  }
+  const char *old_outcome = str(cur, "outcome");
+  char before[24];
+  snprintf(before, sizeof before, "%s", old_outcome ? old_outcome : "unknown");
+  json_object_update(cur, (json_t *)c->body);
+  struct repair_text t;
+  repair_fields(&t, cur);
+  struct move_plan plan = {.n = 0};
+  rc = check_barrier(&c->errors, cur);
+  if (rc == RL_OK && json_is_integer(json_object_get(c->body, "session_id")))
+    rc = check_session(&c->errors, t.f.session_id, dev.site);
+  if (rc == RL_OK && strcmp(before, t.f.outcome) != 0)
+    rc = plan_moves(&plan, &c->allowed, rl_kind_parse(dev.kind), rl_status_parse(dev.status),
+                    t.f.outcome);
+  if (rc == RL_OK)
+    rc = queue_moves(&plan, &dev.ref, c->who);
+  if (rc == RL_OK) {
+    store_tx_commit_next();
+    rc = rl_violation_errors(store_repair_update(&c->out, &c->version, c->id, &t.f),
+                             &c->errors);
+  }
+  json_decref(cur);
+  return rc;
 }
 
 int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, int64_t id,
@@ -167,51 +270,9 @@ int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, 
 {
   *errors = NULL;
   *allowed = NULL;
-  struct store_actor actor = {who->name, who->key_id};
-  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-    json_t *cur;
-    char status[32], kind[16];
-    struct store_device_ref ref;
-    int v;
-    int rc = store_repair_get(&cur, &v, status, sizeof status, kind, sizeof kind, &ref, id);
-    if (rc != RL_OK)
-      return rc;
-    if (if_match >= 0 && if_match != v) {
-      json_decref(cur);
-      return RL_EPRECONDITION;
-    }
-    const char *old_outcome = str(cur, "outcome");
-    char before[24];
-    snprintf(before, sizeof before, "%s", old_outcome ? old_outcome : "unknown");
-    json_object_update(cur, (json_t *)patch);
-    rc = check_barrier(errors, cur);
-    if (rc != RL_OK) {
-      json_decref(cur);
-      return rc;
-    }
-    struct repair_text t;
-    repair_fields(&t, cur);
-    enum rl_status from = rl_status_parse(status);
-    struct move_plan plan;
-    if (strcmp(before, t.f.outcome) == 0) {
-      /* Same outcome: no move. */
-      snprintf(plan.status, sizeof plan.status, "%s", status);
-      plan.m = (struct store_moves){plan.status, "{}", "{}"};
-    } else {
-      rc = plan_moves(&plan, allowed, rl_kind_parse(kind), from, t.f.outcome);
-      if (rc != RL_OK) {
-        json_decref(cur);
-        return rc;
-      }
-    }
-    rc = store_repair_update(out, version, id, &ref, &t.f, &plan.m, &actor);
-    json_decref(cur);
-    if (rc != RL_ECONFLICT)
-      return session_error(rc, errors);
-    if (if_match >= 0)
-      return RL_EPRECONDITION;
-  }
-  return RL_ECONFLICT;
+  struct repair_change c = {.id = id, .body = patch, .if_match = if_match, .who = who};
+  int rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
+  return change_results(&c, rc, out, version, errors, allowed);
 }
 
 int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *code,

@@ -9,22 +9,13 @@
 #include "core/impact.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
+#include "core/store/store_repair.h"
 #include "core/store/store_session.h"
-
-#define UPDATE_ATTEMPTS 5
+#include "core/violation.h"
 
 static const char *str(const json_t *o, const char *k)
 {
   return json_string_value(json_object_get(o, k));
-}
-
-static int session_store_error(int rc, json_t **errors)
-{
-  if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23502") == 0)
-    return rl_spec_invalid(errors, "site", "is not a known site slug");
-  if (rc == RL_EINVALID && strcmp(store_last_sqlstate(), "23514") == 0)
-    return rl_spec_invalid(errors, "ends_at", "must be after starts_at");
-  return rc;
 }
 
 static const char *int_text(char *buf, size_t cap, const json_t *v)
@@ -35,15 +26,27 @@ static const char *int_text(char *buf, size_t cap, const json_t *v)
   return buf;
 }
 
-int session_create(json_t **out, json_t **errors, const json_t *body)
+/* Adds the figures computed from the facts (malloc'd JSON text, freed). */
+static void add_figures(json_t *session, char *facts)
+{
+  json_t *f = json_loads(facts ? facts : "[]", 0, NULL);
+  json_object_set_new(session, "figures", session_figures(f));
+  json_decref(f);
+  free(facts);
+}
+
+int session_create(json_t **out, int *version, json_t **errors, const json_t *body)
 {
   *errors = NULL;
   char vol[16];
-  int rc = store_session_insert(out, str(body, "site"), str(body, "starts_at"),
+  int rc = store_session_insert(out, version, str(body, "site"), str(body, "starts_at"),
                                 str(body, "ends_at"),
                                 int_text(vol, sizeof vol, json_object_get(body, "volunteers")),
                                 str(body, "notes"));
-  return rc == RL_OK ? RL_OK : session_store_error(rc, errors);
+  if (rc != RL_OK)
+    return rl_violation_errors(rc, errors);
+  add_figures(*out, NULL);
+  return RL_OK;
 }
 
 json_t *session_figures(const json_t *devices)
@@ -86,50 +89,64 @@ json_t *session_figures(const json_t *devices)
 
 int session_get(json_t **out, int *version, int64_t id)
 {
-  char *devices = NULL;
-  int rc = store_session_get(out, version, &devices, id);
-  if (rc == RL_OK) {
-    json_t *facts = json_loads(devices ? devices : "[]", 0, NULL);
-    json_object_set_new(*out, "figures", session_figures(facts));
-    json_decref(facts);
-  }
-  free(devices);
+  char *facts = NULL;
+  int rc = store_session_get(out, version, &facts, id, 0);
+  if (rc == RL_OK)
+    add_figures(*out, facts);
   return rc;
+}
+
+struct session_change {
+  int64_t id;
+  const json_t *patch;
+  int if_match;
+  json_t *out, *errors;
+  int version;
+};
+
+static int patch_tx(void *ctx)
+{
+  struct session_change *c = ctx;
+  json_decref(c->out);
+  json_decref(c->errors);
+  c->out = c->errors = NULL;
+  json_t *cur;
+  int v;
+  char *facts = NULL;
+  int rc = store_session_get(&cur, &v, &facts, c->id, 1);
+  free(facts);
+  if (rc != RL_OK)
+    return rc;
+  if (c->if_match >= 0 && c->if_match != v) {
+    json_decref(cur);
+    return RL_EPRECONDITION;
+  }
+  json_object_update(cur, (json_t *)c->patch);
+  char vol[16];
+  const char *volunteers = int_text(vol, sizeof vol, json_object_get(cur, "volunteers"));
+  store_tx_commit_next();
+  rc = store_session_update(&c->out, &c->version, &facts, c->id, str(cur, "site"),
+                            str(cur, "starts_at"), str(cur, "ends_at"),
+                            volunteers ? volunteers : "0", str(cur, "notes"));
+  json_decref(cur);
+  if (rc == RL_OK)
+    add_figures(c->out, facts);
+  return rl_violation_errors(rc, &c->errors);
 }
 
 int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const json_t *patch,
                   int if_match)
 {
-  *errors = NULL;
-  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-    json_t *cur;
-    int v;
-    char *devices = NULL;
-    int rc = store_session_get(&cur, &v, &devices, id);
-    free(devices);
-    if (rc != RL_OK)
-      return rc;
-    if (if_match >= 0 && if_match != v) {
-      json_decref(cur);
-      return RL_EPRECONDITION;
-    }
-    json_object_update(cur, (json_t *)patch);
-    char vol[16];
-    const char *volunteers = int_text(vol, sizeof vol, json_object_get(cur, "volunteers"));
-    rc = store_session_update(out, version, id, v, str(cur, "site"), str(cur, "starts_at"),
-                              str(cur, "ends_at"), volunteers ? volunteers : "0",
-                              str(cur, "notes"));
-    json_decref(cur);
-    if (rc == RL_OK) {
-      json_decref(*out);
-      return session_get(out, version, id);
-    }
-    if (rc != RL_ECONFLICT)
-      return session_store_error(rc, errors);
-    if (if_match >= 0)
-      return RL_EPRECONDITION;
+  struct session_change c = {.id = id, .patch = patch, .if_match = if_match};
+  int rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
+  if (rc == RL_OK) {
+    *out = c.out;
+    *version = c.version;
+  } else {
+    json_decref(c.out);
   }
-  return RL_ECONFLICT;
+  *errors = c.errors;
+  return rc;
 }
 
 int session_list(json_t **out, char *next_cursor, json_t **errors, const char *site,
@@ -149,6 +166,22 @@ int session_list(json_t **out, char *next_cursor, json_t **errors, const char *s
     return rc;
   int64_t next = 0;
   rc = store_session_list(out, &next, site, from, to, before, limit);
+  if (rc == RL_OK && next > 0)
+    snprintf(next_cursor, 32, "%lld", (long long)next);
+  return rc;
+}
+
+int session_repairs(json_t **out, char *next_cursor, json_t **errors, int64_t id,
+                    const char *cursor, int limit)
+{
+  *errors = NULL;
+  next_cursor[0] = '\0';
+  int64_t after;
+  int rc = rl_spec_cursor(&after, cursor, errors);
+  if (rc != RL_OK)
+    return rc;
+  int64_t next = 0;
+  rc = store_repair_list_by_session(out, &next, id, after, limit);
   if (rc == RL_OK && next > 0)
     snprintf(next_cursor, 32, "%lld", (long long)next);
   return rc;

@@ -6,7 +6,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
-int session_create(json_t **out, json_t **errors, const json_t *body);
+/* A new session from a checked body, with its (empty) figures. */
+int session_create(json_t **out, int *version, json_t **errors, const json_t *body);
 /* The session with its figures (devices seen, fixed, repairable, end of
  * life, waste and CO2e avoided by the devices fixed there). */
 int session_get(json_t **out, int *version, int64_t id);
@@ -14,6 +15,11 @@ int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const
                   int if_match);
 int session_list(json_t **out, char *next_cursor, json_t **errors, const char *site,
                  const char *from, const char *to, const char *cursor, int limit);
+
+/* One page of the repairs recorded in session `id`, oldest first.
+ * next_cursor: 32 bytes, "" when last. RL_ENOTFOUND without such session. */
+int session_repairs(json_t **out, char *next_cursor, json_t **errors, int64_t id,
+                    const char *cursor, int limit);
 
 /* The figures of a session from its devices' facts: an array of
  * [measured_kg|null, category_kg|null, category_co2e|null, powered, outcome]. */

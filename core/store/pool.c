@@ -1,4 +1,5 @@
-/* Per-thread libpq connections, statement preparation and error mapping. */
+/* Per-thread libpq connections, statement preparation, transactions and
+ * error mapping. */
 #include "core/store/pool.h"
 
 #include <pthread.h>
@@ -20,12 +21,42 @@ static atomic_ulong g_reconnects;
 static _Thread_local PGconn *tl_conn;
 static _Thread_local int tl_lost;
 static _Thread_local struct timespec tl_last_failure;
-static _Thread_local char tl_sqlstate[6];
-static _Thread_local char tl_constraint[64];
+static _Thread_local const struct store_violation *tl_violation;
 
 /* A thread that failed to connect does not try again for this long, so a
  * database outage costs clients a fast 503, not a connect timeout each. */
 #define RECONNECT_BACKOFF_MS 200
+/* How many times store_tx_run runs a function that keeps meeting
+ * serialization failures or deadlocks. */
+#define TX_ATTEMPTS 8
+/* Commands waiting to go out with the next statement: BEGIN, a savepoint
+ * and deferred statements. */
+#define PENDING_MAX 16
+
+/* A command queued for the next pipeline. */
+struct pending {
+  int prepared; /* 1: a prepared statement's name; 0: a utility command */
+  char *text;
+  int nparams;
+  char **params;
+  int is_mark; /* the SAVEPOINT of store_tx_mark */
+};
+
+/* This thread's transaction, while store_tx_run runs. */
+struct tx_state {
+  int depth;     /* 1 inside store_tx_run */
+  enum store_isolation isolation;
+  int sent;      /* BEGIN reached the server */
+  int aborted;   /* a statement failed: only ROLLBACK (or to the mark) helps */
+  int err;       /* what every call returns once aborted */
+  int retry;     /* the failure was a serialization failure or deadlock */
+  int committed; /* COMMIT went out with a statement (store_tx_commit_next) */
+  int commit_next;
+  int mark_sent;
+  struct pending q[PENDING_MAX];
+  int nq;
+};
+static _Thread_local struct tx_state tl_tx;
 
 static void close_on_thread_exit(void *conn)
 {
@@ -42,10 +73,7 @@ void store_pool_init(const char *database_url)
   g_url = strdup(database_url ? database_url : "");
 }
 
-unsigned long store_pool_reconnects(void)
-{
-  return atomic_load(&g_reconnects);
-}
+unsigned long store_pool_reconnects(void) { return atomic_load(&g_reconnects); }
 
 void store_pool_close_thread(void)
 {
@@ -76,8 +104,7 @@ static int prepare_all(PGconn *conn)
       PGresult *r = PQprepare(conn, s->name, s->sql, 0, NULL);
       int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
       if (!ok)
-        rl_log(RL_LOG_ERROR, "prepare", "statement %s: %s", s->name,
-               PQresultErrorMessage(r));
+        rl_log(RL_LOG_ERROR, "prepare", "statement %s: %s", s->name, PQresultErrorMessage(r));
       PQclear(r);
       if (!ok)
         return -1;
@@ -86,11 +113,23 @@ static int prepare_all(PGconn *conn)
   return 0;
 }
 
+static void conn_lost(void)
+{
+  store_pool_close_thread();
+  tl_lost = 1;
+}
+
+/* This thread's connection, opened if needed, and checked before use: a
+ * connection the server closed while it sat idle (a restart, a terminated
+ * backend) has its end of file waiting in the socket, and reading it costs
+ * no round trip. Nothing has been sent on it, so replacing it is safe. */
 static PGconn *conn_get(void)
 {
-  if (tl_conn != NULL && PQstatus(tl_conn) == CONNECTION_OK)
+  if (tl_conn != NULL && PQstatus(tl_conn) == CONNECTION_OK && PQconsumeInput(tl_conn) == 1 &&
+      PQstatus(tl_conn) == CONNECTION_OK)
     return tl_conn;
-  store_pool_close_thread();
+  if (tl_conn != NULL)
+    conn_lost();
   if ((tl_last_failure.tv_sec != 0 || tl_last_failure.tv_nsec != 0) &&
       ms_since(&tl_last_failure) < RECONNECT_BACKOFF_MS)
     return NULL;
@@ -101,8 +140,7 @@ static PGconn *conn_get(void)
                         "-c statement_timeout=30000 -c TimeZone=UTC", "30", NULL};
   PGconn *c = PQconnectdbParams(keys, vals, 1);
   if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-    rl_log(RL_LOG_WARN, "db_connect", "%s",
-           c ? PQerrorMessage(c) : "out of memory");
+    rl_log(RL_LOG_WARN, "db_connect", "%s", c ? PQerrorMessage(c) : "out of memory");
     if (c)
       PQfinish(c);
     clock_gettime(CLOCK_MONOTONIC, &tl_last_failure);
@@ -127,12 +165,13 @@ static PGconn *conn_get(void)
 
 static int map_sqlstate(const char *state)
 {
+  if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+    return RL_ERETRY;
   if (strcmp(state, "23505") == 0)
     return RL_EDUPLICATE;
   if (strcmp(state, "23503") == 0)
     return RL_EUNPROCESSABLE;
-  if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-      strcmp(state, "55P03") == 0)
+  if (strcmp(state, "55P03") == 0)
     return RL_ECONFLICT;
   if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
     return RL_EINVALID;
@@ -142,50 +181,375 @@ static int map_sqlstate(const char *state)
   return RL_EDB;
 }
 
-static void remember_error(const PGresult *r)
+static const struct store_violation *find_violation(const char *name)
 {
-  const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-  const char *cn = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
-  snprintf(tl_sqlstate, sizeof tl_sqlstate, "%s", st ? st : "");
-  snprintf(tl_constraint, sizeof tl_constraint, "%s", cn ? cn : "");
+  for (size_t g = 0; store_violation_groups[g] != NULL; g++)
+    for (const struct store_violation *v = store_violation_groups[g]; v->constraint; v++)
+      if (strcmp(v->constraint, name) == 0)
+        return v;
+  return NULL;
 }
 
-const char *store_last_sqlstate(void) { return tl_sqlstate; }
-const char *store_last_constraint(void) { return tl_constraint; }
+/* The code for a failed result, remembering the declared violation if it
+ * is one. A failure with no SQLSTATE is the connection's. */
+static int result_error(const PGresult *r, const char *what)
+{
+  const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  if (st == NULL)
+    return RL_EUNAVAILABLE;
+  const char *cn = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+  char name[160] = "";
+  if (cn != NULL) {
+    snprintf(name, sizeof name, "%s", cn);
+  } else if (strcmp(st, "23502") == 0) {
+    const char *t = PQresultErrorField(r, PG_DIAG_TABLE_NAME);
+    const char *c = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
+    snprintf(name, sizeof name, "%s.%s", t ? t : "", c ? c : "");
+  }
+  const struct store_violation *v = name[0] ? find_violation(name) : NULL;
+  if (v != NULL) {
+    tl_violation = v;
+    return v->err;
+  }
+  int err = map_sqlstate(st);
+  if (err == RL_EDB)
+    rl_log(RL_LOG_ERROR, "db_error", "%s: %s", what, PQresultErrorMessage(r));
+  return err;
+}
+
+const struct store_violation *store_last_violation(void) { return tl_violation; }
+
+static unsigned stmt_flags(const char *name)
+{
+  for (size_t g = 0; store_statement_groups[g] != NULL; g++)
+    for (const struct store_stmt *s = store_statement_groups[g]; s->name != NULL; s++)
+      if (strcmp(s->name, name) == 0)
+        return s->flags;
+  return 0;
+}
+
+/* ---- pipelines: several commands, one round trip ---- */
+
+struct query {
+  int prepared;
+  const char *text;
+  int nparams;
+  const char *const *params;
+};
+
+/* Sends the queries in one pipeline and reads their results. *out gets the
+ * result of queries[keep] (if keep >= 0 and it succeeded). Returns RL_OK,
+ * or the code of the first failure with *failed_at its index. */
+static int pipeline(PGconn *c, PGresult **out, const struct query *qs, int n, int keep,
+                    int *failed_at)
+{
+  *failed_at = -1;
+  if (!PQenterPipelineMode(c))
+    return RL_EUNAVAILABLE;
+  int rc = RL_OK, sent = 1;
+  for (int i = 0; i < n && sent; i++)
+    sent = qs[i].prepared ? PQsendQueryPrepared(c, qs[i].text, qs[i].nparams, qs[i].params,
+                                                NULL, NULL, 0)
+                          : PQsendQueryParams(c, qs[i].text, 0, NULL, NULL, NULL, NULL, 0);
+  if (!sent || !PQpipelineSync(c) || PQflush(c) != 0) {
+    *failed_at = 0;
+    return RL_EUNAVAILABLE;
+  }
+  for (int i = 0; i < n; i++) {
+    PGresult *r = PQgetResult(c);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+      if (i == keep && out)
+        *out = r;
+      else
+        PQclear(r);
+    } else {
+      if (st != PGRES_PIPELINE_ABORTED && rc == RL_OK) {
+        rc = result_error(r, qs[i].text);
+        *failed_at = i;
+      }
+      PQclear(r);
+    }
+    if (r == NULL || PQstatus(c) != CONNECTION_OK) {
+      if (rc == RL_OK) {
+        rc = RL_EUNAVAILABLE;
+        *failed_at = i;
+      }
+      return rc;
+    }
+    PGresult *end = PQgetResult(c); /* NULL: the end of this query's results */
+    PQclear(end);
+  }
+  PGresult *sync = PQgetResult(c);
+  PQclear(sync);
+  PQexitPipelineMode(c);
+  return rc;
+}
+
+/* One prepared statement, no pipeline needed. */
+static int exec_one(PGconn *c, PGresult **out, const char *stmt, int nparams,
+                    const char *const *params)
+{
+  PGresult *r = PQexecPrepared(c, stmt, nparams, params, NULL, NULL, 0);
+  ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+    *out = r;
+    return RL_OK;
+  }
+  int err = result_error(r, stmt);
+  PQclear(r);
+  return err;
+}
+
+/* ---- transactions ---- */
+
+static const char *const begin_sql[] = {
+    "BEGIN ISOLATION LEVEL READ COMMITTED",
+    "BEGIN ISOLATION LEVEL REPEATABLE READ",
+    "BEGIN ISOLATION LEVEL SERIALIZABLE",
+};
+
+static void pending_free(struct pending *p)
+{
+  for (int i = 0; i < p->nparams; i++)
+    free(p->params[i]);
+  free(p->params);
+  if (p->prepared)
+    free(p->text);
+  memset(p, 0, sizeof *p);
+}
+
+static void pending_clear(void)
+{
+  for (int i = 0; i < tl_tx.nq; i++)
+    pending_free(&tl_tx.q[i]);
+  tl_tx.nq = 0;
+}
+
+static int pending_add(int prepared, const char *text, int nparams, const char *const *params,
+                       int is_mark)
+{
+  if (tl_tx.nq == PENDING_MAX)
+    return RL_ENOMEM;
+  struct pending *p = &tl_tx.q[tl_tx.nq];
+  memset(p, 0, sizeof *p);
+  p->prepared = prepared;
+  p->is_mark = is_mark;
+  p->text = prepared ? strdup(text) : (char *)text;
+  p->params = nparams ? calloc((size_t)nparams, sizeof *p->params) : NULL;
+  p->nparams = nparams;
+  int ok = p->text != NULL && (nparams == 0 || p->params != NULL);
+  for (int i = 0; ok && i < nparams; i++)
+    if (params[i] != NULL && (p->params[i] = strdup(params[i])) == NULL)
+      ok = 0;
+  if (!ok) {
+    pending_free(p);
+    return RL_ENOMEM;
+  }
+  tl_tx.nq++;
+  return RL_OK;
+}
+
+static int tx_fail(int err)
+{
+  tl_tx.aborted = 1;
+  tl_tx.err = err;
+  if (err == RL_ERETRY)
+    tl_tx.retry = 1;
+  return err;
+}
+
+/* Sends what is pending, then stmt (if any), then COMMIT if asked, in one
+ * pipeline on the transaction's connection. */
+static int tx_send(PGresult **out, const char *stmt, int nparams, const char *const *params,
+                   int commit)
+{
+  if (tl_tx.aborted)
+    return tl_tx.err;
+  PGconn *c;
+  if (!tl_tx.sent) {
+    c = conn_get(); /* nothing of this transaction went out yet: may reconnect */
+    if (c == NULL)
+      return tx_fail(RL_EUNAVAILABLE);
+  } else {
+    c = tl_conn;
+    if (c == NULL || PQstatus(c) != CONNECTION_OK)
+      return tx_fail(RL_EUNAVAILABLE);
+  }
+  struct query qs[PENDING_MAX + 3];
+  int n = 0, keep = -1;
+  if (!tl_tx.sent)
+    qs[n++] = (struct query){0, begin_sql[tl_tx.isolation], 0, NULL};
+  for (int i = 0; i < tl_tx.nq; i++)
+    qs[n++] = (struct query){tl_tx.q[i].prepared, tl_tx.q[i].text, tl_tx.q[i].nparams,
+                             (const char *const *)tl_tx.q[i].params};
+  if (stmt) {
+    keep = n;
+    qs[n++] = (struct query){1, stmt, nparams, params};
+  }
+  if (commit)
+    qs[n++] = (struct query){0, "COMMIT", 0, NULL};
+  int failed_at = -1;
+  int rc = n == 1 && keep == 0 ? exec_one(c, out, stmt, nparams, params)
+                               : pipeline(c, out, qs, n, keep, &failed_at);
+  int had_mark = 0;
+  for (int i = 0; i < tl_tx.nq; i++)
+    had_mark |= tl_tx.q[i].is_mark;
+  pending_clear();
+  tl_tx.sent = 1;
+  if (had_mark)
+    tl_tx.mark_sent = 1;
+  if (rc == RL_OK) {
+    if (commit)
+      tl_tx.committed = 1;
+    return RL_OK;
+  }
+  if (rc == RL_EUNAVAILABLE || PQstatus(c) != CONNECTION_OK) {
+    conn_lost();
+    /* Without COMMIT the server rolls the transaction back when the
+     * connection goes; with it, nobody can tell. */
+    return tx_fail(commit ? RL_EINDOUBT : RL_EUNAVAILABLE);
+  }
+  return tx_fail(rc);
+}
+
+static void tx_rollback(void)
+{
+  pending_clear();
+  if (!tl_tx.sent || tl_conn == NULL)
+    return;
+  PGresult *r = PQexec(tl_conn, "ROLLBACK");
+  if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    conn_lost();
+  PQclear(r);
+}
+
+static int tx_finish(int rc)
+{
+  if (tl_tx.committed)
+    return rc;
+  if (rc == RL_OK && !tl_tx.aborted) {
+    if (!tl_tx.sent && tl_tx.nq == 0)
+      return RL_OK; /* nothing was done */
+    return tx_send(NULL, NULL, 0, NULL, 1);
+  }
+  tx_rollback();
+  return rc == RL_OK ? tl_tx.err : rc;
+}
+
+static void backoff(int attempt)
+{
+  /* Growing and a little random, so two retrying clients part ways. */
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  struct timespec t = {0, (long)(attempt + 1) * 1000000L + (now.tv_nsec % 1000) * 1000L};
+  nanosleep(&t, NULL);
+}
+
+int store_tx_run(enum store_isolation isolation, int (*fn)(void *ctx), void *ctx)
+{
+  if (tl_tx.depth > 0)
+    return fn(ctx);
+  int rc = RL_ERETRY;
+  for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+    memset(&tl_tx, 0, sizeof tl_tx);
+    tl_tx.depth = 1;
+    tl_tx.isolation = isolation;
+    rc = fn(ctx);
+    rc = tx_finish(rc);
+    int again = tl_tx.retry || rc == RL_ERETRY;
+    pending_clear();
+    memset(&tl_tx, 0, sizeof tl_tx);
+    if (!again)
+      return rc;
+    rc = RL_ERETRY;
+    backoff(attempt);
+  }
+  return rc;
+}
+
+int store_tx_active(void) { return tl_tx.depth > 0; }
+
+void store_tx_commit_next(void)
+{
+  if (tl_tx.depth > 0)
+    tl_tx.commit_next = 1;
+}
+
+void store_tx_mark(void)
+{
+  if (tl_tx.depth == 0)
+    return;
+  tl_tx.mark_sent = 0;
+  if (pending_add(0, "SAVEPOINT rl_mark", 0, NULL, 1) != RL_OK)
+    tx_fail(RL_ENOMEM);
+}
+
+int store_tx_rollback_to_mark(void)
+{
+  if (tl_tx.depth == 0)
+    return RL_OK;
+  if (tl_tx.retry)
+    return RL_ERETRY;
+  for (int i = 0; i < tl_tx.nq; i++) {
+    if (tl_tx.q[i].is_mark) { /* never sent: drop it and what came after */
+      for (int j = i; j < tl_tx.nq; j++)
+        pending_free(&tl_tx.q[j]);
+      tl_tx.nq = i;
+      return tl_tx.aborted ? tl_tx.err : RL_OK;
+    }
+  }
+  if (!tl_tx.mark_sent || tl_conn == NULL)
+    return tl_tx.aborted ? tl_tx.err : RL_OK;
+  pending_clear();
+  PGresult *r = PQexec(tl_conn, "ROLLBACK TO SAVEPOINT rl_mark");
+  int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  if (!ok) {
+    conn_lost();
+    return tx_fail(RL_EUNAVAILABLE);
+  }
+  tl_tx.aborted = 0;
+  tl_tx.err = RL_OK;
+  return RL_OK;
+}
+
+int store_exec_deferred(const char *stmt, int nparams, const char *const *params)
+{
+  if (tl_tx.depth == 0)
+    return RL_EDB;
+  return pending_add(1, stmt, nparams, params, 0);
+}
+
+/* ---- single statements ---- */
 
 int store_exec(PGresult **out, const char *stmt, int nparams, const char *const *params)
 {
   *out = NULL;
-  tl_sqlstate[0] = '\0';
-  tl_constraint[0] = '\0';
-  /* A connection that broke while idle (database restarted) is only noticed
-   * on use; the statement never reached the server, so one retry on a fresh
-   * connection is safe. */
+  tl_violation = NULL;
+  if (tl_tx.depth > 0) {
+    int commit = tl_tx.commit_next;
+    tl_tx.commit_next = 0;
+    return tx_send(out, stmt, nparams, params, commit);
+  }
   for (int attempt = 0; attempt < 2; attempt++) {
     PGconn *c = conn_get();
     if (c == NULL)
       return RL_EUNAVAILABLE;
-    PGresult *r = PQexecPrepared(c, stmt, nparams, params, NULL, NULL, 0);
-    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-      *out = r;
+    int err = exec_one(c, out, stmt, nparams, params);
+    if (err == RL_OK)
       return RL_OK;
-    }
-    remember_error(r);
-    int err = map_sqlstate(tl_sqlstate);
     /* The server went away: either libpq noticed, or the server said so
-     * (57P01 admin shutdown) before closing. */
+     * (57P01 admin shutdown) before closing. The statement was sent, so
+     * only one that may run twice is sent again. */
     if (PQstatus(c) != CONNECTION_OK || err == RL_EUNAVAILABLE) {
-      PQclear(r);
-      store_pool_close_thread();
-      tl_lost = 1;
+      conn_lost();
+      if (!(stmt_flags(stmt) & STORE_RETRY_SAFE))
+        return RL_EINDOUBT;
       if (attempt == 0)
         continue;
       return RL_EUNAVAILABLE;
     }
-    if (err == RL_EDB)
-      rl_log(RL_LOG_ERROR, "db_error", "%s: %s", stmt, PQresultErrorMessage(r));
-    PQclear(r);
     return err;
   }
   return RL_EUNAVAILABLE;
@@ -229,18 +593,21 @@ int store_exec_shaped(PGresult **out, const char *name, const char *sql, int npa
                       const char *const *params)
 {
   *out = NULL;
+  /* A read: when the connection is lost on the way, prepare again on the
+   * fresh one and send it once more. */
   for (int attempt = 0; attempt < 2; attempt++) {
     int rc = shaped_prepare(name, sql);
     if (rc != RL_OK)
       return rc;
-    rc = store_exec(out, name, nparams, params);
-    /* 26000: the connection was replaced during store_exec's own retry and
-     * the new one has not prepared this shape yet. */
-    if (rc != RL_EDB || strcmp(tl_sqlstate, "26000") != 0)
+    PGconn *c = tl_conn;
+    rc = exec_one(c, out, name, nparams, params);
+    if (rc == RL_OK)
+      return RL_OK;
+    if (PQstatus(c) == CONNECTION_OK && rc != RL_EUNAVAILABLE)
       return rc;
-    tl_shaped_conn = NULL;
+    conn_lost();
   }
-  return RL_EDB;
+  return RL_EUNAVAILABLE;
 }
 
 int store_exec_cmd(const char *stmt, int nparams, const char *const *params)
@@ -251,14 +618,22 @@ int store_exec_cmd(const char *stmt, int nparams, const char *const *params)
   return rc;
 }
 
+int store_ping(void) { return store_exec_cmd("ping", 0, NULL); }
+
+/* ---- reading results ---- */
+
+void store_cols(const PGresult *res, const char *const *names, int *idx, int n)
+{
+  for (int i = 0; i < n; i++)
+    idx[i] = PQfnumber(res, names[i]);
+}
+
 const char *store_value(const PGresult *res, int row, int col)
 {
-  if (PQgetisnull(res, row, col))
+  if (col < 0 || PQgetisnull(res, row, col))
     return NULL;
   return PQgetvalue(res, row, col);
 }
-
-int store_ping(void) { return store_exec_cmd("ping", 0, NULL); }
 
 json_t *store_json_str(const PGresult *res, int row, int col)
 {

@@ -1,6 +1,10 @@
 /* The database side of a worker thread: each thread owns one libpq
  * connection, opened lazily, with every store statement prepared on open,
- * and reopened after a failure. No connection is ever shared. */
+ * and reopened after a failure. No connection is ever shared.
+ *
+ * Statements run on their own (autocommit) or inside a transaction started
+ * by store_tx_run, which core uses to compose several store calls. Inside a
+ * transaction nothing reconnects: a lost connection ends the transaction. */
 #ifndef RL_CORE_STORE_POOL_H
 #define RL_CORE_STORE_POOL_H
 
@@ -8,10 +12,31 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-/* One prepared statement; each store file declares a NULL-terminated array. */
+enum {
+  /* Running it twice does no harm (a read, or a write that sets what it
+   * sets): after a connection breaks mid-statement it may be sent again on
+   * a fresh connection. Any other statement is never re-sent: its outcome is
+   * unknown, and the caller gets RL_EINDOUBT. */
+  STORE_RETRY_SAFE = 1 << 0,
+};
+
+/* One prepared statement; each store file declares an array ending in
+ * {NULL}. */
 struct store_stmt {
   const char *name;
   const char *sql;
+  unsigned flags;
+};
+
+/* What a failed statement broke, in the domain's words: the store files
+ * declare these for their constraints, so core never reads a SQLSTATE or a
+ * constraint name. */
+struct store_violation {
+  const char *constraint; /* constraint name, or "table.column" of a NOT NULL */
+  int err;                /* the code the store returns: RL_EINVALID, RL_EDUPLICATE… */
+  const char *field;      /* the request field it is about */
+  const char *code;       /* stable machine code, e.g. "unknown_category" */
+  const char *message;    /* English, completes the field: "is not a known category" */
 };
 
 /* Sets the connection string for every thread (copied); call once before
@@ -31,29 +56,77 @@ int store_ping(void);
 
 /* Runs prepared statement `stmt` with text parameters (NULL = SQL NULL).
  * On success returns RL_OK and *out holds the result (caller PQclear()s it).
- * Errors: RL_EUNAVAILABLE (no connection; retried once on a fresh connection
- * first), RL_EDUPLICATE (unique violation), RL_EUNPROCESSABLE (foreign key),
- * RL_EINVALID (check or data error), RL_ECONFLICT (serialization failure or
- * deadlock), RL_EDB (anything else). *out is NULL on error. */
+ * Errors (*out NULL): RL_EUNAVAILABLE (no connection, or lost before the
+ * statement was sent), RL_EINDOUBT (lost after a write was sent: it may have
+ * been applied), RL_ERETRY (serialization failure or deadlock: run the
+ * transaction again), a violation's own code when the statement broke a
+ * declared constraint (see store_last_violation), RL_EDUPLICATE (other
+ * unique violation), RL_EUNPROCESSABLE (other foreign key), RL_EINVALID
+ * (other check or data error), RL_EDB (anything else). Inside a transaction
+ * a failed statement aborts it: every later store call fails the same way
+ * until store_tx_run ends it. */
 int store_exec(PGresult **out, const char *stmt, int nparams, const char *const *params);
 
 /* Like store_exec, for a statement built at run time: prepared on this
  * thread's connection under `name` the first time it is used there, so that
  * each shape of a query gets its own cached plan. The same name must always
- * come with the same sql. */
+ * come with the same sql. Only for reads (retried like STORE_RETRY_SAFE). */
 int store_exec_shaped(PGresult **out, const char *name, const char *sql, int nparams,
                       const char *const *params);
 
 /* Like store_exec, for a statement that returns no rows the caller needs. */
 int store_exec_cmd(const char *stmt, int nparams, const char *const *params);
 
-/* The value at (row, col), or NULL for SQL NULL. Borrowed from res. */
-const char *store_value(const PGresult *res, int row, int col);
+/* Inside a transaction: queues `stmt` (parameters copied) to be sent in one
+ * pipeline with the next store_exec, whose result it does not need. Its
+ * failure is that next call's failure. RL_OK or RL_ENOMEM. */
+int store_exec_deferred(const char *stmt, int nparams, const char *const *params);
 
-/* The SQLSTATE of the last failed store call on this thread ("" if none). */
-const char *store_last_sqlstate(void);
-/* The constraint named by the last failed store call ("" if none). */
-const char *store_last_constraint(void);
+enum store_isolation {
+  STORE_READ_COMMITTED,
+  STORE_REPEATABLE_READ,
+  STORE_SERIALIZABLE,
+};
+
+/* Runs fn(ctx) inside one transaction at the given isolation: BEGIN is sent
+ * with fn's first statement, COMMIT after fn returns RL_OK (ROLLBACK after
+ * any other code). On a serialization failure or deadlock, anywhere in fn or
+ * at COMMIT, fn runs again (a bounded number of times, then RL_ERETRY), so fn
+ * must be safe to re-run: it may only keep state it resets. Inside another
+ * transaction fn simply joins it (the outer one owns COMMIT and retries).
+ * Returns fn's code, or the code of a failed COMMIT (RL_EINDOUBT when the
+ * connection was lost during it). */
+int store_tx_run(enum store_isolation isolation, int (*fn)(void *ctx), void *ctx);
+
+/* Inside a transaction: COMMIT is sent in one pipeline right after the next
+ * statement, so the work's last write costs no extra round trip. fn must
+ * then return RL_OK exactly when that statement succeeds. */
+void store_tx_commit_next(void);
+
+/* Inside a transaction: marks a point that store_tx_rollback_to_mark undoes
+ * back to (sent lazily, with the next statement). One mark at a time. */
+void store_tx_mark(void);
+/* Undoes everything since store_tx_mark, including a failed statement, so
+ * the transaction can go on. RL_OK, or the code of the failure. */
+int store_tx_rollback_to_mark(void);
+
+/* Whether this thread is inside store_tx_run. */
+int store_tx_active(void);
+
+/* The declared violation the last failed store call on this thread broke,
+ * or NULL. */
+const struct store_violation *store_last_violation(void);
+
+/* Declares constraint violations (array ending in {NULL}); each store file
+ * registers its own in store_violation_groups (statements.c). */
+
+/* Column indexes of a result by name: idx[i] is the index of names[i]
+ * (-1 if absent). Read a result's columns through these, never by
+ * position. */
+void store_cols(const PGresult *res, const char *const *names, int *idx, int n);
+
+/* The value at (row, col), or NULL for SQL NULL or col -1. Borrowed. */
+const char *store_value(const PGresult *res, int row, int col);
 
 /* The value at (row, col) as a new JSON value: null for SQL NULL, else a
  * string, or for store_json_time an RFC 3339 UTC time, for store_json_int an

@@ -4,8 +4,8 @@
 #include <stddef.h>
 
 const struct store_stmt store_pool_stmts[] = {
-    {"ping", "SELECT 1"},
-    {NULL, NULL},
+    {"ping", "SELECT 1", STORE_RETRY_SAFE},
+    {NULL, NULL, 0},
 };
 
 const struct store_stmt *const store_statement_groups[] = {
@@ -18,5 +18,13 @@ const struct store_stmt *const store_statement_groups[] = {
     store_repair_stmts,
     store_session_stmts,
     store_tracking_stmts,
+    NULL,
+};
+
+const struct store_violation *const store_violation_groups[] = {
+    store_device_violations,
+    store_repair_violations,
+    store_session_violations,
+    store_site_violations,
     NULL,
 };

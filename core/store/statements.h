@@ -18,4 +18,12 @@ extern const struct store_stmt store_tracking_stmts[];
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];
 
+/* The constraint violations each store file names in the domain's words. */
+extern const struct store_violation store_device_violations[];
+extern const struct store_violation store_repair_violations[];
+extern const struct store_violation store_session_violations[];
+extern const struct store_violation store_site_violations[];
+/* NULL-terminated list of the arrays above. */
+extern const struct store_violation *const store_violation_groups[];
+
 #endif

@@ -13,29 +13,34 @@
 
 const struct store_stmt store_apikey_stmts[] = {
     {"apikey_insert", "INSERT INTO api_keys (name, role, prefix, key_hash)"
-                      " VALUES ($1, $2, $3, $4) RETURNING " KEY_COLS},
+                      " VALUES ($1, $2, $3, $4) RETURNING " KEY_COLS, 0},
     {"apikey_auth", "UPDATE api_keys SET last_used_at = now()"
-                    " WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, role, name"},
+                    " WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, role, name",
+     STORE_RETRY_SAFE},
     {"apikey_list", "SELECT " KEY_COLS " FROM api_keys WHERE id > $1::bigint"
-                    " ORDER BY id LIMIT $2::int"},
-    {"apikey_get", "SELECT " KEY_COLS " FROM api_keys WHERE id = $1::bigint"},
+                    " ORDER BY id LIMIT $2::int", STORE_RETRY_SAFE},
+    {"apikey_get", "SELECT " KEY_COLS " FROM api_keys WHERE id = $1::bigint", STORE_RETRY_SAFE},
     /* The last live admin key cannot be revoked: the service would have no
      * admin left. The live admin rows are locked while counted, so two
      * revocations at once cannot both see "two left". */
     {"apikey_revoke", "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
                       " WHERE id = $1::bigint AND (role <> 'admin' OR revoked_at IS NOT NULL"
                       " OR (SELECT count(*) FROM (SELECT 1 FROM api_keys WHERE role = 'admin'"
-                      " AND revoked_at IS NULL FOR UPDATE) live) > 1) RETURNING " KEY_COLS},
-    {NULL, NULL},
+                      " AND revoked_at IS NULL FOR UPDATE) live) > 1) RETURNING " KEY_COLS, 0},
+    {NULL, NULL, 0},
 };
 
 static json_t *key_json(const PGresult *r, int row)
 {
-  return json_pack("{s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, 0), "name",
-                   store_json_str(r, row, 1), "role", store_json_str(r, row, 2), "prefix",
-                   store_json_str(r, row, 3), "created_at", store_json_time(r, row, 4),
-                   "last_used_at", store_json_time(r, row, 5), "revoked_at",
-                   store_json_time(r, row, 6));
+  static const char *const names[] = {"id",         "name",         "role",      "prefix",
+                                      "created_at", "last_used_at", "revoked_at"};
+  int c[7];
+  store_cols(r, names, c, 7);
+  return json_pack("{s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, c[0]), "name",
+                   store_json_str(r, row, c[1]), "role", store_json_str(r, row, c[2]), "prefix",
+                   store_json_str(r, row, c[3]), "created_at", store_json_time(r, row, c[4]),
+                   "last_used_at", store_json_time(r, row, c[5]), "revoked_at",
+                   store_json_time(r, row, c[6]));
 }
 
 int store_apikey_insert(json_t **out, const char *name, enum rl_role role,
@@ -63,9 +68,12 @@ int store_apikey_authenticate(int64_t *id, enum rl_role *role, char *name, size_
     PQclear(r);
     return RL_EUNAUTHORIZED;
   }
-  *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-  *role = rl_role_parse(PQgetvalue(r, 0, 1));
-  snprintf(name, cap, "%s", PQgetvalue(r, 0, 2));
+  static const char *const names[] = {"id", "role", "name"};
+  int c[3];
+  store_cols(r, names, c, 3);
+  *id = strtoll(PQgetvalue(r, 0, c[0]), NULL, 10);
+  *role = rl_role_parse(PQgetvalue(r, 0, c[1]));
+  snprintf(name, cap, "%s", PQgetvalue(r, 0, c[2]));
   PQclear(r);
   return RL_OK;
 }

@@ -1,6 +1,6 @@
 /* Prepared statements and row mapping for devices and their events. Each
- * write is one statement (data-modifying CTEs), so it is atomic and costs one
- * round trip. */
+ * write is one statement (data-modifying CTEs) that also records its event;
+ * core composes them in transactions where a change needs several. */
 #include "core/store/store_device.h"
 
 #include <stdio.h>
@@ -14,85 +14,121 @@
 /* The same column list reads a device from the tables (d, s, o) or from the
  * CTEs named alike. */
 #define DEVICE_COLS                                                                        \
-  "d.id, d.version, d.code, d.kind, d.status, d.category, s.slug, d.brand, d.model,"       \
+  "d.id, d.version, d.code, d.kind, d.status, d.category, s.slug AS site, d.brand, d.model,"       \
   " d.serial, d.year_of_manufacture, d.weight_kg, d.problem, d.notes, d.tracking_token,"   \
-  " d.received_at, d.updated_at, o.device_id, o.name, o.email, o.phone"
+  " d.received_at, d.updated_at, o.device_id AS owner_id, o.name AS owner_name,"     \
+  " o.email AS owner_email, o.phone AS owner_phone"
 #define DEVICE_FROM_TABLES                                                                 \
   " FROM devices d JOIN sites s ON s.id = d.site_id"                                       \
   " LEFT JOIN device_owners o ON o.device_id = d.id"
 
 const struct store_stmt store_device_stmts[] = {
     {"device_insert",
+     /* A code already taken inserts nothing (the caller draws another), so
+      * a collision never aborts the caller's transaction. */
      "WITH d AS (INSERT INTO devices (code, code_body, kind, category, site_id, brand, model,"
      " serial, year_of_manufacture, weight_kg, problem, notes, tracking_token)"
      " VALUES ($1, $2, $3, $4, (SELECT id FROM sites WHERE slug = $5 AND active), $6, $7, $8,"
-     " $9::int, $10::numeric, $11, $12, $13) RETURNING *),"
+     " $9::int, $10::numeric, $11, $12, $13) ON CONFLICT (code_body) DO NOTHING RETURNING *),"
      " o AS (INSERT INTO device_owners (device_id, name, email, phone)"
      " SELECT id, $15, $16, $17 FROM d WHERE $14::boolean RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, to_status)"
      " SELECT id, $18, $19::bigint, 'intake', 'received' FROM d)"
      " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
-     " LEFT JOIN o ON o.device_id = d.id"},
-    {"device_get", "SELECT " DEVICE_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1"},
+     " LEFT JOIN o ON o.device_id = d.id", 0},
+    {"device_get", "SELECT " DEVICE_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1",
+     STORE_RETRY_SAFE},
+    {"device_get_lock",
+     "SELECT " DEVICE_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1 FOR UPDATE OF d", 0},
     {"device_update",
      /* A device may stay at a site that closed, not move to one. */
-     "WITH d AS (UPDATE devices SET category = $3, site_id = (SELECT s.id FROM sites s"
-     " WHERE s.slug = $4 AND (s.active OR s.id = devices.site_id)),"
-     " brand = $5, model = $6, serial = $7, year_of_manufacture = $8::int,"
-     " weight_kg = $9::numeric, problem = $10, notes = $11, version = version + 1,"
-     " updated_at = now() WHERE id = $1::bigint AND version = $2::int RETURNING *),"
-     " gone AS (DELETE FROM device_owners WHERE device_id IN (SELECT id FROM d) AND $12 = 'erase'),"
+     "WITH d AS (UPDATE devices SET category = $2, site_id = (SELECT s.id FROM sites s"
+     " WHERE s.slug = $3 AND (s.active OR s.id = devices.site_id)),"
+     " brand = $4, model = $5, serial = $6, year_of_manufacture = $7::int,"
+     " weight_kg = $8::numeric, problem = $9, notes = $10, version = version + 1,"
+     " updated_at = now() WHERE id = $1::bigint RETURNING *),"
+     " gone AS (DELETE FROM device_owners WHERE device_id IN (SELECT id FROM d) AND $11 = 'erase'),"
      " o AS (INSERT INTO device_owners (device_id, name, email, phone)"
-     " SELECT id, $13, $14, $15 FROM d WHERE $12 = 'set' ON CONFLICT (device_id) DO UPDATE"
+     " SELECT id, $12, $13, $14 FROM d WHERE $11 = 'set' ON CONFLICT (device_id) DO UPDATE"
      " SET name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,"
      " updated_at = now() RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, fields)"
-     " SELECT id, $16, $17::bigint, 'edit', $18::text[] FROM d)"
+     " SELECT id, $15, $16::bigint, 'edit', $17::text[] FROM d)"
      " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
      " LEFT JOIN (SELECT * FROM o UNION ALL"
-     " SELECT * FROM device_owners WHERE $12 = 'keep') o ON o.device_id = d.id"},
+     " SELECT * FROM device_owners WHERE $11 = 'keep') o ON o.device_id = d.id", 0},
     {"device_move",
-     "WITH d AS (UPDATE devices SET status = $4, version = version + 1, updated_at = now()"
-     " WHERE id = $1::bigint AND version = $2::int AND status = $3 RETURNING *),"
+     "WITH d AS (UPDATE devices SET status = ($3::text[])[cardinality($3::text[])],"
+     " version = version + 1, updated_at = now()"
+     " WHERE id = $1::bigint AND status = ($2::text[])[1] RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, from_status,"
-     " to_status, note) SELECT id, $6, $7::bigint, 'transition', $3, $4, $5 FROM d)"
+     " to_status, note) SELECT d.id, $5, $6::bigint, 'transition', m.f, m.t, $4"
+     " FROM d, unnest($2::text[], $3::text[]) WITH ORDINALITY AS m(f, t, n) ORDER BY m.n)"
      " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
-     " LEFT JOIN device_owners o ON o.device_id = d.id"},
+     " LEFT JOIN device_owners o ON o.device_id = d.id", 0},
     {"device_history",
      "SELECT e.id, e.at, e.actor, e.type, e.from_status, e.to_status,"
-     " array_to_json(e.fields)::text, e.note"
+     " array_to_json(e.fields)::text AS fields, e.note"
      " FROM devices d LEFT JOIN device_events e ON e.device_id = d.id AND e.id > $2::bigint"
-     " WHERE d.code_body = $1 ORDER BY e.id LIMIT $3::int"},
+     " WHERE d.code_body = $1 ORDER BY e.id LIMIT $3::int",
+     STORE_RETRY_SAFE},
     {"device_label_data",
-     "SELECT d.code_body, d.code, d.kind, c.name_fr, d.brand, d.model, d.received_at, s.name,"
-     " s.opening_hours, d.tracking_token FROM devices d JOIN sites s ON s.id = d.site_id"
-     " JOIN categories c ON c.slug = d.category WHERE d.code_body = ANY ($1::text[])"},
-    {NULL, NULL},
+     "SELECT d.code_body, d.code, d.kind, c.name_fr, d.brand, d.model, d.received_at,"
+     " s.name AS site_name, s.opening_hours, d.tracking_token"
+     " FROM devices d JOIN sites s ON s.id = d.site_id"
+     " JOIN categories c ON c.slug = d.category WHERE d.code_body = ANY ($1::text[])",
+     STORE_RETRY_SAFE},
+    {NULL, NULL, 0},
 };
 
-static json_t *device_json(const PGresult *r, int row, struct store_device_ref *ref)
+const struct store_violation store_device_violations[] = {
+    {"devices_category_fkey", RL_EINVALID, "category", "unknown_category",
+     "is not a known category slug"},
+    {"devices.site_id", RL_EINVALID, "site", "unknown_site", "is not a known, active site slug"},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+/* The columns of DEVICE_COLS, by name. */
+enum {
+  C_ID, C_VERSION, C_CODE, C_KIND, C_STATUS, C_CATEGORY, C_SITE, C_BRAND, C_MODEL, C_SERIAL,
+  C_YEAR, C_WEIGHT, C_PROBLEM, C_NOTES, C_TOKEN, C_RECEIVED, C_UPDATED, C_OWNER, C_OWNER_NAME,
+  C_OWNER_EMAIL, C_OWNER_PHONE, C_COUNT
+};
+static const char *const device_col_names[C_COUNT] = {
+    "id",     "version",     "code",          "kind",           "status",    "category",
+    "site",   "brand",       "model",         "serial",         "year_of_manufacture",
+    "weight_kg", "problem",  "notes",         "tracking_token", "received_at",
+    "updated_at", "owner_id", "owner_name",   "owner_email",    "owner_phone",
+};
+
+static json_t *device_json(const PGresult *r, int row, const int *c,
+                           struct store_device_ref *ref)
 {
   if (ref) {
-    ref->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
-    ref->version = atoi(PQgetvalue(r, row, 1));
+    ref->id = strtoll(PQgetvalue(r, row, c[C_ID]), NULL, 10);
+    ref->version = atoi(PQgetvalue(r, row, c[C_VERSION]));
   }
   json_t *d = json_pack(
       "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "code",
-      store_json_str(r, row, 2), "kind", store_json_str(r, row, 3), "status",
-      store_json_str(r, row, 4), "category", store_json_str(r, row, 5), "site",
-      store_json_str(r, row, 6), "brand", store_json_str(r, row, 7), "model",
-      store_json_str(r, row, 8), "serial", store_json_str(r, row, 9), "year_of_manufacture",
-      store_json_int(r, row, 10), "weight_kg", store_json_num(r, row, 11), "problem",
-      store_json_str(r, row, 12), "notes", store_json_str(r, row, 13), "received_at",
-      store_json_time(r, row, 15), "updated_at", store_json_time(r, row, 16));
-  if (d != NULL && strcmp(PQgetvalue(r, row, 3), "repair") == 0) {
-    json_object_set_new(d, "tracking_token", store_json_str(r, row, 14));
+      store_json_str(r, row, c[C_CODE]), "kind", store_json_str(r, row, c[C_KIND]), "status",
+      store_json_str(r, row, c[C_STATUS]), "category", store_json_str(r, row, c[C_CATEGORY]),
+      "site", store_json_str(r, row, c[C_SITE]), "brand", store_json_str(r, row, c[C_BRAND]),
+      "model", store_json_str(r, row, c[C_MODEL]), "serial",
+      store_json_str(r, row, c[C_SERIAL]), "year_of_manufacture",
+      store_json_int(r, row, c[C_YEAR]), "weight_kg", store_json_num(r, row, c[C_WEIGHT]),
+      "problem", store_json_str(r, row, c[C_PROBLEM]), "notes",
+      store_json_str(r, row, c[C_NOTES]), "received_at",
+      store_json_time(r, row, c[C_RECEIVED]), "updated_at",
+      store_json_time(r, row, c[C_UPDATED]));
+  if (d != NULL && strcmp(PQgetvalue(r, row, c[C_KIND]), "repair") == 0) {
+    json_object_set_new(d, "tracking_token", store_json_str(r, row, c[C_TOKEN]));
     json_object_set_new(d, "owner",
-                        PQgetisnull(r, row, 17)
+                        store_value(r, row, c[C_OWNER]) == NULL
                             ? json_null()
-                            : json_pack("{s:o s:o s:o}", "name", store_json_str(r, row, 18),
-                                        "email", store_json_str(r, row, 19), "phone",
-                                        store_json_str(r, row, 20)));
+                            : json_pack("{s:o s:o s:o}", "name",
+                                        store_json_str(r, row, c[C_OWNER_NAME]), "email",
+                                        store_json_str(r, row, c[C_OWNER_EMAIL]), "phone",
+                                        store_json_str(r, row, c[C_OWNER_PHONE])));
   }
   return d;
 }
@@ -103,7 +139,9 @@ static int one(json_t **out, struct store_device_ref *ref, PGresult *r, int none
     PQclear(r);
     return none;
   }
-  *out = device_json(r, 0, ref);
+  int c[C_COUNT];
+  store_cols(r, device_col_names, c, C_COUNT);
+  *out = device_json(r, 0, c, ref);
   PQclear(r);
   return *out ? RL_OK : RL_ENOMEM;
 }
@@ -122,14 +160,14 @@ int store_device_insert(json_t **out, struct store_device_ref *ref, const char *
                      owner ? owner->phone : NULL, actor->name, key_id};
   PGresult *r;
   int rc = store_exec(&r, "device_insert", 19, p);
-  return rc == RL_OK ? one(out, ref, r, RL_EDB) : rc;
+  return rc == RL_OK ? one(out, ref, r, RL_EDUPLICATE) : rc;
 }
 
-int store_device_get(json_t **out, struct store_device_ref *ref, const char *code_body)
+int store_device_get(json_t **out, struct store_device_ref *ref, const char *code_body, int lock)
 {
   const char *p[] = {code_body};
   PGresult *r;
-  int rc = store_exec(&r, "device_get", 1, p);
+  int rc = store_exec(&r, lock ? "device_get_lock" : "device_get", 1, p);
   return rc == RL_OK ? one(out, ref, r, RL_ENOTFOUND) : rc;
 }
 
@@ -139,30 +177,43 @@ int store_device_update(json_t **out, struct store_device_ref *ref,
                         const struct store_actor *actor)
 {
   static const char *actions[] = {"keep", "set", "erase"};
-  char id[24], version[16], key_id[24];
+  char id[24], key_id[24];
   snprintf(id, sizeof id, "%lld", (long long)ref->id);
-  snprintf(version, sizeof version, "%d", ref->version);
   snprintf(key_id, sizeof key_id, "%lld", (long long)actor->key_id);
-  const char *p[] = {id,         version,  f->category, f->site,   f->brand, f->model,
-                     f->serial,  f->year,  f->weight,   f->problem, f->notes,
+  const char *p[] = {id,         f->category, f->site,   f->brand,  f->model,
+                     f->serial,  f->year,     f->weight, f->problem, f->notes,
                      actions[owner_action], owner ? owner->name : NULL,
                      owner ? owner->email : NULL, owner ? owner->phone : NULL, actor->name,
                      key_id,     fields};
   PGresult *r;
-  int rc = store_exec(&r, "device_update", 18, p);
-  return rc == RL_OK ? one(out, ref, r, RL_ECONFLICT) : rc;
+  int rc = store_exec(&r, "device_update", 17, p);
+  return rc == RL_OK ? one(out, ref, r, RL_ENOTFOUND) : rc;
 }
 
-int store_device_move(json_t **out, struct store_device_ref *ref, const char *from,
-                      const char *to, const char *note, const struct store_actor *actor)
+/* {a,b,c}: statuses are plain identifiers, so no quoting is needed. */
+static void status_array(char *out, size_t cap, const char *const *v, size_t n)
 {
-  char id[24], version[16], key_id[24];
+  size_t len = (size_t)snprintf(out, cap, "{");
+  for (size_t i = 0; i < n && len < cap; i++)
+    len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", v[i]);
+  if (len < cap)
+    snprintf(out + len, cap - len, "}");
+}
+
+int store_device_move(json_t **out, struct store_device_ref *ref, const char *const *from,
+                      const char *const *to, size_t n, const char *note,
+                      const struct store_actor *actor)
+{
+  char id[24], key_id[24], f[128], t[128];
   snprintf(id, sizeof id, "%lld", (long long)ref->id);
-  snprintf(version, sizeof version, "%d", ref->version);
   snprintf(key_id, sizeof key_id, "%lld", (long long)actor->key_id);
-  const char *p[] = {id, version, from, to, note, actor->name, key_id};
+  status_array(f, sizeof f, from, n);
+  status_array(t, sizeof t, to, n);
+  const char *p[] = {id, f, t, note, actor->name, key_id};
+  if (out == NULL)
+    return store_exec_deferred("device_move", 6, p);
   PGresult *r;
-  int rc = store_exec(&r, "device_move", 7, p);
+  int rc = store_exec(&r, "device_move", 6, p);
   return rc == RL_OK ? one(out, ref, r, RL_ECONFLICT) : rc;
 }
 
@@ -216,8 +267,10 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
   int n = PQntuples(r);
   json_t *arr = json_array();
   struct store_device_ref ref = {0, 0};
+  int c[C_COUNT];
+  store_cols(r, device_col_names, c, C_COUNT);
   for (int i = 0; i < n && i < limit; i++)
-    json_array_append_new(arr, device_json(r, i, &ref));
+    json_array_append_new(arr, device_json(r, i, c, &ref));
   *next_before = n > limit ? ref.id : 0;
   PQclear(r);
   *out = arr;
@@ -240,19 +293,24 @@ int store_device_history(json_t **out, int64_t *next_after, const char *code_bod
     PQclear(r);
     return RL_ENOTFOUND;
   }
+  enum { E_ID, E_AT, E_ACTOR, E_TYPE, E_FROM, E_TO, E_FIELDS, E_NOTE, E_COUNT };
+  static const char *const names[E_COUNT] = {"id",        "at",          "actor",  "type",
+                                             "from_status", "to_status", "fields", "note"};
+  int c[E_COUNT];
+  store_cols(r, names, c, E_COUNT);
   json_t *arr = json_array();
   int64_t last = 0;
   for (int i = 0; i < n && i < limit; i++) {
-    if (PQgetisnull(r, i, 0))
+    if (store_value(r, i, c[E_ID]) == NULL)
       break; /* the device exists but has no (more) events */
-    last = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-    const char *fields = store_value(r, i, 6);
-    json_t *ev = json_pack("{s:I s:o s:o s:o s:o s:o s:o s:o}", "id", (json_int_t)last, "at",
-                           store_json_time(r, i, 1), "actor", store_json_str(r, i, 2), "type",
-                           store_json_str(r, i, 3), "from", store_json_str(r, i, 4), "to",
-                           store_json_str(r, i, 5), "fields",
-                           fields ? json_loads(fields, 0, NULL) : json_array(), "note",
-                           store_json_str(r, i, 7));
+    last = strtoll(PQgetvalue(r, i, c[E_ID]), NULL, 10);
+    const char *fields = store_value(r, i, c[E_FIELDS]);
+    json_t *ev = json_pack(
+        "{s:I s:o s:o s:o s:o s:o s:o s:o}", "id", (json_int_t)last, "at",
+        store_json_time(r, i, c[E_AT]), "actor", store_json_str(r, i, c[E_ACTOR]), "type",
+        store_json_str(r, i, c[E_TYPE]), "from", store_json_str(r, i, c[E_FROM]), "to",
+        store_json_str(r, i, c[E_TO]), "fields", fields ? json_loads(fields, 0, NULL) : json_array(),
+        "note", store_json_str(r, i, c[E_NOTE]));
     json_array_append_new(arr, ev);
   }
   *next_after = n > limit ? last : 0;
@@ -280,16 +338,23 @@ int store_device_label_data(json_t **out, const char *const *bodies, size_t n)
   free(arr);
   if (rc != RL_OK)
     return rc;
+  static const char *const names[] = {"code_body", "code",       "kind",
+                                      "name_fr",   "brand",      "model",
+                                      "received_at", "site_name", "opening_hours",
+                                      "tracking_token"};
+  enum { N = sizeof names / sizeof names[0] };
+  int c[N];
+  store_cols(r, names, c, N);
   json_t *items = json_array();
   for (int i = 0; i < PQntuples(r); i++)
     json_array_append_new(
         items, json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "code_body",
-                         store_json_str(r, i, 0), "code", store_json_str(r, i, 1), "kind",
-                         store_json_str(r, i, 2), "category_fr", store_json_str(r, i, 3),
-                         "brand", store_json_str(r, i, 4), "model", store_json_str(r, i, 5),
-                         "received_at", store_json_time(r, i, 6), "site_name",
-                         store_json_str(r, i, 7), "opening_hours", store_json_str(r, i, 8),
-                         "tracking_token", store_json_str(r, i, 9)));
+                         store_json_str(r, i, c[0]), "code", store_json_str(r, i, c[1]), "kind",
+                         store_json_str(r, i, c[2]), "category_fr", store_json_str(r, i, c[3]),
+                         "brand", store_json_str(r, i, c[4]), "model", store_json_str(r, i, c[5]),
+                         "received_at", store_json_time(r, i, c[6]), "site_name",
+                         store_json_str(r, i, c[7]), "opening_hours", store_json_str(r, i, c[8]),
+                         "tracking_token", store_json_str(r, i, c[9])));
   PQclear(r);
   *out = items;
   return RL_OK;

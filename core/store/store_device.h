@@ -30,30 +30,37 @@ struct store_actor {
 };
 
 /* Inserts a device with status received, its owner (if owner is not NULL)
- * and its intake event. RL_EDUPLICATE when the code is taken; RL_EINVALID or
- * RL_EUNPROCESSABLE (see store_last_*) when the site or category is unknown. */
+ * and its intake event, in one statement. RL_EDUPLICATE when the code is
+ * taken (nothing is written: try another code); the site's or category's
+ * violation (store_last_violation) when either is unknown. */
 int store_device_insert(json_t **out, struct store_device_ref *ref, const char *code,
                         const char *code_body, const char *kind,
                         const struct store_device_fields *f, const char *token,
                         const struct store_owner *owner, const struct store_actor *actor);
 
-/* By code body. RL_ENOTFOUND if none. */
-int store_device_get(json_t **out, struct store_device_ref *ref, const char *code_body);
+/* By code body. With lock (inside a transaction), the row stays locked
+ * against other writers until the transaction ends. RL_ENOTFOUND if none. */
+int store_device_get(json_t **out, struct store_device_ref *ref, const char *code_body, int lock);
 
 enum store_owner_action { STORE_OWNER_KEEP, STORE_OWNER_SET, STORE_OWNER_ERASE };
 
-/* Sets every editable field, if the row is still at ref->version; records an
- * edit event naming `fields` (a PostgreSQL array literal). RL_ECONFLICT when
- * the row changed since. */
+/* Sets every editable field of the device at ref (locked by the caller's
+ * transaction); records an edit event naming `fields` (a PostgreSQL array
+ * literal). ref->version becomes the new version. */
 int store_device_update(json_t **out, struct store_device_ref *ref,
                         const struct store_device_fields *f, enum store_owner_action owner_action,
                         const struct store_owner *owner, const char *fields,
                         const struct store_actor *actor);
 
-/* Moves the device from → to if the row is still at ref->version, with a
- * transition event. RL_ECONFLICT when the row changed since. */
-int store_device_move(json_t **out, struct store_device_ref *ref, const char *from,
-                      const char *to, const char *note, const struct store_actor *actor);
+/* The one place devices move: from[0] → to[0] → … → to[n-1], each step
+ * recorded as a transition event with the note, if the device at ref is
+ * still in from[0]. With out, returns the moved device (RL_ECONFLICT when it
+ * was no longer in from[0]) and ref->version becomes the new version;
+ * without out (inside a transaction, on a locked row) the move is sent with
+ * the transaction's next statement. */
+int store_device_move(json_t **out, struct store_device_ref *ref, const char *const *from,
+                      const char *const *to, size_t n, const char *note,
+                      const struct store_actor *actor);
 
 struct store_device_filter {
   const char *status, *kind, *category, *site, *received_from, *received_to;

@@ -10,80 +10,104 @@
 #include "core/store/statements.h"
 
 const struct store_stmt store_idem_stmts[] = {
-    /* In one statement: claim the key (or take over a claim abandoned for
-     * a minute: its request died with no reply stored), or read the existing
-     * claim. The SELECT sees the snapshot from before the INSERT, so it
-     * returns the existing row exactly when the INSERT claimed nothing. */
-    {"idem_claim",
-     "WITH ins AS (INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint)"
-     " VALUES ($1::bigint, $2, $3) ON CONFLICT (api_key_id, idem_key) DO UPDATE"
-     " SET fingerprint = EXCLUDED.fingerprint, created_at = now()"
-     " WHERE idempotency_keys.status IS NULL"
-     " AND idempotency_keys.created_at < now() - interval '1 minute' RETURNING 1)"
-     " SELECT true, NULL, NULL::int, NULL, NULL, NULL FROM ins"
-     " UNION ALL SELECT false, fingerprint, status, location, body, etag FROM idempotency_keys"
-     " WHERE api_key_id = $1::bigint AND idem_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)"},
-    {"idem_finish", "UPDATE idempotency_keys SET status = $3::int, location = $4, body = $5,"
-                    " etag = $6"
-                    " WHERE api_key_id = $1::bigint AND idem_key = $2"},
-    {"idem_release", "DELETE FROM idempotency_keys"
-                     " WHERE api_key_id = $1::bigint AND idem_key = $2 AND status IS NULL"},
-    {NULL, NULL},
+    /* The advisory lock is the claim: held until the transaction ends, it
+     * tells a second request with the same key that the first is still
+     * running. The row read may predate a reply committed just before the
+     * lock was taken; store_idem_store's unique key catches that case. */
+    {"idem_take",
+     "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0)) AS locked,"
+     " k.fingerprint, k.status, k.location, k.etag, k.body"
+     " FROM (VALUES (1)) one LEFT JOIN idempotency_keys k"
+     " ON k.api_key_id = $1::bigint AND k.idem_key = $2 AND k.expires_at > now()",
+     0},
+    {"idem_drop_expired",
+     "DELETE FROM idempotency_keys WHERE api_key_id = $1::bigint AND idem_key = $2"
+     " AND expires_at <= now()",
+     0},
+    {"idem_store",
+     "INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint, status, location, etag,"
+     " body, expires_at) VALUES ($1::bigint, $2, $3, $4::int, $5, $6, $7,"
+     " now() + $8::int * interval '1 second')",
+     0},
+    {"idem_purge",
+     "DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY (SELECT ctid FROM idempotency_keys"
+     " WHERE expires_at <= now() LIMIT $1::int))",
+     STORE_RETRY_SAFE},
+    {NULL, NULL, 0},
 };
 
-int store_idem_claim(int *claimed, struct store_idem_reply *replay, int64_t key_id,
-                     const char *key, const char *fingerprint)
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+void store_idem_reply_free(struct store_idem_reply *r)
+{
+  free(r->fingerprint);
+  free(r->location);
+  free(r->etag);
+  free(r->body);
+  memset(r, 0, sizeof *r);
+}
+
+int store_idem_take(int *found, struct store_idem_reply *stored, int64_t key_id,
+                    const char *key)
 {
   char id[24];
   snprintf(id, sizeof id, "%lld", (long long)key_id);
-  const char *p[] = {id, key, fingerprint};
+  const char *p[] = {id, key};
   PGresult *r;
-  memset(replay, 0, sizeof *replay);
-  *claimed = 0;
-  int rc = store_exec(&r, "idem_claim", 3, p);
+  memset(stored, 0, sizeof *stored);
+  *found = 0;
+  int rc = store_exec(&r, "idem_take", 2, p);
   if (rc != RL_OK)
     return rc;
-  if (PQntuples(r) == 0) {
-    /* Another request claimed it after this statement's snapshot. */
-    PQclear(r);
-    return RL_EINFLIGHT;
-  }
-  if (PQgetvalue(r, 0, 0)[0] == 't') {
-    *claimed = 1;
-  } else if (strcmp(PQgetvalue(r, 0, 1), fingerprint) != 0) {
-    rc = RL_EIDEMPOTENCY;
-  } else if (PQgetisnull(r, 0, 2)) {
+  static const char *const names[] = {"locked", "fingerprint", "status",
+                                      "location", "etag",       "body"};
+  int c[6];
+  store_cols(r, names, c, 6);
+  if (PQgetvalue(r, 0, c[0])[0] != 't') {
     rc = RL_EINFLIGHT;
-  } else {
-    replay->status = atoi(PQgetvalue(r, 0, 2));
-    const char *loc = store_value(r, 0, 3);
-    const char *body = store_value(r, 0, 4);
-    const char *etag = store_value(r, 0, 5);
-    replay->etag = etag ? strdup(etag) : NULL;
-    replay->location = loc ? strdup(loc) : NULL;
-    replay->body = body ? strdup(body) : NULL;
+  } else if (store_value(r, 0, c[1]) != NULL) {
+    *found = 1;
+    stored->fingerprint = dup_or_null(store_value(r, 0, c[1]));
+    stored->status = atoi(PQgetvalue(r, 0, c[2]));
+    stored->location = dup_or_null(store_value(r, 0, c[3]));
+    stored->etag = dup_or_null(store_value(r, 0, c[4]));
+    stored->body = dup_or_null(store_value(r, 0, c[5]));
+    if (stored->fingerprint == NULL) {
+      store_idem_reply_free(stored);
+      rc = RL_ENOMEM;
+    }
   }
   PQclear(r);
   return rc;
 }
 
-int store_idem_finish(int64_t key_id, const char *key, int status, const char *location,
-                      const char *etag, const char *body, size_t body_len)
+int store_idem_store(int64_t key_id, const char *key, const char *fingerprint,
+                     const struct store_idem_reply *reply, unsigned ttl_s)
 {
-  char id[24], st[12];
+  char id[24], st[12], ttl[16];
   snprintf(id, sizeof id, "%lld", (long long)key_id);
-  snprintf(st, sizeof st, "%d", status);
-  char *b = body ? strndup(body, body_len) : NULL;
-  const char *p[] = {id, key, st, location, b, etag};
-  int rc = store_exec_cmd("idem_finish", 6, p);
-  free(b);
-  return rc;
+  snprintf(st, sizeof st, "%d", reply->status);
+  snprintf(ttl, sizeof ttl, "%u", ttl_s);
+  const char *drop[] = {id, key};
+  int rc = store_exec_deferred("idem_drop_expired", 2, drop);
+  if (rc != RL_OK)
+    return rc;
+  const char *p[] = {id, key, fingerprint, st, reply->location, reply->etag, reply->body, ttl};
+  rc = store_exec_cmd("idem_store", 8, p);
+  return rc == RL_EDUPLICATE ? RL_ERETRY : rc;
 }
 
-int store_idem_release(int64_t key_id, const char *key)
+int store_idem_purge(long *deleted, int limit)
 {
-  char id[24];
-  snprintf(id, sizeof id, "%lld", (long long)key_id);
-  const char *p[] = {id, key};
-  return store_exec_cmd("idem_release", 2, p);
+  char l[16];
+  snprintf(l, sizeof l, "%d", limit);
+  const char *p[] = {l};
+  PGresult *r;
+  *deleted = 0;
+  int rc = store_exec(&r, "idem_purge", 1, p);
+  if (rc == RL_OK) {
+    *deleted = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+  }
+  return rc;
 }

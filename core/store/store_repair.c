@@ -1,5 +1,6 @@
-/* Prepared statements and row mapping for repairs. A repair and the device
- * moves its outcome causes are one statement. */
+/* Prepared statements and row mapping for repairs. The device moves a
+ * repair's outcome causes go through store_device_move, in the same
+ * transaction. */
 #include "core/store/store_repair.h"
 
 #include <stdio.h>
@@ -11,125 +12,170 @@
 #include "core/store/statements.h"
 
 #define REPAIR_COLS                                                                        \
-  "r.id, d.code, r.session_id, r.problem, r.diagnosis, r.actions, r.outcome, r.barrier,"   \
-  " r.next_steps, r.minutes, r.repairer, r.created_at, r.updated_at, r.version"
-#define MOVE_EVENTS                                                                        \
-  " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, from_status,"   \
-  " to_status, note) SELECT d.id, $13, $14::bigint, 'transition', m.f, m.t,"              \
-  " 'repair outcome' FROM d, unnest($15::text[], $16::text[]) WITH ORDINALITY AS m(f, t, n)" \
-  " ORDER BY m.n)"
+  "r.id, d.code AS device, r.session_id, r.problem, r.diagnosis, r.actions, r.outcome,"    \
+  " r.barrier, r.next_steps, r.minutes, r.repairer, r.created_at, r.updated_at, r.version"
 
 const struct store_stmt store_repair_stmts[] = {
     {"repair_insert",
-     "WITH d AS (UPDATE devices SET status = $3, version = version + 1, updated_at = now()"
-     " WHERE id = $1::bigint AND version = $2::int RETURNING id, code),"
-     " r AS (INSERT INTO repairs (device_id, session_id, problem, diagnosis, actions, outcome,"
-     " barrier, next_steps, minutes, repairer) SELECT d.id, $4::bigint, $5, $6, $7, $8, $9,"
-     " $10, $11::int, $12 FROM d RETURNING *)," MOVE_EVENTS
-     " SELECT " REPAIR_COLS " FROM r JOIN d ON d.id = r.device_id"},
+     "WITH r AS (INSERT INTO repairs (device_id, session_id, problem, diagnosis, actions,"
+     " outcome, barrier, next_steps, minutes, repairer) VALUES ($1::bigint, $2::bigint, $3, $4,"
+     " $5, $6, $7, $8, $9::int, $10) RETURNING *)"
+     " SELECT " REPAIR_COLS " FROM r JOIN devices d ON d.id = r.device_id", 0},
     {"repair_get",
-     "SELECT " REPAIR_COLS ", d.status, d.kind, d.id, d.version"
-     " FROM repairs r JOIN devices d ON d.id = r.device_id WHERE r.id = $1::bigint"},
+     "SELECT " REPAIR_COLS ", d.status AS device_status, d.kind AS device_kind,"
+     " d.id AS device_id, d.version AS device_version,"
+     " (SELECT slug FROM sites WHERE id = d.site_id) AS device_site"
+     " FROM repairs r JOIN devices d ON d.id = r.device_id WHERE r.id = $1::bigint",
+     STORE_RETRY_SAFE},
+    {"repair_get_lock",
+     "SELECT " REPAIR_COLS ", d.status AS device_status, d.kind AS device_kind,"
+     " d.id AS device_id, d.version AS device_version,"
+     " (SELECT slug FROM sites WHERE id = d.site_id) AS device_site"
+     " FROM repairs r JOIN devices d ON d.id = r.device_id WHERE r.id = $1::bigint FOR UPDATE", 0},
     {"repair_update",
-     "WITH d AS (UPDATE devices SET status = $3, version = version + 1, updated_at = now()"
-     " WHERE id = $1::bigint AND version = $2::int RETURNING id, code),"
-     " r AS (UPDATE repairs SET session_id = $4::bigint, problem = $5, diagnosis = $6,"
-     " actions = $7, outcome = $8, barrier = $9, next_steps = $10, minutes = $11::int,"
-     " repairer = $12, version = version + 1, updated_at = now()"
-     " WHERE id = $17::bigint AND device_id IN (SELECT id FROM d) RETURNING *)," MOVE_EVENTS
-     " SELECT " REPAIR_COLS " FROM r JOIN d ON d.id = r.device_id"},
+     "WITH r AS (UPDATE repairs SET session_id = $2::bigint, problem = $3, diagnosis = $4,"
+     " actions = $5, outcome = $6, barrier = $7, next_steps = $8, minutes = $9::int,"
+     " repairer = $10, version = version + 1, updated_at = now()"
+     " WHERE id = $1::bigint RETURNING *)"
+     " SELECT " REPAIR_COLS " FROM r JOIN devices d ON d.id = r.device_id", 0},
     {"repair_list",
      "SELECT " REPAIR_COLS " FROM devices d LEFT JOIN repairs r ON r.device_id = d.id"
-     " AND r.id > $2::bigint WHERE d.code_body = $1 ORDER BY r.id LIMIT $3::int"},
-    {NULL, NULL},
+     " AND r.id > $2::bigint WHERE d.code_body = $1 ORDER BY r.id LIMIT $3::int",
+     STORE_RETRY_SAFE},
+    {"repair_list_by_session",
+     "SELECT " REPAIR_COLS " FROM repair_sessions rs LEFT JOIN (repairs r JOIN devices d"
+     " ON d.id = r.device_id) ON r.session_id = rs.id AND r.id > $2::bigint"
+     " WHERE rs.id = $1::bigint ORDER BY r.id LIMIT $3::int",
+     STORE_RETRY_SAFE},
+    {NULL, NULL, 0},
 };
 
-static json_t *repair_json(const PGresult *r, int row)
+const struct store_violation store_repair_violations[] = {
+    {"repairs_session_id_fkey", RL_EINVALID, "session_id", "unknown_session",
+     "is not a repair session"},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+enum {
+  C_ID, C_DEVICE, C_SESSION, C_PROBLEM, C_DIAGNOSIS, C_ACTIONS, C_OUTCOME, C_BARRIER, C_NEXT,
+  C_MINUTES, C_REPAIRER, C_CREATED, C_UPDATED, C_VERSION, C_DEV_STATUS, C_DEV_KIND, C_DEV_ID,
+  C_DEV_VERSION, C_DEV_SITE, C_COUNT
+};
+static const char *const col_names[C_COUNT] = {
+    "id",         "device",     "session_id",   "problem",     "diagnosis",  "actions",
+    "outcome",    "barrier",    "next_steps",   "minutes",     "repairer",   "created_at",
+    "updated_at", "version",    "device_status", "device_kind", "device_id", "device_version", "device_site",
+};
+
+static json_t *repair_json(const PGresult *r, int row, const int *c)
 {
   return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id",
-                   store_json_int(r, row, 0), "device", store_json_str(r, row, 1), "session_id",
-                   store_json_int(r, row, 2), "problem", store_json_str(r, row, 3), "diagnosis",
-                   store_json_str(r, row, 4), "actions", store_json_str(r, row, 5), "outcome",
-                   store_json_str(r, row, 6), "barrier", store_json_str(r, row, 7), "next_steps",
-                   store_json_str(r, row, 8), "minutes", store_json_int(r, row, 9), "repairer",
-                   store_json_str(r, row, 10), "created_at", store_json_time(r, row, 11),
-                   "updated_at", store_json_time(r, row, 12));
+                   store_json_int(r, row, c[C_ID]), "device", store_json_str(r, row, c[C_DEVICE]),
+                   "session_id", store_json_int(r, row, c[C_SESSION]), "problem",
+                   store_json_str(r, row, c[C_PROBLEM]), "diagnosis",
+                   store_json_str(r, row, c[C_DIAGNOSIS]), "actions",
+                   store_json_str(r, row, c[C_ACTIONS]), "outcome",
+                   store_json_str(r, row, c[C_OUTCOME]), "barrier",
+                   store_json_str(r, row, c[C_BARRIER]), "next_steps",
+                   store_json_str(r, row, c[C_NEXT]), "minutes",
+                   store_json_int(r, row, c[C_MINUTES]), "repairer",
+                   store_json_str(r, row, c[C_REPAIRER]), "created_at",
+                   store_json_time(r, row, c[C_CREATED]), "updated_at",
+                   store_json_time(r, row, c[C_UPDATED]));
 }
 
-static int write_repair(json_t **out, int *version, const char *stmt, int64_t id,
-                        const struct store_device_ref *dev, const struct store_repair_fields *f,
-                        const struct store_moves *m, const struct store_actor *actor)
+/* The one repair a statement returned. */
+static int one(json_t **out, int *version, PGresult *r, int none, int *c)
 {
-  char did[24], ver[16], kid[24], rid[24];
-  snprintf(did, sizeof did, "%lld", (long long)dev->id);
-  snprintf(ver, sizeof ver, "%d", dev->version);
-  snprintf(kid, sizeof kid, "%lld", (long long)actor->key_id);
-  snprintf(rid, sizeof rid, "%lld", (long long)id);
-  const char *p[] = {did,          ver,           m->status,   f->session_id, f->problem,
-                     f->diagnosis, f->actions,    f->outcome,  f->barrier,    f->next_steps,
-                     f->minutes,   f->repairer,   actor->name, kid,           m->from,
-                     m->to,        rid};
-  PGresult *r;
-  int rc = store_exec(&r, stmt, id > 0 ? 17 : 16, p);
-  if (rc != RL_OK)
-    return rc;
   if (PQntuples(r) == 0) {
     PQclear(r);
-    return RL_ECONFLICT;
+    return none;
   }
-  *out = repair_json(r, 0);
-  *version = atoi(PQgetvalue(r, 0, 13));
-  PQclear(r);
-  return *out ? RL_OK : RL_ENOMEM;
+  store_cols(r, col_names, c, C_COUNT);
+  *out = repair_json(r, 0, c);
+  *version = atoi(PQgetvalue(r, 0, c[C_VERSION]));
+  if (*out == NULL) {
+    PQclear(r);
+    return RL_ENOMEM;
+  }
+  return RL_OK;
+}
+
+static void fields_params(const char **p, const struct store_repair_fields *f)
+{
+  p[0] = f->session_id;
+  p[1] = f->problem;
+  p[2] = f->diagnosis;
+  p[3] = f->actions;
+  p[4] = f->outcome;
+  p[5] = f->barrier;
+  p[6] = f->next_steps;
+  p[7] = f->minutes;
+  p[8] = f->repairer;
 }
 
 int store_repair_insert(json_t **out, int *version, const struct store_device_ref *dev,
-                        const struct store_repair_fields *f, const struct store_moves *m,
-                        const struct store_actor *actor)
+                        const struct store_repair_fields *f)
 {
-  return write_repair(out, version, "repair_insert", 0, dev, f, m, actor);
+  char did[24];
+  snprintf(did, sizeof did, "%lld", (long long)dev->id);
+  const char *p[10] = {did};
+  fields_params(p + 1, f);
+  PGresult *r;
+  int c[C_COUNT];
+  int rc = store_exec(&r, "repair_insert", 10, p);
+  if (rc == RL_OK && (rc = one(out, version, r, RL_EDB, c)) == RL_OK)
+    PQclear(r);
+  return rc;
 }
 
 int store_repair_update(json_t **out, int *version, int64_t id,
-                        const struct store_device_ref *dev, const struct store_repair_fields *f,
-                        const struct store_moves *m, const struct store_actor *actor)
+                        const struct store_repair_fields *f)
 {
-  return write_repair(out, version, "repair_update", id, dev, f, m, actor);
+  char rid[24];
+  snprintf(rid, sizeof rid, "%lld", (long long)id);
+  const char *p[10] = {rid};
+  fields_params(p + 1, f);
+  PGresult *r;
+  int c[C_COUNT];
+  int rc = store_exec(&r, "repair_update", 10, p);
+  if (rc == RL_OK && (rc = one(out, version, r, RL_ENOTFOUND, c)) == RL_OK)
+    PQclear(r);
+  return rc;
 }
 
-int store_repair_get(json_t **out, int *version, char *dev_status, size_t status_cap,
-                     char *dev_kind, size_t kind_cap, struct store_device_ref *dev, int64_t id)
+int store_repair_get(json_t **out, int *version, struct store_repair_device *dev, int64_t id,
+                     int lock)
 {
   char rid[24];
   snprintf(rid, sizeof rid, "%lld", (long long)id);
   const char *p[] = {rid};
   PGresult *r;
-  int rc = store_exec(&r, "repair_get", 1, p);
-  if (rc != RL_OK)
+  int c[C_COUNT];
+  int rc = store_exec(&r, lock ? "repair_get_lock" : "repair_get", 1, p);
+  if (rc != RL_OK || (rc = one(out, version, r, RL_ENOTFOUND, c)) != RL_OK)
     return rc;
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return RL_ENOTFOUND;
-  }
-  *out = repair_json(r, 0);
-  *version = atoi(PQgetvalue(r, 0, 13));
-  snprintf(dev_status, status_cap, "%s", PQgetvalue(r, 0, 14));
-  snprintf(dev_kind, kind_cap, "%s", PQgetvalue(r, 0, 15));
-  dev->id = strtoll(PQgetvalue(r, 0, 16), NULL, 10);
-  dev->version = atoi(PQgetvalue(r, 0, 17));
+  snprintf(dev->status, sizeof dev->status, "%s", PQgetvalue(r, 0, c[C_DEV_STATUS]));
+  snprintf(dev->kind, sizeof dev->kind, "%s", PQgetvalue(r, 0, c[C_DEV_KIND]));
+  dev->ref.id = strtoll(PQgetvalue(r, 0, c[C_DEV_ID]), NULL, 10);
+  dev->ref.version = atoi(PQgetvalue(r, 0, c[C_DEV_VERSION]));
+  snprintf(dev->site, sizeof dev->site, "%s", PQgetvalue(r, 0, c[C_DEV_SITE]));
   PQclear(r);
-  return *out ? RL_OK : RL_ENOMEM;
+  return RL_OK;
 }
 
-int store_repair_list(json_t **out, int64_t *next_after, const char *code_body, int64_t after,
-                      int limit)
+/* A page of repairs; the first row has a NULL id when the parent (device
+ * or session) exists but has no (more) repairs, and there is no row when it
+ * does not exist. */
+static int list_page(json_t **out, int64_t *next_after, const char *stmt, const char *parent,
+                     int64_t after, int limit)
 {
   char a[24], l[16];
   snprintf(a, sizeof a, "%lld", (long long)after);
   snprintf(l, sizeof l, "%d", limit + 1);
-  const char *p[] = {code_body, a, l};
+  const char *p[] = {parent, a, l};
   PGresult *r;
-  int rc = store_exec(&r, "repair_list", 3, p);
+  int rc = store_exec(&r, stmt, 3, p);
   if (rc != RL_OK)
     return rc;
   int n = PQntuples(r);
@@ -137,14 +183,30 @@ int store_repair_list(json_t **out, int64_t *next_after, const char *code_body, 
     PQclear(r);
     return RL_ENOTFOUND;
   }
+  int c[C_COUNT];
+  store_cols(r, col_names, c, C_COUNT);
   json_t *arr = json_array();
   int64_t last = 0;
-  for (int i = 0; i < n && i < limit && !PQgetisnull(r, i, 0); i++) {
-    last = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-    json_array_append_new(arr, repair_json(r, i));
+  for (int i = 0; i < n && i < limit && store_value(r, i, c[C_ID]) != NULL; i++) {
+    last = strtoll(PQgetvalue(r, i, c[C_ID]), NULL, 10);
+    json_array_append_new(arr, repair_json(r, i, c));
   }
   *next_after = n > limit ? last : 0;
   PQclear(r);
   *out = arr;
   return RL_OK;
+}
+
+int store_repair_list(json_t **out, int64_t *next_after, const char *code_body, int64_t after,
+                      int limit)
+{
+  return list_page(out, next_after, "repair_list", code_body, after, limit);
+}
+
+int store_repair_list_by_session(json_t **out, int64_t *next_after, int64_t session_id,
+                                 int64_t after, int limit)
+{
+  char sid[24];
+  snprintf(sid, sizeof sid, "%lld", (long long)session_id);
+  return list_page(out, next_after, "repair_list_by_session", sid, after, limit);
 }

@@ -13,34 +13,35 @@ struct store_repair_fields {
       *minutes, *repairer;
 };
 
-/* The status moves a repair's outcome causes: from[i] → to[i], as
- * PostgreSQL array literals ("{}" for none), and the status after them. */
-struct store_moves {
-  const char *status, *from, *to;
+/* Records a repair on the device at dev; *version is the repair's. The
+ * session's violation (store_last_violation) when it does not exist. */
+int store_repair_insert(json_t **out, int *version, const struct store_device_ref *dev,
+                        const struct store_repair_fields *f);
+
+/* What a repair's rules need to know of its device. */
+struct store_repair_device {
+  struct store_device_ref ref;
+  char status[32], kind[16], site[80];
 };
 
-/* Records a repair on the device at dev (which must still be at its
- * version) and applies the moves, in one statement; *version is the
- * repair's. RL_ECONFLICT when the
- * device changed since; RL_EUNPROCESSABLE when the session does not exist. */
-int store_repair_insert(json_t **out, int *version, const struct store_device_ref *dev,
-                        const struct store_repair_fields *f, const struct store_moves *m,
-                        const struct store_actor *actor);
-
-/* The repair, its version and its device's state (status, kind, ref).
+/* The repair, its version and its device's state. With lock (inside a
+ * transaction) the repair and its device stay locked until it ends.
  * RL_ENOTFOUND. */
-int store_repair_get(json_t **out, int *version, char *dev_status, size_t status_cap,
-                     char *dev_kind, size_t kind_cap, struct store_device_ref *dev, int64_t id);
+int store_repair_get(json_t **out, int *version, struct store_repair_device *dev, int64_t id,
+                     int lock);
 
-/* Sets every field of repair `id` and applies the moves, if the device is
- * still at its version. */
+/* Sets every field of repair `id` (locked by the caller's transaction). */
 int store_repair_update(json_t **out, int *version, int64_t id,
-                        const struct store_device_ref *dev, const struct store_repair_fields *f,
-                        const struct store_moves *m, const struct store_actor *actor);
+                        const struct store_repair_fields *f);
 
 /* A device's repairs after id `after`, oldest first. RL_ENOTFOUND when there
  * is no such device. */
 int store_repair_list(json_t **out, int64_t *next_after, const char *code_body, int64_t after,
                       int limit);
+
+/* A session's repairs after id `after`, oldest first. RL_ENOTFOUND when there
+ * is no such session. */
+int store_repair_list_by_session(json_t **out, int64_t *next_after, int64_t session_id,
+                                 int64_t after, int limit);
 
 #endif

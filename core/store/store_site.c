@@ -12,23 +12,36 @@
 
 const struct store_stmt store_site_stmts[] = {
     {"site_insert", "INSERT INTO sites (slug, name, address, opening_hours, active)"
-                    " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " SITE_COLS},
-    {"site_get", "SELECT " SITE_COLS " FROM sites WHERE slug = $1"},
+                    " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " SITE_COLS, 0},
+    {"site_get", "SELECT " SITE_COLS " FROM sites WHERE slug = $1", STORE_RETRY_SAFE},
     {"site_list", "SELECT " SITE_COLS " FROM sites WHERE slug > $1"
-                  " AND ($2::boolean IS NULL OR active = $2::boolean) ORDER BY slug LIMIT $3::int"},
+                  " AND ($2::boolean IS NULL OR active = $2::boolean) ORDER BY slug LIMIT $3::int",
+     STORE_RETRY_SAFE},
     {"site_update", "UPDATE sites SET name = $3, address = $4, opening_hours = $5,"
                     " active = $6::boolean, version = version + 1, updated_at = now()"
-                    " WHERE slug = $1 AND version = $2::int RETURNING " SITE_COLS},
-    {NULL, NULL},
+                    " WHERE slug = $1 AND version = $2::int RETURNING " SITE_COLS, 0},
+    {NULL, NULL, 0},
 };
 
-static json_t *site_json(const PGresult *r, int row)
+const struct store_violation store_site_violations[] = {
+    {"sites_slug_key", RL_EDUPLICATE, "slug", "duplicate_slug", "is taken by another site"},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+enum { C_SLUG, C_NAME, C_ADDRESS, C_HOURS, C_ACTIVE, C_CREATED, C_UPDATED, C_VERSION, C_COUNT };
+static const char *const col_names[C_COUNT] = {"slug",   "name",       "address",
+                                               "opening_hours", "active", "created_at",
+                                               "updated_at", "version"};
+
+static json_t *site_json(const PGresult *r, int row, const int *c)
 {
-  return json_pack("{s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, 0), "name",
-                   store_json_str(r, row, 1), "address", store_json_str(r, row, 2),
-                   "opening_hours", store_json_str(r, row, 3), "active",
-                   store_json_bool(r, row, 4), "created_at", store_json_time(r, row, 5),
-                   "updated_at", store_json_time(r, row, 6));
+  return json_pack("{s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, c[C_SLUG]),
+                   "name", store_json_str(r, row, c[C_NAME]), "address",
+                   store_json_str(r, row, c[C_ADDRESS]), "opening_hours",
+                   store_json_str(r, row, c[C_HOURS]), "active",
+                   store_json_bool(r, row, c[C_ACTIVE]), "created_at",
+                   store_json_time(r, row, c[C_CREATED]), "updated_at",
+                   store_json_time(r, row, c[C_UPDATED]));
 }
 
 static int one(json_t **out, int *version, PGresult *r)
@@ -37,9 +50,11 @@ static int one(json_t **out, int *version, PGresult *r)
     PQclear(r);
     return RL_ENOTFOUND;
   }
-  *out = site_json(r, 0);
+  int c[C_COUNT];
+  store_cols(r, col_names, c, C_COUNT);
+  *out = site_json(r, 0, c);
   if (version)
-    *version = atoi(PQgetvalue(r, 0, 7));
+    *version = atoi(PQgetvalue(r, 0, c[C_VERSION]));
   PQclear(r);
   return *out ? RL_OK : RL_ENOMEM;
 }
@@ -72,9 +87,11 @@ int store_site_list(json_t **out, int *more, const char *after, int active, int 
     return rc;
   int n = PQntuples(r);
   *more = n > limit;
+  int c[C_COUNT];
+  store_cols(r, col_names, c, C_COUNT);
   json_t *arr = json_array();
   for (int i = 0; i < n && i < limit; i++)
-    json_array_append_new(arr, site_json(r, i));
+    json_array_append_new(arr, site_json(r, i, c));
   PQclear(r);
   *out = arr;
   return RL_OK;

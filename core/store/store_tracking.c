@@ -7,24 +7,34 @@
 
 const struct store_stmt store_tracking_stmts[] = {
     {"tracking_by_token",
-     "SELECT d.code, d.status, c.slug, c.name_fr, c.name_en, s.name, s.address,"
+     "SELECT d.code, d.status, c.slug, c.name_fr, c.name_en, s.name AS site_name, s.address,"
      " s.opening_hours, (SELECT coalesce(json_agg(json_build_object('status', e.to_status,"
      " 'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY e.id),"
      " '[]') FROM device_events e WHERE e.device_id = d.id AND e.to_status IS NOT NULL)::text"
+     " AS timeline"
      " FROM devices d JOIN sites s ON s.id = d.site_id JOIN categories c ON c.slug = d.category"
-     " WHERE d.tracking_token = $1"},
+     " WHERE d.tracking_token = $1",
+     STORE_RETRY_SAFE},
     {"tracking_by_code",
-     "SELECT d.code, d.status, c.slug, c.name_fr, c.name_en, s.name"
+     "SELECT d.code, d.status, c.slug, c.name_fr, c.name_en, s.name AS site_name"
      " FROM devices d JOIN sites s ON s.id = d.site_id JOIN categories c ON c.slug = d.category"
-     " WHERE d.code_body = $1"},
-    {NULL, NULL},
+     " WHERE d.code_body = $1",
+     STORE_RETRY_SAFE},
+    {NULL, NULL, 0},
 };
 
-static json_t *common(const PGresult *r)
+enum { C_CODE, C_STATUS, C_SLUG, C_NAME_FR, C_NAME_EN, C_SITE, C_ADDRESS, C_HOURS, C_TIMELINE,
+       C_COUNT };
+static const char *const col_names[C_COUNT] = {"code",      "status",   "slug",
+                                               "name_fr",   "name_en",  "site_name",
+                                               "address",   "opening_hours", "timeline"};
+
+static json_t *common(const PGresult *r, const int *c)
 {
-  return json_pack("{s:o s:o s:{s:o s:o s:o}}", "code", store_json_str(r, 0, 0), "status",
-                   store_json_str(r, 0, 1), "category", "slug", store_json_str(r, 0, 2),
-                   "name_fr", store_json_str(r, 0, 3), "name_en", store_json_str(r, 0, 4));
+  return json_pack("{s:o s:o s:{s:o s:o s:o}}", "code", store_json_str(r, 0, c[C_CODE]), "status",
+                   store_json_str(r, 0, c[C_STATUS]), "category", "slug",
+                   store_json_str(r, 0, c[C_SLUG]), "name_fr", store_json_str(r, 0, c[C_NAME_FR]),
+                   "name_en", store_json_str(r, 0, c[C_NAME_EN]));
 }
 
 int store_tracking_by_token(json_t **out, const char *token)
@@ -38,13 +48,15 @@ int store_tracking_by_token(json_t **out, const char *token)
     PQclear(r);
     return RL_ENOTFOUND;
   }
-  json_t *t = common(r);
+  int c[C_COUNT];
+  store_cols(r, col_names, c, C_COUNT);
+  json_t *t = common(r, c);
   if (t) {
     json_object_set_new(t, "site",
-                        json_pack("{s:o s:o s:o}", "name", store_json_str(r, 0, 5), "address",
-                                  store_json_str(r, 0, 6), "opening_hours",
-                                  store_json_str(r, 0, 7)));
-    json_object_set_new(t, "timeline", json_loads(PQgetvalue(r, 0, 8), 0, NULL));
+                        json_pack("{s:o s:o s:o}", "name", store_json_str(r, 0, c[C_SITE]),
+                                  "address", store_json_str(r, 0, c[C_ADDRESS]), "opening_hours",
+                                  store_json_str(r, 0, c[C_HOURS])));
+    json_object_set_new(t, "timeline", json_loads(PQgetvalue(r, 0, c[C_TIMELINE]), 0, NULL));
   }
   PQclear(r);
   *out = t;
@@ -62,9 +74,11 @@ int store_tracking_by_code(json_t **out, const char *code_body)
     PQclear(r);
     return RL_ENOTFOUND;
   }
-  json_t *t = common(r);
+  int c[C_COUNT];
+  store_cols(r, col_names, c, C_COUNT);
+  json_t *t = common(r, c);
   if (t)
-    json_object_set_new(t, "site", json_pack("{s:o}", "name", store_json_str(r, 0, 5)));
+    json_object_set_new(t, "site", json_pack("{s:o}", "name", store_json_str(r, 0, c[C_SITE])));
   PQclear(r);
   *out = t;
   return t ? RL_OK : RL_ENOMEM;

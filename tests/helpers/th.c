@@ -406,3 +406,28 @@ int th_server_stop(pid_t pid, int sig)
   waitpid(pid, &status, 0);
   return 137;
 }
+
+pid_t th_sql_background(const char *query)
+{
+  const char *url = getenv("RL_TEST_DATABASE_URL");
+  const char *psql = getenv("RL_TEST_PSQL");
+  if (url == NULL || psql == NULL)
+    return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0)
+      dup2(devnull, 1);
+    execl(psql, "psql", "-Atq", "-v", "ON_ERROR_STOP=1", "-c", query, url, (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+int th_sql_wait(pid_t pid)
+{
+  int st = 0;
+  if (pid <= 0 || waitpid(pid, &st, 0) != pid)
+    return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}

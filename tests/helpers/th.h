@@ -55,6 +55,12 @@ const char *th_unique(const char *prefix);
  * output line (trimmed; static buffer), or NULL on failure. */
 const char *th_sql(const char *query);
 
+/* Starts psql running query on the test database in the background
+ * (output discarded); returns its pid, or -1. th_sql_wait waits for it and
+ * returns its exit status. */
+pid_t th_sql_background(const char *query);
+int th_sql_wait(pid_t pid);
+
 /* Starts `repaird serve` on a free port with the test database; extra_env is
  * a NULL-terminated list of NAME=value (RL_TEST_SERVER_LOG_FILE=path keeps
  * its output in that file). Waits until /healthz answers.

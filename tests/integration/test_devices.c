@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -498,4 +499,66 @@ Test(intake_bad, strings_are_stored_verbatim, .init = setup_bad)
   th_free(r);
   free(body);
   free(notes);
+}
+
+/* How many times s appears in a plain dump of the whole test database. */
+static long dump_count(const char *s)
+{
+  char dump[1024], cmd[2048];
+  snprintf(dump, sizeof dump, "%s", getenv("RL_TEST_PSQL"));
+  char *slash = strrchr(dump, '/');
+  cr_assert_not_null(slash);
+  snprintf(slash + 1, sizeof dump - (size_t)(slash + 1 - dump), "pg_dump");
+  snprintf(cmd, sizeof cmd, "'%s' --data-only '%s' | grep -c -F -- '%s'", dump,
+           getenv("RL_TEST_DATABASE_URL"), s);
+  FILE *p = popen(cmd, "r");
+  cr_assert_not_null(p);
+  char line[32] = "";
+  if (fgets(line, sizeof line, p) == NULL)
+    line[0] = '\0';
+  pclose(p);
+  return atol(line);
+}
+
+/* Erasing an owner's contact leaves no copy of it anywhere: not in a stored
+ * Idempotency-Key reply, whose replay shows the device without it. */
+Test(intake, erasing_an_owner_leaves_no_copy_in_stored_replies)
+{
+  char site[96];
+  ds_site(site, sizeof site, 1);
+  char email[96], phone[32], name[64];
+  snprintf(email, sizeof email, "%s@example.org", th_unique("erase"));
+  snprintf(phone, sizeof phone, "+33 1 %s", th_unique("") + 1);
+  snprintf(name, sizeof name, "%s", th_unique("Camille-"));
+  char body[512], key[128];
+  snprintf(body, sizeof body,
+           "{\"kind\":\"repair\",\"category\":\"lamp\",\"site\":\"%s\",\"brand\":\"Erase\","
+           "\"owner\":{\"name\":\"%s\",\"email\":\"%s\",\"phone\":\"%s\"}}",
+           site, name, email, phone);
+  snprintf(key, sizeof key, "Idempotency-Key: %s", th_unique("erase-"));
+  const char *h[] = {key, NULL};
+  struct th_resp *a = th_req("POST", "/api/v1/devices", ds_vol(), body, h);
+  cr_assert_eq(a->status, 201, "%ld %s", a->status, a->body);
+  cr_assert_not_null(strstr(a->body, email), "the first reply shows the contact");
+  char code[CODE_CAP];
+  snprintf(code, sizeof code, "%s", th_str(a, "code"));
+  th_free(a);
+  cr_assert_eq(dump_count(email), 1, "only device_owners holds the e-mail");
+
+  char path[96];
+  snprintf(path, sizeof path, "/api/v1/devices/%s", code);
+  struct th_resp *r = th_req("PATCH", path, ds_vol(), "{\"owner\":null}", NULL);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  th_free(r);
+  cr_assert_eq(dump_count(email), 0);
+  cr_assert_eq(dump_count(name), 0);
+  cr_assert_eq(dump_count(phone), 0);
+
+  struct th_resp *b = th_req("POST", "/api/v1/devices", ds_vol(), body, h);
+  cr_assert_eq(b->status, 201, "%ld %s", b->status, b->body);
+  cr_assert_str_eq(th_header(b, "Idempotent-Replayed"), "true");
+  cr_assert_str_eq(th_str(b, "code"), code);
+  cr_assert_null(strstr(b->body, email), "the replay holds no contact");
+  cr_assert_null(strstr(b->body, name));
+  th_free(b);
 }

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/helpers/th.h"
 
@@ -426,39 +427,67 @@ Test(errors, weak_if_match_never_matches)
   th_free(r);
 }
 
-/* A claim whose request died (no reply stored) is taken over after a
- * minute instead of answering 409 forever. */
-Test(idempotency, an_abandoned_claim_is_taken_over)
+/* An expired stored reply is not replayed: the request runs anew and its
+ * reply replaces the old one. */
+Test(idempotency, an_expired_reply_is_not_replayed)
 {
-  const char *key = th_unique("abandoned");
-  char sql[1024];
+  const char *key = th_unique("expired");
+  const char *slug = th_unique("expired-");
+  char body[128], sql[1024];
+  snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"Expired\"}", slug);
   snprintf(sql, sizeof sql,
-           "INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint, created_at)"
-           " SELECT id, '%s', 'x', now() - interval '2 minutes' FROM api_keys"
-           " WHERE name = 'test-admin' RETURNING 1",
-           key);
+           "INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint, status, body,"
+           " expires_at) SELECT id, '%s', encode(sha256(convert_to('POST /api/v1/sites' ||"
+           " chr(10) || '%s', 'UTF8')), 'hex'), 418, '{}', now() - interval '1 second'"
+           " FROM api_keys WHERE name = 'test-admin' RETURNING 1",
+           key, body);
   cr_assert_str_eq(th_sql(sql), "1");
   char hdr[128];
   snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
   const char *h[] = {hdr, NULL};
-  const char *slug = th_unique("taken-over-");
-  char body[128];
-  snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"Taken over\"}", slug);
   struct th_resp *r = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
   cr_assert_eq(r->status, 201, "got %ld %s", r->status, r->body);
+  cr_assert_null(th_header(r, "Idempotent-Replayed"));
   th_free(r);
-  /* A fresh claim of the same request, still in flight, is 409. Its
-   * fingerprint is the SHA-256 of method, path and body, as the router
-   * computes it. */
-  const char *key2 = th_unique("inflight");
   snprintf(sql, sizeof sql,
-           "INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint)"
-           " SELECT id, '%s', encode(sha256(convert_to('POST /api/v1/sites' || chr(10) || '%s',"
-           " 'UTF8')), 'hex') FROM api_keys WHERE name = 'test-admin' RETURNING 1",
-           key2, body);
-  cr_assert_str_eq(th_sql(sql), "1");
-  snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key2);
+           "SELECT status || ' ' || (expires_at > now() + interval '23 hours')"
+           " FROM idempotency_keys WHERE idem_key = '%s'",
+           key);
+  cr_assert_str_eq(th_sql(sql), "201 true", "the new reply replaces the expired one");
+}
+
+/* While another request holds the key (its transaction runs), the same key
+ * is answered 409 at once, and nothing is done twice. */
+Test(idempotency, a_key_in_flight_is_409)
+{
+  const char *key = th_unique("inflight");
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT pg_advisory_lock(hashtextextended(id::text || ':' || '%s', 0)) FROM api_keys"
+           " WHERE name = 'test-admin'; SELECT pg_sleep(1.5)",
+           key);
+  pid_t holder = th_sql_background(sql);
+  cr_assert_gt(holder, 0);
+  /* Held once another session can no longer take it. */
+  char probe[512];
+  snprintf(probe, sizeof probe,
+           "SELECT pg_try_advisory_lock(hashtextextended(id::text || ':' || '%s', 0)) FROM"
+           " api_keys WHERE name = 'test-admin'",
+           key);
+  for (int i = 0; i < 100 && strcmp(th_sql(probe), "t") == 0; i++)
+    usleep(10000);
+  const char *slug = th_unique("inflight-");
+  char body[128], hdr[128];
+  snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"In flight\"}", slug);
+  snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
+  const char *h[] = {hdr, NULL};
+  struct th_resp *r = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
+  cr_assert(th_is_problem(r, 409), "got %ld %s", r->status, r->body);
+  th_free(r);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM sites WHERE slug = '%s'", slug);
+  cr_assert_str_eq(th_sql(sql), "0");
+  cr_assert_eq(th_sql_wait(holder), 0);
   r = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
-  cr_assert(th_is_problem(r, 409), "got %ld", r->status);
+  cr_assert_eq(r->status, 201, "once the holder is done, the key is free: %ld", r->status);
   th_free(r);
 }

@@ -413,3 +413,90 @@ Test(sessions, figures_mixed_session, .init = setup)
   th_free(r);
   expect_figures(s, 6, 3, 1, 1, 1.83 * 2 + 2.0, 132.66 * 2 + 32.06679233);
 }
+
+static struct th_resp *ss_repair_req(const char *code, long long session)
+{
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/devices/%s/repairs", code);
+  return th_reqf("POST", path, ds_vol(), "{\"session_id\":%lld,\"outcome\":\"fixed\"}", session);
+}
+
+Test(sessions, a_repair_is_at_the_sessions_site_and_not_before_it, .init = setup)
+{
+  char other[96], code[CODE_CAP], there[CODE_CAP];
+  ds_site(other, sizeof other, 1);
+  ss_device(code, "kettle", NULL);
+  ds_device(there, "donation", other, "Elsewhere");
+  long long past = ss_new();
+
+  struct th_resp *r = ss_repair_req(there, past);
+  cr_assert(th_is_problem(r, 422), "another site's session: %ld %s", r->status, r->body);
+  cr_assert(ds_names_field(r, "session_id"));
+  th_free(r);
+  cr_assert_eq(ds_count("SELECT count(*) FROM repairs r JOIN devices d ON d.id = r.device_id"
+                        " WHERE d.code = '%s'",
+                        there),
+               0);
+  cr_assert_str_eq(ds_sql("SELECT status FROM devices WHERE code = '%s'", there), "received",
+                   "a refused repair moves nothing");
+
+  r = ss_create("2099-06-01T09:00:00Z", "2099-06-01T12:00:00Z", NULL);
+  cr_assert_eq(r->status, 201);
+  long long future = (long long)json_integer_value(json_object_get(r->json, "id"));
+  th_free(r);
+  r = ss_repair_req(code, future);
+  cr_assert(th_is_problem(r, 422), "a session not begun: %ld %s", r->status, r->body);
+  cr_assert(ds_names_field(r, "session_id"));
+  th_free(r);
+
+  r = ss_repair_req(code, past);
+  cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+  long long id = (long long)json_integer_value(json_object_get(r->json, "id"));
+  th_free(r);
+  /* Moving an existing repair into a session is checked the same way. */
+  char path[64];
+  snprintf(path, sizeof path, "/api/v1/repairs/%lld", id);
+  r = th_reqf("PATCH", path, ds_vol(), "{\"session_id\":%lld}", future);
+  cr_assert(th_is_problem(r, 422), "%ld %s", r->status, r->body);
+  th_free(r);
+  cr_assert_eq(ds_count("SELECT session_id FROM repairs WHERE id = %lld", id), past);
+}
+
+Test(sessions, lists_its_repairs, .init = setup)
+{
+  long long id = ss_new();
+  char a[CODE_CAP], b[CODE_CAP];
+  ss_device(a, "kettle", NULL);
+  ss_device(b, "lamp", NULL);
+  long long r1 = ss_repair(a, id, "fixed");
+  long long r2 = ss_repair(b, id, "repairable");
+  char path[96];
+  snprintf(path, sizeof path, "/api/v1/sessions/%lld/repairs?limit=1", id);
+  struct th_resp *r = th_req("GET", path, ds_reader(), NULL, NULL);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  json_t *items = json_object_get(r->json, "items");
+  cr_assert_eq(json_array_size(items), 1);
+  cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")), r1);
+  cr_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "device")), a);
+  const char *next = th_str(r, "next_cursor");
+  cr_assert_not_null(next);
+  snprintf(path, sizeof path, "/api/v1/sessions/%lld/repairs?cursor=%s", id, next);
+  th_free(r);
+  r = th_req("GET", path, ds_reader(), NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  items = json_object_get(r->json, "items");
+  cr_assert_eq(json_array_size(items), 1);
+  cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")), r2);
+  cr_assert(json_is_null(json_object_get(r->json, "next_cursor")));
+  th_free(r);
+
+  long long empty = ss_new();
+  snprintf(path, sizeof path, "/api/v1/sessions/%lld/repairs", empty);
+  r = th_req("GET", path, ds_reader(), NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  cr_assert_eq(json_array_size(json_object_get(r->json, "items")), 0);
+  th_free(r);
+  r = th_req("GET", "/api/v1/sessions/999999999/repairs", ds_reader(), NULL, NULL);
+  cr_assert(th_is_problem(r, 404), "%ld", r->status);
+  th_free(r);
+}
