@@ -12,11 +12,15 @@
 struct rl_req;
 typedef void (*rl_handler)(struct rl_req *req, struct _u_response *res);
 
+/* Route flags; each means one thing. */
 enum {
-  ROUTE_JSON_BODY = 1 << 0,  /* expects a JSON object body */
-  ROUTE_IDEMPOTENT = 1 << 1, /* honours Idempotency-Key */
-  ROUTE_PUBLIC_LIMITED = 1 << 2, /* public, rate-limited per client address */
-  ROUTE_CORS = 1 << 3,       /* open to any origin */
+  ROUTE_JSON_BODY = 1 << 0,    /* expects a JSON object body */
+  ROUTE_IDEMPOTENT = 1 << 1,   /* honours Idempotency-Key */
+  ROUTE_RATE_LIMITED = 1 << 2, /* counted against its client address's budget */
+  ROUTE_CORS = 1 << 3,         /* open to any origin */
+  ROUTE_SECRET_PATH = 1 << 4,  /* the path holds a capability: the log shows the route */
+  ROUTE_PERSONAL = 1 << 5,     /* the reply may hold personal data: the router adds
+                                  Cache-Control: private, no-store and Vary: Authorization */
 };
 
 struct rl_route {

@@ -242,9 +242,9 @@ static void log_request(const struct rl_req *req, const char *route, long status
   rl_log_append(line, sizeof line, &len, ",\"route\":");
   rl_json_escape(line, sizeof line, &len, route);
   rl_log_append(line, sizeof line, &len, ",\"path\":");
-  /* A public page's path holds a tracking token: a capability, kept out of
-   * the logs. */
-  int secret = req->route && (req->route->flags & ROUTE_PUBLIC_LIMITED);
+  /* A tracking token in a path is a capability: such routes log their
+   * pattern instead. */
+  int secret = req->route && (req->route->flags & ROUTE_SECRET_PATH);
   /* A long path is cut (its string still closed) so the last fields fit. */
   rl_json_escape(line, sizeof line - 96, &len, secret ? route : req->u->url_path);
   rl_log_append(line, sizeof line, &len, ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld}",
@@ -273,7 +273,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
     add_cors(res);
 
   unsigned retry_after = 0;
-  if ((route->flags & ROUTE_PUBLIC_LIMITED) &&
+  if ((route->flags & ROUTE_RATE_LIMITED) &&
       rl_ratelimit_take(u->client_address, g_cfg->public_rate_limit, &retry_after) != 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%u", retry_after);
@@ -284,6 +284,12 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   }
   if (res->status == 0)
     rl_reply_error(res, API_EINTERNAL, "the handler gave no reply");
+  /* On every answer of the route, errors included, so that no path through
+   * a handler can forget them. */
+  if (route->flags & ROUTE_PERSONAL) {
+    u_map_put(res->map_header, "Cache-Control", "private, no-store");
+    u_map_put(res->map_header, "Vary", "Authorization");
+  }
 
   double secs = seconds_since(&t0);
   rl_metrics_observe((int)(route - rl_routes), (unsigned)res->status, secs);
