@@ -269,6 +269,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   req.route = route;
   req.cfg = g_cfg;
   set_request_id(&req, res);
+  rl_path_parse(&req);
   if (route->flags & ROUTE_CORS)
     add_cors(res);
 
