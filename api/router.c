@@ -361,6 +361,8 @@ static int fallback(const struct _u_request *u, struct _u_response *res, void *u
 int rl_router_install(struct _u_instance *instance, const struct rl_config *cfg)
 {
   g_cfg = cfg;
+  if (rl_metrics_init() != RL_OK)
+    return -1;
   for (size_t i = 0; i < rl_routes_count; i++) {
     const struct rl_route *r = &rl_routes[i];
     if (ulfius_add_endpoint_by_val(instance, r->method, NULL, r->path, 0, dispatch,
