@@ -13,6 +13,7 @@
 #include "api/ratelimit.h"
 #include "api/routes.h"
 #include "core/apikey.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -224,32 +225,39 @@ static double seconds_since(const struct timespec *t0)
   return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Bounds of the access line's fields, so that they always fit in one line:
+ * a client chooses the method and the path. */
+#define METHOD_MAX 32
+#define ROUTE_MAX 200
+#define PATH_MAX_LOGGED 1024
+_Static_assert(sizeof((struct rl_req *)0)->request_id + METHOD_MAX + ROUTE_MAX +
+                       PATH_MAX_LOGGED + 400 <
+                   RL_LOG_LINE_MAX,
+               "the access line's fields fit a line");
+
 static void log_request(const struct rl_req *req, const char *route, long status,
                         double secs)
 {
   if (!rl_log_enabled(RL_LOG_INFO))
     return;
-  char line[1536], now[40];
-  rl_log_now(now, sizeof now);
-  size_t len = 0;
-  rl_log_append(line, sizeof line, &len,
-                "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\","
-                "\"request_id\":\"%s\",\"method\":",
-                now, req->request_id);
+  struct rl_log_line line;
+  rl_log_begin(&line, RL_LOG_INFO, "request");
+  rl_buf_add(&line.b, ",\"request_id\":");
+  rl_buf_add_json(&line.b, req->request_id, sizeof req->request_id);
+  rl_buf_add(&line.b, ",\"method\":");
   /* Any client may send any method: only a short one is worth logging. */
   const char *verb = req->u->http_verb;
-  rl_json_escape(line, sizeof line, &len, strlen(verb) <= 16 ? verb : "(long)");
-  rl_log_append(line, sizeof line, &len, ",\"route\":");
-  rl_json_escape(line, sizeof line, &len, route);
-  rl_log_append(line, sizeof line, &len, ",\"path\":");
+  rl_buf_add_json(&line.b, strlen(verb) <= 16 ? verb : "(long)", METHOD_MAX);
+  rl_buf_add(&line.b, ",\"route\":");
+  rl_buf_add_json(&line.b, route, ROUTE_MAX);
+  rl_buf_add(&line.b, ",\"path\":");
   /* A tracking token in a path is a capability: such routes log their
    * pattern instead. */
   int secret = req->route && (req->route->flags & ROUTE_SECRET_PATH);
-  /* A long path is cut (its string still closed) so the last fields fit. */
-  rl_json_escape(line, sizeof line - 96, &len, secret ? route : req->u->url_path);
-  rl_log_append(line, sizeof line, &len, ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld}",
-                status, secs * 1000.0, (long long)req->who.key_id);
-  rl_log_write_line(line, len, sizeof line);
+  rl_buf_add_json(&line.b, secret ? route : req->u->url_path, PATH_MAX_LOGGED);
+  rl_buf_printf(&line.b, ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld", status,
+                secs * 1000.0, (long long)req->who.key_id);
+  rl_log_end(&line);
 }
 
 static void add_cors(struct _u_response *res)
