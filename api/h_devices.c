@@ -51,8 +51,6 @@ static void reply_device(struct rl_req *req, struct _u_response *res, unsigned s
   if (req->who.role < RL_ROLE_VOLUNTEER)
     device_strip_personal(device);
   rl_reply_versioned(req, res, status, device, version, 0);
-  u_map_put(res->map_header, "Vary", "Authorization");
-  u_map_put(res->map_header, "Cache-Control", "private, no-cache");
 }
 
 void h_devices_create(struct rl_req *req, struct _u_response *res)
@@ -155,7 +153,6 @@ void h_devices_list(struct rl_req *req, struct _u_response *res)
     json_array_foreach(items, i, d) device_strip_personal(d);
   }
   rl_reply_list(res, items, next[0] ? next : NULL);
-  u_map_put(res->map_header, "Vary", "Authorization");
 }
 
 void h_devices_history(struct rl_req *req, struct _u_response *res)

@@ -6,6 +6,7 @@
 
 #include "api/page.h"
 #include "api/routes.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/tracking.h"
 
@@ -92,6 +93,12 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
                     tracking_status_label(json_string_value(json_object_get(step, "status")), l));
     rl_buf_add(&timeline, "</li>");
   }
+  if (rl_buf_status(&timeline) != RL_OK) {
+    rl_buf_free(&timeline);
+    json_decref(t);
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
 
   json_t *v = json_object();
   lang_values(v, l);
@@ -106,8 +113,8 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
   set(v, "site_name", json_string_value(json_object_get(site, "name")));
   set(v, "site_address", json_string_value(json_object_get(site, "address")));
   set(v, "site_hours", json_string_value(json_object_get(site, "opening_hours")));
-  set(v, "timeline", timeline.p);
-  free(timeline.p);
+  set(v, "timeline", timeline.data);
+  rl_buf_free(&timeline);
   json_decref(t);
   size_t len;
   char *html = rl_page_render("track.html", v, &len);

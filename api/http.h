@@ -12,11 +12,15 @@
 struct rl_req;
 typedef void (*rl_handler)(struct rl_req *req, struct _u_response *res);
 
+/* Route flags; each means one thing. */
 enum {
-  ROUTE_JSON_BODY = 1 << 0,  /* expects a JSON object body */
-  ROUTE_IDEMPOTENT = 1 << 1, /* honours Idempotency-Key */
-  ROUTE_PUBLIC_LIMITED = 1 << 2, /* public, rate-limited per client address */
-  ROUTE_CORS = 1 << 3,       /* open to any origin */
+  ROUTE_JSON_BODY = 1 << 0,    /* expects a JSON object body */
+  ROUTE_IDEMPOTENT = 1 << 1,   /* honours Idempotency-Key */
+  ROUTE_RATE_LIMITED = 1 << 2, /* counted against its client address's budget */
+  ROUTE_CORS = 1 << 3,         /* open to any origin */
+  ROUTE_SECRET_PATH = 1 << 4,  /* the path holds a capability: the log shows the route */
+  ROUTE_PERSONAL = 1 << 5,     /* the reply may hold personal data: the router adds
+                                  Cache-Control: private, no-store and Vary: Authorization */
 };
 
 struct rl_route {
@@ -27,6 +31,16 @@ struct rl_route {
   rl_handler handler;
 };
 
+/* Most path parameters in one route, and the longest value of one. */
+enum { RL_PATH_PARAMS = 4, RL_PATH_VALUE_MAX = 255 };
+
+/* One ":name" segment of the route and its value in this request. */
+struct rl_path_param {
+  const char *name; /* points into the route's path, after the ':' */
+  size_t name_len;
+  char value[RL_PATH_VALUE_MAX + 1]; /* percent-decoded; "" names nothing */
+};
+
 struct rl_req {
   const struct _u_request *u;
   const struct rl_route *route;
@@ -34,14 +48,20 @@ struct rl_req {
   struct rl_principal who; /* role RL_ROLE_NONE on public routes */
   json_t *body;            /* parsed body on ROUTE_JSON_BODY routes, else NULL */
   char request_id[72];
-  char path_value[256]; /* rl_path's last answer */
+  struct rl_path_param path[RL_PATH_PARAMS]; /* filled by rl_path_parse */
+  size_t n_path;
 };
 
 /* A query parameter; NULL if absent. */
 const char *rl_param(const struct rl_req *req, const char *name);
-/* The path segment named ":name" in the route, percent-decoded, read from
- * the path itself (ulfius would merge a query parameter of the same name
- * into it). Copied into the request; "" if the route has no such segment. */
+/* Reads every ":name" segment of req->route's path from req->u->url_path,
+ * once per request (the router calls it before the handler). Values come
+ * from the path itself, because ulfius merges a query parameter of the same
+ * name into its own map; each is percent-decoded, and one holding %00 or
+ * longer than RL_PATH_VALUE_MAX bytes names nothing (""). */
+void rl_path_parse(struct rl_req *req);
+/* The value of the path segment ":name", valid as long as req; "" if the
+ * route has no such segment. */
 const char *rl_path(struct rl_req *req, const char *name);
 /* A positive decimal id from a path segment; 0 if it is not one. */
 long long rl_parse_id(const char *s);

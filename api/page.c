@@ -8,53 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/embedded.h"
-
-static int grow(char **buf, size_t *cap, size_t need)
-{
-  if (need <= *cap)
-    return 0;
-  size_t n = *cap ? *cap : 1024;
-  while (n < need)
-    n *= 2;
-  char *p = realloc(*buf, n);
-  if (p == NULL)
-    return -1;
-  *buf = p;
-  *cap = n;
-  return 0;
-}
-
-static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-  if (grow(buf, cap, *len + n + 1) != 0)
-    return;
-  memcpy(*buf + *len, s, n);
-  *len += n;
-  (*buf)[*len] = '\0';
-}
-
-static void escape_append(char **buf, size_t *len, size_t *cap, const char *s)
-{
-  for (; s && *s; s++) {
-    switch (*s) {
-    case '&': append(buf, len, cap, "&amp;", 5); break;
-    case '<': append(buf, len, cap, "&lt;", 4); break;
-    case '>': append(buf, len, cap, "&gt;", 4); break;
-    case '"': append(buf, len, cap, "&quot;", 6); break;
-    case '\'': append(buf, len, cap, "&#39;", 5); break;
-    default: append(buf, len, cap, s, 1); break;
-    }
-  }
-}
-
-void rl_buf_add(struct rl_buf *b, const char *s)
-{
-  if (s)
-    append(&b->p, &b->len, &b->cap, s, strlen(s));
-}
-
-void rl_buf_add_html(struct rl_buf *b, const char *s) { escape_append(&b->p, &b->len, &b->cap, s); }
 
 char *rl_page_render(const char *name, const json_t *values, size_t *len)
 {
@@ -62,27 +17,23 @@ char *rl_page_render(const char *name, const json_t *values, size_t *len)
   snprintf(path, sizeof path, "web/%s", name);
   const struct rl_embedded_file *tpl = rl_embedded_find(path);
   const struct rl_embedded_file *css = rl_embedded_find("web/style.css");
+  *len = 0;
   if (tpl == NULL)
     return NULL;
-  char *out = NULL;
-  size_t cap = 0;
-  *len = 0;
-  if (grow(&out, &cap, tpl->len + 4096) != 0)
-    return NULL;
-  out[0] = '\0';
+  struct rl_buf out = {0};
   const char *p = (const char *)tpl->data;
   while (*p) {
     const char *open = strstr(p, "{{");
     if (open == NULL) {
-      append(&out, len, &cap, p, strlen(p));
+      rl_buf_add(&out, p);
       break;
     }
-    append(&out, len, &cap, p, (size_t)(open - p));
+    rl_buf_add_len(&out, p, (size_t)(open - p));
     int raw = open[2] == '{';
     const char *start = open + (raw ? 3 : 2);
     const char *close = strstr(start, raw ? "}}}" : "}}");
     if (close == NULL) {
-      append(&out, len, &cap, open, strlen(open));
+      rl_buf_add(&out, open);
       break;
     }
     char key[64];
@@ -90,12 +41,12 @@ char *rl_page_render(const char *name, const json_t *values, size_t *len)
     const char *v = strcmp(key, "css") == 0 && css ? (const char *)css->data
                                                    : json_string_value(json_object_get(values, key));
     if (raw)
-      append(&out, len, &cap, v ? v : "", v ? strlen(v) : 0);
+      rl_buf_add(&out, v);
     else
-      escape_append(&out, len, &cap, v);
+      rl_buf_add_html(&out, v);
     p = close + (raw ? 3 : 2);
   }
-  return out;
+  return rl_buf_take(&out, len);
 }
 
 void rl_date_fr(char *out, size_t cap, const char *rfc3339)

@@ -10,17 +10,9 @@
 #include "api/http.h"
 #include "core/tracking.h"
 
-/* Renders web/<name>; returns a malloc'd string (caller frees) or NULL. */
+/* Renders web/<name>; returns a malloc'd string (caller frees), or NULL when
+ * there is no such template or memory ran out. */
 char *rl_page_render(const char *name, const json_t *values, size_t *len);
-
-/* A growing NUL-terminated string; start with {0}, free(b.p) when done. */
-struct rl_buf {
-  char *p;
-  size_t len, cap;
-};
-/* Appends s as it is, or HTML-escaped. */
-void rl_buf_add(struct rl_buf *b, const char *s);
-void rl_buf_add_html(struct rl_buf *b, const char *s);
 
 /* "2026-11-29T23:35:40Z" → "30/11/2026": the date in the process's time
  * zone (REPAIRD_TIMEZONE), as printed in France. */

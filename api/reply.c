@@ -25,41 +25,59 @@ static int hex_value(char c)
   return -1;
 }
 
-const char *rl_path(struct rl_req *req, const char *name)
+/* Percent-decodes the n bytes at s into out (RL_PATH_VALUE_MAX + 1 bytes):
+ * "" when they hold %00 or do not fit, so that a cut value cannot name
+ * something else. */
+static void decode_segment(char *out, const char *s, size_t n)
+{
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    int hi, lo;
+    char c = s[i];
+    if (c == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
+        (lo = hex_value(s[i + 2])) >= 0) {
+      c = (char)(hi * 16 + lo);
+      i += 2;
+    }
+    if (c == '\0' || o == RL_PATH_VALUE_MAX) {
+      o = 0;
+      break;
+    }
+    out[o++] = c;
+  }
+  out[o] = '\0';
+}
+
+void rl_path_parse(struct rl_req *req)
 {
   const char *pat = req->route->path, *url = req->u->url_path;
-  size_t nlen = strlen(name);
-  req->path_value[0] = '\0';
+  req->n_path = 0;
   for (;;) {
     while (*pat == '/')
       pat++;
     while (*url == '/')
       url++;
     if (*pat == '\0' || *url == '\0')
-      return req->path_value;
+      return;
     size_t pl = strcspn(pat, "/"), ul = strcspn(url, "/?");
-    if (*pat == ':' && pl == nlen + 1 && strncmp(pat + 1, name, nlen) == 0) {
-      size_t o = 0;
-      for (size_t i = 0; i < ul && o < sizeof req->path_value - 1; i++) {
-        int hi, lo;
-        if (url[i] == '%' && i + 2 < ul && (hi = hex_value(url[i + 1])) >= 0 &&
-            (lo = hex_value(url[i + 2])) >= 0) {
-          if (hi == 0 && lo == 0) { /* %00 names nothing */
-            req->path_value[0] = '\0';
-            return req->path_value;
-          }
-          req->path_value[o++] = (char)(hi * 16 + lo);
-          i += 2;
-        } else {
-          req->path_value[o++] = url[i];
-        }
-      }
-      req->path_value[o] = '\0';
-      return req->path_value;
+    if (*pat == ':' && req->n_path < RL_PATH_PARAMS) {
+      struct rl_path_param *p = &req->path[req->n_path++];
+      p->name = pat + 1;
+      p->name_len = pl - 1;
+      decode_segment(p->value, url, ul);
     }
     pat += pl;
     url += ul;
   }
+}
+
+const char *rl_path(struct rl_req *req, const char *name)
+{
+  size_t n = strlen(name);
+  for (size_t i = 0; i < req->n_path; i++)
+    if (req->path[i].name_len == n && strncmp(req->path[i].name, name, n) == 0)
+      return req->path[i].value;
+  return "";
 }
 
 long long rl_parse_id(const char *s)

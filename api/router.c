@@ -14,6 +14,7 @@
 #include "api/ratelimit.h"
 #include "api/routes.h"
 #include "core/apikey.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -169,32 +170,39 @@ static double seconds_since(const struct timespec *t0)
   return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Bounds of the access line's fields, so that they always fit in one line:
+ * a client chooses the method and the path. */
+#define METHOD_MAX 32
+#define ROUTE_MAX 200
+#define PATH_MAX_LOGGED 1024
+_Static_assert(sizeof((struct rl_req *)0)->request_id + METHOD_MAX + ROUTE_MAX +
+                       PATH_MAX_LOGGED + 400 <
+                   RL_LOG_LINE_MAX,
+               "the access line's fields fit a line");
+
 static void log_request(const struct rl_req *req, const char *route, long status,
                         double secs)
 {
   if (!rl_log_enabled(RL_LOG_INFO))
     return;
-  char line[1536], now[40];
-  rl_log_now(now, sizeof now);
-  size_t len = 0;
-  rl_log_append(line, sizeof line, &len,
-                "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\","
-                "\"request_id\":\"%s\",\"method\":",
-                now, req->request_id);
+  struct rl_log_line line;
+  rl_log_begin(&line, RL_LOG_INFO, "request");
+  rl_buf_add(&line.b, ",\"request_id\":");
+  rl_buf_add_json(&line.b, req->request_id, sizeof req->request_id);
+  rl_buf_add(&line.b, ",\"method\":");
   /* Any client may send any method: only a short one is worth logging. */
   const char *verb = req->u->http_verb;
-  rl_json_escape(line, sizeof line, &len, strlen(verb) <= 16 ? verb : "(long)");
-  rl_log_append(line, sizeof line, &len, ",\"route\":");
-  rl_json_escape(line, sizeof line, &len, route);
-  rl_log_append(line, sizeof line, &len, ",\"path\":");
-  /* A public page's path holds a tracking token: a capability, kept out of
-   * the logs. */
-  int secret = req->route && (req->route->flags & ROUTE_PUBLIC_LIMITED);
-  /* A long path is cut (its string still closed) so the last fields fit. */
-  rl_json_escape(line, sizeof line - 96, &len, secret ? route : req->u->url_path);
-  rl_log_append(line, sizeof line, &len, ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld}",
-                status, secs * 1000.0, (long long)req->who.key_id);
-  rl_log_write_line(line, len, sizeof line);
+  rl_buf_add_json(&line.b, strlen(verb) <= 16 ? verb : "(long)", METHOD_MAX);
+  rl_buf_add(&line.b, ",\"route\":");
+  rl_buf_add_json(&line.b, route, ROUTE_MAX);
+  rl_buf_add(&line.b, ",\"path\":");
+  /* A tracking token in a path is a capability: such routes log their
+   * pattern instead. */
+  int secret = req->route && (req->route->flags & ROUTE_SECRET_PATH);
+  rl_buf_add_json(&line.b, secret ? route : req->u->url_path, PATH_MAX_LOGGED);
+  rl_buf_printf(&line.b, ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld", status,
+                secs * 1000.0, (long long)req->who.key_id);
+  rl_log_end(&line);
 }
 
 static void add_cors(struct _u_response *res)
@@ -214,11 +222,12 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   req.route = route;
   req.cfg = g_cfg;
   set_request_id(&req, res);
+  rl_path_parse(&req);
   if (route->flags & ROUTE_CORS)
     add_cors(res);
 
   unsigned retry_after = 0;
-  if ((route->flags & ROUTE_PUBLIC_LIMITED) &&
+  if ((route->flags & ROUTE_RATE_LIMITED) &&
       rl_ratelimit_take(u->client_address, g_cfg->public_rate_limit, &retry_after) != 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%u", retry_after);
@@ -229,6 +238,12 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   }
   if (res->status == 0)
     rl_reply_error(res, API_EINTERNAL, "the handler gave no reply");
+  /* On every answer of the route, errors included, so that no path through
+   * a handler can forget them. */
+  if (route->flags & ROUTE_PERSONAL) {
+    u_map_put(res->map_header, "Cache-Control", "private, no-store");
+    u_map_put(res->map_header, "Vary", "Authorization");
+  }
 
   double secs = seconds_since(&t0);
   rl_metrics_observe((int)(route - rl_routes), (unsigned)res->status, secs);
@@ -299,6 +314,8 @@ static int fallback(const struct _u_request *u, struct _u_response *res, void *u
 int rl_router_install(struct _u_instance *instance, const struct rl_config *cfg)
 {
   g_cfg = cfg;
+  if (rl_metrics_init() != RL_OK)
+    return -1;
   for (size_t i = 0; i < rl_routes_count; i++) {
     const struct rl_route *r = &rl_routes[i];
     if (ulfius_add_endpoint_by_val(instance, r->method, NULL, r->path, 0, dispatch,

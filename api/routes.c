@@ -1,5 +1,8 @@
-/* Every route, its minimum role and its handler. Order does not matter to
- * ulfius here: paths do not overlap. */
+/* Every route, its minimum role, its flags and its handler. Order does not
+ * matter to ulfius here: paths do not overlap. Device replies may hold the
+ * owner's contact (for volunteer keys): personal. Public lookups are
+ * rate-limited per client address; a tracking token in a path is secret,
+ * a device code (printed on the device) is not. */
 #include "api/routes.h"
 
 const struct rl_route rl_routes[] = {
@@ -22,13 +25,14 @@ const struct rl_route rl_routes[] = {
     {"GET", "/api/v1/sites/:slug", RL_ROLE_READER, 0, h_sites_get},
     {"PATCH", "/api/v1/sites/:slug", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_sites_patch},
 
-    {"GET", "/api/v1/devices", RL_ROLE_READER, 0, h_devices_list},
-    {"POST", "/api/v1/devices", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
-     h_devices_create},
-    {"GET", "/api/v1/devices/:code", RL_ROLE_READER, 0, h_devices_get},
-    {"PATCH", "/api/v1/devices/:code", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_devices_patch},
+    {"GET", "/api/v1/devices", RL_ROLE_READER, ROUTE_PERSONAL, h_devices_list},
+    {"POST", "/api/v1/devices", RL_ROLE_VOLUNTEER,
+     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_PERSONAL, h_devices_create},
+    {"GET", "/api/v1/devices/:code", RL_ROLE_READER, ROUTE_PERSONAL, h_devices_get},
+    {"PATCH", "/api/v1/devices/:code", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_PERSONAL,
+     h_devices_patch},
     {"POST", "/api/v1/devices/:code/transitions", RL_ROLE_VOLUNTEER,
-     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_devices_transition},
+     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_PERSONAL, h_devices_transition},
     {"GET", "/api/v1/devices/:code/history", RL_ROLE_READER, 0, h_devices_history},
     {"GET", "/api/v1/devices/:code/label", RL_ROLE_VOLUNTEER, 0, h_device_label},
     {"GET", "/api/v1/devices/:code/receipt", RL_ROLE_VOLUNTEER, 0, h_device_receipt},
@@ -47,9 +51,10 @@ const struct rl_route rl_routes[] = {
     {"PATCH", "/api/v1/sessions/:id", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_sessions_patch},
     {"GET", "/api/v1/sessions/:id/repairs", RL_ROLE_READER, 0, h_sessions_repairs},
 
-    {"GET", "/api/v1/track/:token", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED | ROUTE_CORS, h_track_json},
-    {"GET", "/t/:token", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED, h_track_page},
-    {"GET", "/d/:code", RL_ROLE_NONE, ROUTE_PUBLIC_LIMITED, h_device_page},
+    {"GET", "/api/v1/track/:token", RL_ROLE_NONE,
+     ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH | ROUTE_CORS, h_track_json},
+    {"GET", "/t/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_track_page},
+    {"GET", "/d/:code", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_device_page},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -8,110 +8,49 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/error.h"
+
+/* Bounds of rl_log's fields: with the time, level and punctuation they fit
+ * in a line whatever the caller passes. */
+#define EVENT_MAX 64
+#define MESSAGE_MAX 1800
+_Static_assert(EVENT_MAX + MESSAGE_MAX + 128 < RL_LOG_LINE_MAX, "rl_log's fields fit a line");
+
 static atomic_int g_level = RL_LOG_INFO;
 
 void rl_log_set_level(enum rl_log_level level) { atomic_store(&g_level, (int)level); }
 
 int rl_log_enabled(enum rl_log_level level) { return (int)level >= atomic_load(&g_level); }
 
-void rl_log_now(char *out, size_t cap)
+void rl_log_begin(struct rl_log_line *line, enum rl_log_level level, const char *event)
 {
+  static const char *names[] = {"debug", "info", "warn", "error"};
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
-  char base[24];
-  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, cap, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+  char now[24];
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
+  rl_buf_init_fixed(&line->b, line->mem, sizeof line->mem);
+  rl_buf_printf(&line->b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":", now,
+                ts.tv_nsec / 1000000, names[level]);
+  rl_buf_add_json(&line->b, event, EVENT_MAX);
 }
 
-static size_t utf8_seq_len(const unsigned char *s)
+void rl_log_end(struct rl_log_line *line)
 {
-  unsigned char c = s[0];
-  size_t n;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xc2 && c <= 0xdf)
-    n = 2;
-  else if (c >= 0xe0 && c <= 0xef)
-    n = 3;
-  else if (c >= 0xf0 && c <= 0xf4)
-    n = 4;
-  else
-    return 0;
-  for (size_t i = 1; i < n; i++)
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-  return n;
-}
-
-void rl_json_escape(char *buf, size_t cap, size_t *len, const char *s)
-{
-  size_t o = *len;
-  if (cap == 0 || o >= cap - 1)
+  rl_buf_add(&line->b, "}\n");
+  if (rl_buf_status(&line->b) != RL_OK)
     return;
-  buf[o++] = '"';
-  const unsigned char *p = (const unsigned char *)(s ? s : "");
-  while (*p && o + 8 < cap) {
-    unsigned char c = *p;
-    if (c == '"' || c == '\\') {
-      buf[o++] = '\\';
-      buf[o++] = (char)c;
-      p++;
-    } else if (c < 0x20) {
-      o += (size_t)snprintf(buf + o, cap - o, "\\u%04x", c);
-      p++;
-    } else if (c < 0x80) {
-      buf[o++] = (char)c;
-      p++;
-    } else {
-      size_t n = utf8_seq_len(p);
-      if (n == 0) {
-        memcpy(buf + o, "\\ufffd", 6);
-        o += 6;
-        p++;
-      } else {
-        memcpy(buf + o, p, n);
-        o += n;
-        p += n;
-      }
-    }
-  }
-  if (o < cap - 1)
-    buf[o++] = '"';
-  buf[o] = '\0';
-  *len = o;
-}
-
-void rl_log_append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-  if (*len >= cap - 1)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    *len += (size_t)n;
-  if (*len > cap - 1)
-    *len = cap - 1;
-}
-
-void rl_log_write_line(char *line, size_t len, size_t cap)
-{
-  if (len + 1 >= cap)
-    len = cap - 2;
-  line[len++] = '\n';
-  ssize_t w = write(STDERR_FILENO, line, len);
+  ssize_t w = write(STDERR_FILENO, line->b.data, line->b.len);
   (void)w;
 }
 
 void rl_log(enum rl_log_level level, const char *event, const char *fmt, ...)
 {
-  static const char *names[] = {"debug", "info", "warn", "error"};
   if (!rl_log_enabled(level))
     return;
-  char msg[1024];
+  char msg[MESSAGE_MAX + 1];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
@@ -120,14 +59,9 @@ void rl_log(enum rl_log_level level, const char *event, const char *fmt, ...)
   while (ml > 0 && (msg[ml - 1] == '\n' || msg[ml - 1] == ' '))
     msg[--ml] = '\0';
 
-  char line[2048], now[40];
-  rl_log_now(now, sizeof now);
-  size_t len = 0;
-  rl_log_append(line, sizeof line, &len, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":",
-                now, names[level]);
-  rl_json_escape(line, sizeof line, &len, event);
-  rl_log_append(line, sizeof line, &len, ",\"message\":");
-  rl_json_escape(line, sizeof line, &len, msg);
-  rl_log_append(line, sizeof line, &len, "}");
-  rl_log_write_line(line, len, sizeof line);
+  struct rl_log_line line;
+  rl_log_begin(&line, level, event);
+  rl_buf_add(&line.b, ",\"message\":");
+  rl_buf_add_json(&line.b, msg, MESSAGE_MAX);
+  rl_log_end(&line);
 }

@@ -107,19 +107,19 @@ static void draw_label(cairo_t *cr, const struct label_layout *L, const struct f
 
 static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigned int length)
 {
-	struct label_buf *b = closure;
-	label_buf_append(b, data, length);
-	return b->failed ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+	struct rl_buf *b = closure;
+	rl_buf_add_len(b, data, length);
+	return rl_buf_status(b) < 0 ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
-static int cairo_rc(cairo_status_t st, const struct label_buf *out)
+static int cairo_rc(cairo_status_t st, const struct rl_buf *out)
 {
-	if (out->failed || st == CAIRO_STATUS_NO_MEMORY)
+	if (rl_buf_status(out) < 0 || st == CAIRO_STATUS_NO_MEMORY)
 		return LABEL_ENOMEM;
 	return st == CAIRO_STATUS_SUCCESS ? 0 : LABEL_ERENDER;
 }
 
-static int render_png(struct label_buf *out, const struct label_job *job, struct label_layout *L,
+static int render_png(struct rl_buf *out, const struct label_job *job, struct label_layout *L,
 		      struct fonts *F)
 {
 	int rc = label_layout_item(L, job->t, &job->items[0], job->t->dpi / 25.4,
@@ -155,7 +155,7 @@ static int render_png(struct label_buf *out, const struct label_job *job, struct
 }
 
 /* PDF (one page per label, or per sheet) and SVG (one page). */
-static int render_vector(struct label_buf *out, const struct label_job *job,
+static int render_vector(struct rl_buf *out, const struct label_job *job,
 			 struct label_layout *L, struct fonts *F)
 {
 	const struct label_template *t = job->t;
@@ -226,7 +226,7 @@ out:
 	return rc;
 }
 
-int label_cairo_render(struct label_buf *out, const struct label_job *job)
+int label_cairo_render(struct rl_buf *out, const struct label_job *job)
 {
 	struct fonts F;
 	struct label_layout *L = calloc(1, sizeof *L);

@@ -1,7 +1,8 @@
 /*
  * labels/label_internal.h — types shared by the files of the labels module
- * (not part of the public API): the growing output buffer, text helpers,
- * QR encoding, the format-independent layout, and the two back ends.
+ * (not part of the public API): text helpers, QR encoding, the
+ * format-independent layout, and the two back ends, which write into the
+ * project's growable buffer (core/buf.h: the first failure sticks).
  */
 #ifndef RL_LABEL_INTERNAL_H
 #define RL_LABEL_INTERNAL_H
@@ -11,22 +12,8 @@
 
 #include <qrencode.h>
 
+#include "core/buf.h"
 #include "label.h"
-
-/* ---- label_buf.c: growing byte buffer; the first failure sticks ---- */
-
-struct label_buf {
-	unsigned char *data; /* owned; handed to the caller on success */
-	size_t len, cap;
-	bool failed; /* an allocation failed; further appends are ignored */
-};
-
-void label_buf_append(struct label_buf *b, const void *p, size_t n);
-void label_buf_puts(struct label_buf *b, const char *s);
-void label_buf_printf(struct label_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Frees the data and resets *b to empty. */
-void label_buf_free(struct label_buf *b);
 
 /* ---- label_text.c: UTF-8 hygiene, ellipsis, word wrap ---- */
 
@@ -128,9 +115,9 @@ struct label_job {
 };
 
 /* label_cairo.c: PDF, PNG and SVG from one drawing function. */
-int label_cairo_render(struct label_buf *out, const struct label_job *job);
+int label_cairo_render(struct rl_buf *out, const struct label_job *job);
 
 /* label_zpl.c: Zebra ZPL II. */
-int label_zpl_render(struct label_buf *out, const struct label_job *job);
+int label_zpl_render(struct rl_buf *out, const struct label_job *job);
 
 #endif

@@ -53,7 +53,7 @@ int label_render(unsigned char **out, size_t *out_len, const struct label_templa
 		 enum label_format f, const struct label_item *items, size_t n,
 		 const struct label_options *opt)
 {
-	struct label_buf buf = {0};
+	struct rl_buf buf = {0};
 	int rc;
 
 	if (!out || !out_len)
@@ -73,13 +73,12 @@ int label_render(unsigned char **out, size_t *out_len, const struct label_templa
 		return rc;
 
 	rc = f == LABEL_FMT_ZPL ? label_zpl_render(&buf, &job) : label_cairo_render(&buf, &job);
-	if (rc == 0 && (buf.failed || buf.len == 0))
+	if (rc == 0 && (rl_buf_status(&buf) < 0 || buf.len == 0))
 		rc = LABEL_ENOMEM;
 	if (rc < 0) {
-		label_buf_free(&buf);
+		rl_buf_free(&buf);
 		return rc;
 	}
-	*out = buf.data;
-	*out_len = buf.len;
+	*out = (unsigned char *)rl_buf_take(&buf, out_len);
 	return 0;
 }

@@ -46,20 +46,20 @@ static long dot(double v)
 }
 
 /* Appends "^FD<prefix><s>^FS", switching to ^FH hex escapes if s holds ^ or ~. */
-static void field(struct label_buf *b, const char *prefix, const char *s)
+static void field(struct rl_buf *b, const char *prefix, const char *s)
 {
 	if (!strpbrk(s, "^~")) {
-		label_buf_printf(b, "^FD%s%s^FS\n", prefix, s);
+		rl_buf_printf(b, "^FD%s%s^FS\n", prefix, s);
 		return;
 	}
-	label_buf_printf(b, "^FH_^FD%s", prefix);
+	rl_buf_printf(b, "^FH_^FD%s", prefix);
 	for (; *s; s++) {
 		if (*s == '^' || *s == '~' || *s == '_')
-			label_buf_printf(b, "_%02X", (unsigned)(unsigned char)*s);
+			rl_buf_printf(b, "_%02X", (unsigned)(unsigned char)*s);
 		else
-			label_buf_append(b, s, 1);
+			rl_buf_add_len(b, s, 1);
 	}
-	label_buf_puts(b, "^FS\n");
+	rl_buf_add(b, "^FS\n");
 }
 
 static bool ascii(const char *s)
@@ -70,17 +70,17 @@ static bool ascii(const char *s)
 	return true;
 }
 
-static void emit_label(struct label_buf *b, const struct label_job *job,
+static void emit_label(struct rl_buf *b, const struct label_job *job,
 		       const struct label_layout *L)
 {
 	const double dx = job->offset_x_mm * L->dpmm, dy = job->offset_y_mm * L->dpmm;
 
-	label_buf_puts(b, "^XA\n^CI28\n");
-	label_buf_puts(b, job->t->media == LABEL_MEDIA_CONTINUOUS ? "^MNN\n" : "^MNY\n");
-	label_buf_printf(b, "^PW%ld\n^LL%ld\n^LH0,0\n", dot(L->w), dot(L->h));
+	rl_buf_add(b, "^XA\n^CI28\n");
+	rl_buf_add(b, job->t->media == LABEL_MEDIA_CONTINUOUS ? "^MNN\n" : "^MNY\n");
+	rl_buf_printf(b, "^PW%ld\n^LL%ld\n^LH0,0\n", dot(L->w), dot(L->h));
 	if (L->qr) {
 		unsigned mag = L->qr_module > 10 ? 10 : L->qr_module;
-		label_buf_printf(b, "^FO%ld,%ld^BQN,2,%u\n", dot(L->qr_x + dx), dot(L->qr_y + dy), mag);
+		rl_buf_printf(b, "^FO%ld,%ld^BQN,2,%u\n", dot(L->qr_x + dx), dot(L->qr_y + dy), mag);
 		if (ascii(L->qr_payload)) {
 			field(b, "QA,", L->qr_payload);
 		} else { /* automatic mode refuses bytes 0x80–0x9F, 0xE0–0xFF: byte mode */
@@ -92,13 +92,13 @@ static void emit_label(struct label_buf *b, const struct label_job *job,
 	for (size_t i = 0; i < L->n_text; i++) {
 		const struct label_text_op *op = &L->text[i];
 		long h = dot(op->size);
-		label_buf_printf(b, "^FT%ld,%ld^A0N,%ld,%ld", dot(op->x + dx), dot(op->y + dy), h, h);
+		rl_buf_printf(b, "^FT%ld,%ld^A0N,%ld,%ld", dot(op->x + dx), dot(op->y + dy), h, h);
 		field(b, "", op->s);
 	}
-	label_buf_puts(b, "^XZ\n");
+	rl_buf_add(b, "^XZ\n");
 }
 
-int label_zpl_render(struct label_buf *out, const struct label_job *job)
+int label_zpl_render(struct rl_buf *out, const struct label_job *job)
 {
 	const struct label_measure m = {zpl_width, NULL};
 	struct label_layout *L = calloc(1, sizeof *L);
@@ -114,7 +114,7 @@ int label_zpl_render(struct label_buf *out, const struct label_job *job)
 		}
 	}
 	free(L);
-	if (rc == 0 && out->failed)
+	if (rc == 0 && rl_buf_status(out) < 0)
 		rc = LABEL_ENOMEM;
 	return rc;
 }

@@ -224,8 +224,9 @@ Test(process, keys_cli_create_list_revoke)
   cr_assert_eq(rc, 2);
 }
 
-/* The access log names the route of public pages, never their path: a
- * tracking token is a capability. */
+/* The access log names the route of tracking lookups, never their path: a
+ * tracking token is a capability. A device code is printed on the device,
+ * so the device page's path is logged like any other. */
 Test(process, access_log_keeps_tracking_tokens_out)
 {
   char dir[] = "/tmp/rl-log-XXXXXX";
@@ -247,6 +248,9 @@ Test(process, access_log_keeps_tracking_tokens_out)
   r = th_request_to(url, "GET", path, NULL, NULL, 0, NULL);
   cr_assert_eq(r->status, 404);
   th_free(r);
+  r = th_request_to(url, "GET", "/d/RL-LOGS-0000", NULL, NULL, 0, NULL);
+  cr_assert_geq(r->status, 400);
+  th_free(r);
   cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
   char log[65536];
   FILE *f = fopen(file, "r");
@@ -254,8 +258,14 @@ Test(process, access_log_keeps_tracking_tokens_out)
   size_t n = fread(log, 1, sizeof log - 1, f);
   fclose(f);
   log[n] = '\0';
-  cr_assert_not_null(strstr(log, "\"route\":\"/t/:token\""), "no access line: %s", log);
+  cr_assert_not_null(strstr(log, "\"route\":\"/t/:token\",\"path\":\"/t/:token\""),
+                     "no access line: %s", log);
+  cr_assert_not_null(
+      strstr(log, "\"route\":\"/api/v1/track/:token\",\"path\":\"/api/v1/track/:token\""),
+      "no access line: %s", log);
   cr_assert_null(strstr(log, token), "the token is in the log");
+  cr_assert_not_null(strstr(log, "\"route\":\"/d/:code\",\"path\":\"/d/RL-LOGS-0000\""),
+                     "the device page's path is not logged: %s", log);
   unlink(file);
   rmdir(dir);
 }
