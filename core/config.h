@@ -18,6 +18,7 @@ struct rl_config {
   char code_prefix[8];       /* REPAIRD_CODE_PREFIX */
   unsigned public_rate_limit;/* REPAIRD_PUBLIC_RATE_LIMIT, requests a minute per address */
   char timezone[64];         /* REPAIRD_TIMEZONE: dates printed for people (labels, pages) */
+  unsigned idempotency_ttl_s;/* REPAIRD_IDEMPOTENCY_TTL: how long stored Idempotency-Key replies are kept */
 };
 
 /* Looks a setting up by name; returns NULL when unset. */
