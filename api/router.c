@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api/client.h"
 #include "api/http.h"
 #include "api/metrics.h"
 #include "api/problem.h"
@@ -273,8 +274,10 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
     add_cors(res);
 
   unsigned retry_after = 0;
+  struct rl_netaddr client;
+  rl_client_address(&client, u, g_cfg);
   if ((route->flags & ROUTE_PUBLIC_LIMITED) &&
-      rl_ratelimit_take(u->client_address, g_cfg->public_rate_limit, &retry_after) != 0) {
+      rl_ratelimit_take(&client, g_cfg->public_rate_limit, &retry_after) != 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%u", retry_after);
     rl_reply_error(res, API_ERATELIMIT, "too many requests from your address; wait a moment");

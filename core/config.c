@@ -222,6 +222,13 @@ int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err,
   } else {
     c->idempotency_ttl_s = (unsigned)n;
   }
+
+  char why[128], msg[192];
+  if (rl_netaddr_cidrs_parse(&c->trusted_proxies, get("REPAIRD_TRUSTED_PROXIES", ctx), why,
+                             sizeof why) != RL_OK) {
+    snprintf(msg, sizeof msg, "%s (expected CIDR blocks such as 10.0.0.0/8,::1)", why);
+    return fail(err, errlen, "REPAIRD_TRUSTED_PROXIES", msg);
+  }
   return RL_OK;
 }
 

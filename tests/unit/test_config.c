@@ -131,3 +131,20 @@ Test(config, idempotency_ttl_out_of_bounds_or_malformed_is_refused)
   expect_bad("REPAIRD_IDEMPOTENCY_TTL", "h");
   expect_bad("REPAIRD_IDEMPOTENCY_TTL", "99999999999999999999999d");
 }
+
+Test(config, trusted_proxies_are_none_by_default_and_parsed_as_cidr)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK);
+  cr_assert_eq(c.trusted_proxies.n, 0);
+  struct env t = {{"REPAIRD_TRUSTED_PROXIES", NULL}, {"127.0.0.1/32, 10.0.0.0/8,::1", NULL}};
+  cr_assert_eq(rl_config_load(&c, get, &t, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_eq(c.trusted_proxies.n, 3);
+  cr_assert_eq(c.trusted_proxies.items[1].bits, 8);
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "10.0.0.0/33");
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "10.0.0.0/8,");
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "proxy.example.org");
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "192.168.1.1/24");
+}
