@@ -2,10 +2,10 @@
 #ifndef RL_API_CLIENT_H
 #define RL_API_CLIENT_H
 
+#include <ulfius.h>
+
 #include "core/config.h"
 #include "core/netaddr.h"
-
-#include <ulfius.h>
 
 /* The TCP peer, or the client that X-Forwarded-For names when the peer is
  * one of REPAIRD_TRUSTED_PROXIES (see rl_netaddr_client). Header lines of

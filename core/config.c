@@ -46,8 +46,7 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max,
 
 /* A duration: whole seconds, or a number with one suffix s, m, h or d, in
  * [min, max] seconds; 0 on success. */
-static int parse_duration(const char *s, unsigned long min, unsigned long max,
-                          unsigned long *out)
+static int parse_duration(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
   if (s == NULL || !isdigit((unsigned char)*s))
     return -1;

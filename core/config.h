@@ -20,8 +20,8 @@ struct rl_config {
   char code_prefix[8];       /* REPAIRD_CODE_PREFIX */
   unsigned public_rate_limit;/* REPAIRD_PUBLIC_RATE_LIMIT, requests a minute per address */
   char timezone[64];         /* REPAIRD_TIMEZONE: dates printed for people (labels, pages) */
-  unsigned idempotency_ttl_s;/* REPAIRD_IDEMPOTENCY_TTL: how long stored Idempotency-Key replies are kept */
-  struct rl_cidrs trusted_proxies; /* REPAIRD_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed */
+  unsigned idempotency_ttl_s;/* REPAIRD_IDEMPOTENCY_TTL: seconds stored replies are kept */
+  struct rl_cidrs trusted_proxies; /* REPAIRD_TRUSTED_PROXIES: whose X-Forwarded-For counts */
 };
 
 /* Looks a setting up by name; returns NULL when unset. */

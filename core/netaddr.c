@@ -1,12 +1,12 @@
 /* Addresses, blocks, and the X-Forwarded-For walk behind trusted proxies. */
 #include "core/netaddr.h"
 
-#include "core/error.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "core/error.h"
 
 static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 

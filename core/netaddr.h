@@ -1,5 +1,5 @@
 /* IP addresses and CIDR blocks, and the client address behind trusted
- * proxies (X-Forwarded-For). Pure functions: no sockets, no HTTP. */
+ * proxies (X-Forwarded-For). Pure functions: no I/O, no HTTP. */
 #ifndef RL_CORE_NETADDR_H
 #define RL_CORE_NETADDR_H
 

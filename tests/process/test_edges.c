@@ -1,8 +1,6 @@
 /* The service's edges as a process sees them: the listening socket is not
  * shared with a second repaird, and the public rate limit's client address
  * comes from X-Forwarded-For only through a trusted proxy. */
-#include "tests/helpers/th.h"
-
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+
+#include "tests/helpers/th.h"
 
 /* Runs a command line through sh; returns its exit status (-1 if it did
  * not exit), its output (stdout and stderr) in out. */

@@ -1,11 +1,11 @@
 /* Addresses, CIDR blocks and the X-Forwarded-For walk behind trusted
  * proxies: a client must never choose its own rate-limit bucket. */
-#include "core/error.h"
-#include "core/netaddr.h"
-
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "core/error.h"
+#include "core/netaddr.h"
 
 static struct rl_netaddr ip(const char *text)
 {
