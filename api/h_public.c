@@ -1,5 +1,9 @@
 /* Public, key-less views: a resident's repair tracking (JSON and page) and
- * the page a device's label opens. Rate-limited per address by the router. */
+ * the page a device's label opens. Rate-limited per address by the router.
+ * The JSON view takes no query parameter, like the rest of the API; the
+ * pages read `lang` and ignore any other, on purpose: a link shared in a
+ * messenger comes back with tracking parameters added, and the resident
+ * must still see their page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +11,7 @@
 #include "api/page.h"
 #include "api/routes.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/tracking.h"
 
 static const char *brand(enum rl_lang l)
@@ -54,6 +59,9 @@ static void not_found_page(struct rl_req *req, struct _u_response *res, int rc)
 void h_track_json(struct rl_req *req, struct _u_response *res)
 {
   json_t *t;
+  if (rl_check_query(req, res, fields_none, &t) != 0)
+    return;
+  json_decref(t);
   int rc = tracking_by_token(&t, rl_path(req, "token"));
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "this tracking link opens nothing" : NULL);

@@ -164,7 +164,8 @@ static void run_handler(struct rl_req *req, struct _u_response *res)
   for (size_t i = 0; ok && i < klen; i++)
     ok = key[i] > ' ' && key[i] < 0x7f;
   if (!ok) {
-    rl_reply_bad_field(res, "Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+    rl_reply_bad_field(res, "Idempotency-Key", "not_an_idempotency_key",
+                       "must be 1 to 255 visible ASCII characters");
     return;
   }
   /* The fingerprint covers what the request asks for: method, path, body. */

@@ -8,6 +8,7 @@
 #include "core/code.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/lifecycle.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
@@ -105,14 +106,25 @@ static int check_barrier(json_t **errors, const json_t *r)
 {
   const char *outcome = str(r, "outcome") ? str(r, "outcome") : "unknown";
   if (str(r, "barrier") && strcmp(outcome, "end_of_life") != 0)
-    return rl_spec_invalid(errors, "barrier", "is only given with the outcome end_of_life");
+    return rl_spec_invalid(errors, "barrier", "barrier_needs_end_of_life",
+                           "is only given with the outcome end_of_life");
   return RL_OK;
+}
+
+/* Appends the barrier rule's error on r, unless outcome or barrier is
+ * already wrong in itself. */
+static void add_barrier_error(json_t *errs, const json_t *r)
+{
+  json_t *one = NULL;
+  if (!rl_spec_names(errs, "outcome") && !rl_spec_names(errs, "barrier") &&
+      check_barrier(&one, r) != RL_OK)
+    rl_spec_append(errs, one);
 }
 
 static int session_error(int rc, json_t **errors)
 {
   if (rc == RL_EUNPROCESSABLE && strstr(store_last_constraint(), "session"))
-    return rl_spec_invalid(errors, "session_id", "is not a repair session");
+    return rl_spec_invalid(errors, "session_id", "unknown_session", "is not a repair session");
   return rc;
 }
 
@@ -122,12 +134,18 @@ int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
   *errors = NULL;
   *allowed = NULL;
   char cbody[RL_CODE_BODY_LEN + 1];
-  int rc = device_code_body(cbody, code, "code", errors);
-  if (rc != RL_OK)
-    return rc;
-  rc = check_barrier(errors, body);
-  if (rc != RL_OK)
-    return rc;
+  /* The device code, the fields, the barrier rule: all told at once. */
+  json_t *errs = json_array(), *one = NULL, *format = NULL;
+  int rc = device_code_body(cbody, code, "code", &one);
+  rl_spec_append(errs, one);
+  rl_spec_check(&format, body, fields_repair, RL_SPEC_CREATE);
+  rl_spec_append(errs, format);
+  add_barrier_error(errs, body);
+  if (json_array_size(errs) > 0) {
+    *errors = errs;
+    return RL_EINVALID;
+  }
+  json_decref(errs);
   struct repair_text t;
   repair_fields(&t, body);
   struct store_actor actor = {who->name, who->key_id};
@@ -167,6 +185,23 @@ int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, 
 {
   *errors = NULL;
   *allowed = NULL;
+  json_t *format = NULL;
+  if (rl_spec_check(&format, patch, fields_repair, RL_SPEC_UPDATE) != RL_OK) {
+    /* Refused already: the barrier rule on the repair as patched is told
+     * too, when the repair can be read. */
+    json_t *cur;
+    char status[32], kind[16];
+    struct store_device_ref ref;
+    int v;
+    if (format && json_is_object(patch) &&
+        store_repair_get(&cur, &v, status, sizeof status, kind, sizeof kind, &ref, id) == RL_OK) {
+      json_object_update(cur, (json_t *)patch);
+      add_barrier_error(format, cur);
+      json_decref(cur);
+    }
+    *errors = format;
+    return format ? RL_EINVALID : RL_ENOMEM;
+  }
   struct store_actor actor = {who->name, who->key_id};
   for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
     json_t *cur;
