@@ -59,8 +59,9 @@ int device_history(json_t **out, char *next_cursor, json_t **errors, const char 
 int device_label_data(json_t **out, json_t **errors, json_t **unknown,
                       const char *const *codes, size_t n);
 
-/* Removes what only volunteers and admins may see (owner contact, tracking
- * token) from a device object. */
+/* Removes what only volunteers and admins may see from a device object:
+ * the RL_F_PERSONAL fields of fields_device (owner contact, tracking
+ * token). */
 void device_strip_personal(json_t *device);
 
 #endif
