@@ -76,17 +76,18 @@ static int pick(struct _u_response *res, const char *tname, const char *fname,
 {
   *t = label_template_find(tname);
   if (*t == NULL) {
-    rl_reply_bad_field(res, "template", "must be one of: 62x29, 62-receipt, 29x90, l7160");
+    rl_reply_bad_field(res, "template", "not_one_of",
+                       "must be one of: 62x29, 62-receipt, 29x90, l7160");
     return -1;
   }
   if (label_format_parse(fname, f) != 0) {
-    rl_reply_bad_field(res, "format", "must be one of: pdf, png, svg, zpl");
+    rl_reply_bad_field(res, "format", "not_one_of", "must be one of: pdf, png, svg, zpl");
     return -1;
   }
   if (!label_template_supports(*t, *f)) {
     char msg[128];
     snprintf(msg, sizeof msg, "the %s template cannot be printed as %s", tname, fname);
-    rl_reply_bad_field(res, "format", msg);
+    rl_reply_bad_field(res, "format", "format_not_supported", msg);
     return -1;
   }
   return 0;
@@ -161,12 +162,29 @@ static int fetch(struct _u_response *res, json_t **items, const char *const *cod
   return -1;
 }
 
+/* GET …/label and …/receipt: which template, in which format. */
+static const struct rl_field label_query[] = {
+    {.name = "template", .type = RL_T_STRING, .min = 1, .max = 32},
+    {.name = "format", .type = RL_T_STRING, .min = 1, .max = 16},
+    {0},
+};
+
 static void single(struct rl_req *req, struct _u_response *res, int receipt)
 {
-  const char *tname = rl_param(req, "template");
-  const char *fname = rl_param(req, "format");
+  json_t *query;
+  if (rl_check_query(req, res, label_query, &query) != 0)
+    return;
+  /* Both are compared with the templates and formats at once: copied, so
+   * that the query can go. */
+  char tbuf[32 * 4 + 1], fbuf[16 * 4 + 1];
+  const char *tname = rl_spec_str(query, "template"), *fname = rl_spec_str(query, "format");
+  if (tname)
+    snprintf(tbuf, sizeof tbuf, "%s", tname), tname = tbuf;
+  if (fname)
+    snprintf(fbuf, sizeof fbuf, "%s", fname), fname = fbuf;
+  json_decref(query);
   if (receipt && tname && strcmp(tname, "62-receipt") != 0) {
-    rl_reply_bad_field(res, "template", "a receipt prints on 62-receipt");
+    rl_reply_bad_field(res, "template", "not_one_of", "a receipt prints on 62-receipt");
     return;
   }
   const struct label_template *t;
@@ -175,7 +193,7 @@ static void single(struct rl_req *req, struct _u_response *res, int receipt)
            &f) != 0)
     return;
   if (receipt && f != LABEL_FMT_PDF && f != LABEL_FMT_PNG) {
-    rl_reply_bad_field(res, "format", "a receipt prints as pdf or png");
+    rl_reply_bad_field(res, "format", "format_not_supported", "a receipt prints as pdf or png");
     return;
   }
   const char *code = rl_path(req, "code");
@@ -246,9 +264,9 @@ void h_labels_batch(struct rl_req *req, struct _u_response *res)
   struct label_options opt = {0, 0, 0, 0};
   opt.skip = (unsigned)json_integer_value(json_object_get(req->body, "skip"));
   if (opt.skip > 0 && opt.skip >= t->cols * t->rows) {
-    rl_reply_bad_field(res, "skip", t->cols * t->rows > 1
-                                        ? "must leave at least one position of the sheet"
-                                        : "applies to sheets only");
+    rl_reply_bad_field(res, "skip", "out_of_range",
+                       t->cols * t->rows > 1 ? "must leave at least one position of the sheet"
+                                             : "applies to sheets only");
     return;
   }
   const json_t *off = json_object_get(req->body, "offset_mm");

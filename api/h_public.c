@@ -1,6 +1,10 @@
 /* Public, key-less views: a resident's repair tracking (JSON and page) and
  * the page a device's label opens. Rate-limited per address by the router,
- * whose 404 and 429 answers to browsers are the pages here too. */
+ * whose 404 and 429 answers to browsers are the pages here too. The JSON
+ * view takes no query parameter, like the rest of the API; the pages read
+ * `lang` and ignore any other, on purpose: a link shared in a messenger
+ * comes back with tracking parameters added, and the resident must still
+ * see their page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +16,7 @@
 #include "api/routes.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/tracking.h"
 
 static const char *brand(enum rl_lang l)
@@ -129,6 +134,9 @@ void rl_public_rate_limited(struct rl_req *req, struct _u_response *res, unsigne
 void h_track_json(struct rl_req *req, struct _u_response *res)
 {
   json_t *t;
+  if (rl_check_query(req, res, fields_none, &t) != 0)
+    return;
+  json_decref(t);
   int rc = tracking_by_token(&t, rl_path(req, "token"));
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "this tracking link opens nothing" : NULL);
