@@ -27,7 +27,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 INT_SRC  := $(wildcard tests/integration/*.c) tests/helpers/th.c
 PROC_SRC := $(wildcard tests/process/*.c) tests/helpers/th.c
 
-.PHONY: all run test test-unit test-integration test-asan memcheck bench lint format clean deps test-deps
+.PHONY: all run test test-unit test-integration test-asan memcheck bench lint format compdb clean deps test-deps
 
 all: $(BUILD)/repaird
 
@@ -95,8 +95,23 @@ bench: test-deps
 lint: test-deps
 	@scripts/lint
 
+# The same files and the same .clang-format as the check in scripts/lint.
+FORMAT_SRC = $(shell find api core labels tests -name '*.[ch]' | LC_ALL=C sort)
+
 format:
-	clang-format -i $(CORE_SRC) $(LABELS_SRC) $(wildcard api/*.c api/*.h core/*.h core/store/*.h labels/*.h tests/*/*.c tests/*/*.h)
+	clang-format -i $(FORMAT_SRC)
+
+# $(BUILD)/compile_commands.json for clang-tidy (scripts/lint) and editors:
+# every C file with the flags this Makefile compiles it with. Not checked in.
+COMPDB_SRC      := $(CORE_SRC) $(LABELS_SRC) $(API_SRC) api/main.c
+COMPDB_TEST_SRC := $(sort $(UNIT_SRC) $(INT_SRC) $(PROC_SRC) $(wildcard tests/bench/*.c))
+
+compdb: export RL_CC = $(CC)
+compdb: export RL_CFLAGS = $(ALL_CFLAGS)
+compdb: export RL_TEST_CFLAGS = $(TEST_CFLAGS)
+compdb:
+	@mkdir -p $(BUILD)
+	@scripts/compdb $(BUILD)/compile_commands.json $(COMPDB_SRC) -- $(COMPDB_TEST_SRC)
 
 clean:
 	rm -rf build
