@@ -27,7 +27,8 @@ void h_devices_create(struct rl_req *req, struct _u_response *res)
     return;
   }
   char loc[96];
-  snprintf(loc, sizeof loc, "/api/v1/devices/%s", json_string_value(json_object_get(device, "code")));
+  snprintf(loc, sizeof loc, "/api/v1/devices/%s",
+           json_string_value(json_object_get(device, "code")));
   reply_device(req, res, 201, device, version);
   u_map_put(res->map_header, "Location", loc);
 }
@@ -72,15 +73,14 @@ void h_devices_transition(struct rl_req *req, struct _u_response *res)
   const char *note = json_string_value(json_object_get(req->body, "note"));
   json_t *device, *errors, *allowed;
   int version;
-  int rc = device_transition(&device, &version, &errors, &allowed, rl_path(req, "code"), to,
-                             note, &req->who);
+  int rc = device_transition(&device, &version, &errors, &allowed, rl_path(req, "code"), to, note,
+                             &req->who);
   if (rc == RL_ECONFLICT && allowed) {
     char detail[160];
     if (strcmp(to, "on_loan") == 0)
       snprintf(detail, sizeof detail, "a device goes on loan only through a loan");
     else
-      snprintf(detail, sizeof detail, "this device cannot move to %s from its current status",
-               to);
+      snprintf(detail, sizeof detail, "this device cannot move to %s from its current status", to);
     rl_reply_error(res, RL_ECONFLICT, detail);
     rl_reply_add_member(res, "allowed", allowed);
     return;
@@ -119,7 +119,8 @@ void h_devices_list(struct rl_req *req, struct _u_response *res)
   if (req->who.role < RL_ROLE_VOLUNTEER) {
     size_t i;
     json_t *d;
-    json_array_foreach(items, i, d) device_strip_personal(d);
+    json_array_foreach(items, i, d)
+      device_strip_personal(d);
   }
   rl_reply_list(res, items, next[0] ? next : NULL);
 }
@@ -131,8 +132,8 @@ void h_devices_history(struct rl_req *req, struct _u_response *res)
     return;
   json_t *items, *errors;
   char next[32];
-  int rc = device_history(&items, next, &errors, rl_path(req, "code"),
-                          rl_spec_str(query, "cursor"), rl_spec_limit(query));
+  int rc = device_history(&items, next, &errors, rl_path(req, "code"), rl_spec_str(query, "cursor"),
+                          rl_spec_limit(query));
   json_decref(query);
   if (rc != RL_OK) {
     rl_reply_failure(res, rc, errors, "no device has this code");

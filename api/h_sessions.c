@@ -9,8 +9,8 @@
 #include "core/hash.h"
 #include "core/session.h"
 
-static void reply_session(struct rl_req *req, struct _u_response *res, unsigned status,
-                            json_t *obj, int version)
+static void reply_session(struct rl_req *req, struct _u_response *res, unsigned status, json_t *obj,
+                          int version)
 {
   unsigned long long digest = 0;
   const json_t *figures = json_object_get(obj, "figures");
@@ -47,9 +47,9 @@ void h_sessions_list(struct rl_req *req, struct _u_response *res)
     return;
   json_t *items, *errors;
   char next[32];
-  int rc = session_list(&items, next, &errors, rl_spec_str(query, "site"),
-                        rl_spec_str(query, "from"), rl_spec_str(query, "to"),
-                        rl_spec_str(query, "cursor"), rl_spec_limit(query));
+  int rc =
+      session_list(&items, next, &errors, rl_spec_str(query, "site"), rl_spec_str(query, "from"),
+                   rl_spec_str(query, "to"), rl_spec_str(query, "cursor"), rl_spec_limit(query));
   json_decref(query);
   if (rc != RL_OK) {
     rl_reply_failure(res, rc, errors, NULL);
@@ -83,8 +83,8 @@ void h_sessions_patch(struct rl_req *req, struct _u_response *res)
   long long id = rl_parse_id(rl_path(req, "id"));
   json_t *session, *errors;
   int version;
-  int rc = id > 0 ? session_patch(&session, &version, &errors, id, req->body, if_match)
-                  : RL_ENOTFOUND;
+  int rc =
+      id > 0 ? session_patch(&session, &version, &errors, id, req->body, if_match) : RL_ENOTFOUND;
   if (rc != RL_OK) {
     if (id == 0)
       errors = NULL;

@@ -32,8 +32,8 @@ void h_sites_list(struct rl_req *req, struct _u_response *res)
   const json_t *active = json_object_get(query, "active");
   json_t *items;
   char next[RL_SPEC_CURSOR_MAX];
-  int rc = site_list(&items, next, rl_spec_str(query, "cursor"),
-                     active ? json_is_true(active) : -1, rl_spec_limit(query));
+  int rc = site_list(&items, next, rl_spec_str(query, "cursor"), active ? json_is_true(active) : -1,
+                     rl_spec_limit(query));
   json_decref(query);
   if (rc != RL_OK) {
     rl_reply_error(res, rc, NULL);

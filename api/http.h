@@ -110,13 +110,13 @@ int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
 
 /* Checks the body against a field spec; on failure replies 400 and returns -1. */
 struct rl_field;
-int rl_check_body(const struct rl_req *req, struct _u_response *res,
-                  const struct rl_field *spec, int update);
+int rl_check_body(const struct rl_req *req, struct _u_response *res, const struct rl_field *spec,
+                  int update);
 
 /* Checks the query string against a query spec (core/spec.h): unknown,
  * repeated or bad parameters reply 400 naming every one, and return -1.
  * On 0, *query (caller owns) holds the parameters sent, typed. */
-int rl_check_query(const struct rl_req *req, struct _u_response *res,
-                   const struct rl_field *spec, json_t **query);
+int rl_check_query(const struct rl_req *req, struct _u_response *res, const struct rl_field *spec,
+                   json_t **query);
 
 #endif

@@ -20,14 +20,13 @@
 
 static int usage(void)
 {
-  fprintf(stderr,
-          "usage: repaird serve\n"
-          "       repaird migrate\n"
-          "       repaird keys create --role admin|volunteer|reader --name NAME\n"
-          "       repaird keys list\n"
-          "       repaird keys revoke ID\n"
-          "       repaird version\n"
-          "Settings come from the environment: see README.md.\n");
+  fprintf(stderr, "usage: repaird serve\n"
+                  "       repaird migrate\n"
+                  "       repaird keys create --role admin|volunteer|reader --name NAME\n"
+                  "       repaird keys list\n"
+                  "       repaird keys revoke ID\n"
+                  "       repaird version\n"
+                  "Settings come from the environment: see README.md.\n");
   return 2;
 }
 
@@ -87,8 +86,7 @@ static int cmd_keys_list(void)
     json_t *k;
     json_array_foreach(items, i, k) {
       after = json_integer_value(json_object_get(k, "id"));
-      printf("%lld\t%s\t%s\t%s\t%s\t%s\n", after,
-             json_string_value(json_object_get(k, "role")),
+      printf("%lld\t%s\t%s\t%s\t%s\t%s\n", after, json_string_value(json_object_get(k, "role")),
              json_string_value(json_object_get(k, "name")),
              json_string_value(json_object_get(k, "prefix")),
              json_string_value(json_object_get(k, "created_at")),

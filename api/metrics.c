@@ -9,8 +9,8 @@
 #include "core/error.h"
 #include "core/store/pool.h"
 
-static const unsigned statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-                                    412, 413, 415, 422, 429, 500, 503};
+static const unsigned statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                    409, 412, 413, 415, 422, 429, 500, 503};
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
 static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                  0.1,   0.25,   0.5,   1,    2.5,   5};
@@ -82,8 +82,7 @@ char *rl_metrics_render(size_t *len)
   unsigned long cum = 0;
   for (size_t i = 0; i < N_BUCKETS; i++) {
     cum += atomic_load_explicit(&g_buckets[i], memory_order_relaxed);
-    rl_buf_printf(&b, "repaird_request_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[i],
-                  cum);
+    rl_buf_printf(&b, "repaird_request_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[i], cum);
   }
   cum += atomic_load_explicit(&g_buckets[N_BUCKETS], memory_order_relaxed);
   rl_buf_printf(&b, "repaird_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cum);

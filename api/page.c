@@ -38,8 +38,9 @@ char *rl_page_render(const char *name, const json_t *values, size_t *len)
     }
     char key[64];
     snprintf(key, sizeof key, "%.*s", (int)(close - start), start);
-    const char *v = strcmp(key, "css") == 0 && css ? (const char *)css->data
-                                                   : json_string_value(json_object_get(values, key));
+    const char *v = strcmp(key, "css") == 0 && css
+                        ? (const char *)css->data
+                        : json_string_value(json_object_get(values, key));
     if (raw)
       rl_buf_add(&out, v);
     else

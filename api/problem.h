@@ -16,7 +16,7 @@ enum {
 struct rl_problem {
   int code;
   unsigned status;
-  const char *type;  /* a URI reference, documented in docs/errors.md */
+  const char *type; /* a URI reference, documented in docs/errors.md */
   const char *title;
 };
 

@@ -90,8 +90,7 @@ static int authenticate(struct rl_req *req, struct _u_response *res)
     key++;
   int rc = rl_auth_key(&req->who, key, strlen(key));
   if (rc != RL_OK) {
-    rl_reply_error(res, rc,
-                   rc == RL_EUNAUTHORIZED ? "the API key is unknown or revoked" : NULL);
+    rl_reply_error(res, rc, rc == RL_EUNAUTHORIZED ? "the API key is unknown or revoked" : NULL);
     return -1;
   }
   if (req->who.role < req->route->min_role) {
@@ -145,8 +144,7 @@ static int read_body(struct rl_req *req, struct _u_response *res)
   req->body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (req->body == NULL) {
     char detail[256];
-    snprintf(detail, sizeof detail, "line %d, column %d: %s", jerr.line, jerr.column,
-             jerr.text);
+    snprintf(detail, sizeof detail, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
     rl_reply_error(res, API_EBADJSON, detail);
     return -1;
   }
@@ -157,8 +155,8 @@ static int read_body(struct rl_req *req, struct _u_response *res)
  * them and the client sent a key. */
 static void run_handler(struct rl_req *req, struct _u_response *res)
 {
-  const char *key = (req->route->flags & ROUTE_IDEMPOTENT) ? rl_header(req, "Idempotency-Key")
-                                                            : NULL;
+  const char *key =
+      (req->route->flags & ROUTE_IDEMPOTENT) ? rl_header(req, "Idempotency-Key") : NULL;
   if (key == NULL)
     req->route->handler(req, res);
   else
@@ -177,13 +175,12 @@ static double seconds_since(const struct timespec *t0)
 #define METHOD_MAX 32
 #define ROUTE_MAX 200
 #define PATH_MAX_LOGGED 1024
-_Static_assert(sizeof((struct rl_req *)0)->request_id + METHOD_MAX + ROUTE_MAX +
-                       PATH_MAX_LOGGED + 400 <
+_Static_assert(sizeof((struct rl_req *)0)->request_id + METHOD_MAX + ROUTE_MAX + PATH_MAX_LOGGED +
+                       400 <
                    RL_LOG_LINE_MAX,
                "the access line's fields fit a line");
 
-static void log_request(const struct rl_req *req, const char *route, long status,
-                        double secs)
+static void log_request(const struct rl_req *req, const char *route, long status, double secs)
 {
   if (!rl_log_enabled(RL_LOG_INFO))
     return;
@@ -319,8 +316,8 @@ int rl_router_install(struct _u_instance *instance, const struct rl_config *cfg)
     return -1;
   for (size_t i = 0; i < rl_routes_count; i++) {
     const struct rl_route *r = &rl_routes[i];
-    if (ulfius_add_endpoint_by_val(instance, r->method, NULL, r->path, 0, dispatch,
-                                   (void *)r) != U_OK)
+    if (ulfius_add_endpoint_by_val(instance, r->method, NULL, r->path, 0, dispatch, (void *)r) !=
+        U_OK)
       return -1;
   }
   return ulfius_set_default_endpoint(instance, fallback, NULL) == U_OK ? 0 : -1;

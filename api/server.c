@@ -46,8 +46,7 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
   atomic_fetch_sub(&g_in_flight, 1);
 }
 
-static int make_address(const struct rl_config *cfg, struct sockaddr_storage *ss,
-                        int *ipv6)
+static int make_address(const struct rl_config *cfg, struct sockaddr_storage *ss, int *ipv6)
 {
   memset(ss, 0, sizeof *ss);
   struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
@@ -105,8 +104,8 @@ int rl_serve(const struct rl_config *cfg)
     return 1;
   }
   if (pending > 0) {
-    fprintf(stderr, "repaird: %d migration(s) pending (%s); run `repaird migrate` first\n",
-            pending, msg);
+    fprintf(stderr, "repaird: %d migration(s) pending (%s); run `repaird migrate` first\n", pending,
+            msg);
     return 1;
   }
   store_pool_init(cfg->database_url);

@@ -54,8 +54,8 @@ int rl_apikey_well_formed(const char *s, size_t len)
     return 0;
   for (size_t i = 4; i < len; i++) {
     char c = s[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_'))
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
       return 0;
   }
   return 1;

@@ -64,7 +64,8 @@ static int load(struct table **out)
     e->slug = json_string_value(json_object_get(c, "slug"));
     e->text = json_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(15));
     e->len = e->text ? strlen(e->text) : 0;
-    snprintf(e->etag, sizeof e->etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, e->text ? e->text : "", e->len));
+    snprintf(e->etag, sizeof e->etag, "\"%016llx\"",
+             rl_fnv1a(RL_FNV_OFFSET, e->text ? e->text : "", e->len));
   }
   *out = t;
   return RL_OK;

@@ -17,8 +17,7 @@ static int fail(char *err, size_t errlen, const char *name, const char *why)
 }
 
 /* Parses a whole decimal number in [min, max]; 0 on success. */
-static int parse_ulong(const char *s, unsigned long min, unsigned long max,
-                       unsigned long *out)
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
   if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s))
     return -1;
@@ -110,8 +109,7 @@ static int parse_listen(struct rl_config *c, const char *v)
   return 0;
 }
 
-int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err,
-                   size_t errlen)
+int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err, size_t errlen)
 {
   memset(c, 0, sizeof *c);
   const char *v;
@@ -134,8 +132,7 @@ int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err,
              strchr(c->listen_host, ':') ? "]" : "", c->listen_port);
   } else {
     if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-      return fail(err, errlen, "REPAIRD_PUBLIC_URL",
-                  "must start with http:// or https://");
+      return fail(err, errlen, "REPAIRD_PUBLIC_URL", "must start with http:// or https://");
     if (copy_str(c->public_url, sizeof c->public_url, v) != 0)
       return fail(err, errlen, "REPAIRD_PUBLIC_URL", "longer than 511 bytes");
     for (const char *p = v; *p; p++)

@@ -10,17 +10,17 @@
 enum rl_log_level { RL_LOG_DEBUG, RL_LOG_INFO, RL_LOG_WARN, RL_LOG_ERROR };
 
 struct rl_config {
-  char database_url[1024];   /* DATABASE_URL; empty: libpq's own defaults */
-  char listen_host[256];     /* REPAIRD_LISTEN host part */
-  unsigned short listen_port;/* REPAIRD_LISTEN port part */
-  char public_url[512];      /* REPAIRD_PUBLIC_URL, no trailing slash */
-  unsigned threads;          /* REPAIRD_THREADS */
-  size_t max_body;           /* REPAIRD_MAX_BODY, bytes */
-  enum rl_log_level log_level; /* REPAIRD_LOG_LEVEL */
-  char code_prefix[8];       /* REPAIRD_CODE_PREFIX */
-  unsigned public_rate_limit;/* REPAIRD_PUBLIC_RATE_LIMIT, requests a minute per address */
-  char timezone[64];         /* REPAIRD_TIMEZONE: dates printed for people (labels, pages) */
-  unsigned idempotency_ttl_s;/* REPAIRD_IDEMPOTENCY_TTL: seconds stored replies are kept */
+  char database_url[1024];         /* DATABASE_URL; empty: libpq's own defaults */
+  char listen_host[256];           /* REPAIRD_LISTEN host part */
+  unsigned short listen_port;      /* REPAIRD_LISTEN port part */
+  char public_url[512];            /* REPAIRD_PUBLIC_URL, no trailing slash */
+  unsigned threads;                /* REPAIRD_THREADS */
+  size_t max_body;                 /* REPAIRD_MAX_BODY, bytes */
+  enum rl_log_level log_level;     /* REPAIRD_LOG_LEVEL */
+  char code_prefix[8];             /* REPAIRD_CODE_PREFIX */
+  unsigned public_rate_limit;      /* REPAIRD_PUBLIC_RATE_LIMIT, requests a minute per address */
+  char timezone[64];               /* REPAIRD_TIMEZONE: dates printed for people (labels, pages) */
+  unsigned idempotency_ttl_s;      /* REPAIRD_IDEMPOTENCY_TTL: seconds stored replies are kept */
   struct rl_cidrs trusted_proxies; /* REPAIRD_TRUSTED_PROXIES: whose X-Forwarded-For counts */
 };
 
@@ -30,8 +30,7 @@ typedef const char *(*rl_getenv_fn)(const char *name, void *ctx);
 /* Fills *out from the settings that get() returns (defaults for unset ones).
  * On a bad setting returns RL_EINVALID and writes a one-line message naming
  * the setting into err. */
-int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err,
-                   size_t errlen);
+int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err, size_t errlen);
 
 /* rl_config_load on the process environment. */
 int rl_config_from_env(struct rl_config *out, char *err, size_t errlen);

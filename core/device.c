@@ -26,8 +26,7 @@
 int device_code_body(char *body, const char *code, const char *field, json_t **errors)
 {
   switch (rl_code_parse(body, code)) {
-  case RL_CODE_OK:
-    return RL_OK;
+  case RL_CODE_OK: return RL_OK;
   case RL_CODE_BAD_CHECK:
     return rl_spec_invalid(errors, field, "check_character_mismatch",
                            "the check character does not match: a character was probably "
@@ -374,8 +373,8 @@ static int patch_tx(void *ctx)
   return write_error(rc, &c->errors, c->patch, NULL);
 }
 
-int device_patch(json_t **out, int *version, json_t **errors, const char *code,
-                 const json_t *patch, int if_match, const struct rl_principal *who)
+int device_patch(json_t **out, int *version, json_t **errors, const char *code, const json_t *patch,
+                 int if_match, const struct rl_principal *who)
 {
   char body[RL_CODE_BODY_LEN + 1];
   *errors = NULL;
@@ -457,8 +456,8 @@ int device_list(json_t **out, char *next_cursor, json_t **errors, const struct d
   if (rc != RL_OK)
     return rc;
 
-  struct store_device_filter f = {q->status, q->kind, q->category, q->site, q->received_from,
-                                  q->received_to, NULL, NULL};
+  struct store_device_filter f = {q->status,        q->kind,        q->category, q->site,
+                                  q->received_from, q->received_to, NULL,        NULL};
   /* 100 characters of up to 4 bytes, each possibly escaped, and two %. */
   char like[100 * 4 * 2 + 3], code[RL_CODE_BODY_LEN + 1];
   if (q->q) {
@@ -503,13 +502,10 @@ int device_history(json_t **out, char *next_cursor, json_t **errors, const char 
   return rc;
 }
 
-void device_strip_personal(json_t *device)
-{
-  rl_spec_strip_personal(device, fields_device);
-}
+void device_strip_personal(json_t *device) { rl_spec_strip_personal(device, fields_device); }
 
-int device_label_data(json_t **out, json_t **errors, json_t **unknown,
-                      const char *const *codes, size_t n)
+int device_label_data(json_t **out, json_t **errors, json_t **unknown, const char *const *codes,
+                      size_t n)
 {
   *errors = NULL;
   *unknown = NULL;

@@ -29,8 +29,8 @@ int device_get(json_t **out, int *version, json_t **errors, const char *code);
 /* Applies a JSON merge patch (RFC 7396, unchecked) of the editable fields.
  * if_match is the version the client read, or -1; RL_EPRECONDITION when it
  * is stale. */
-int device_patch(json_t **out, int *version, json_t **errors, const char *code,
-                 const json_t *patch, int if_match, const struct rl_principal *who);
+int device_patch(json_t **out, int *version, json_t **errors, const char *code, const json_t *patch,
+                 int if_match, const struct rl_principal *who);
 
 /* Moves the device to status `to`. When the lifecycle refuses, returns
  * RL_ECONFLICT with *allowed (caller owns) listing the moves it allows. */
@@ -56,8 +56,8 @@ int device_history(json_t **out, char *next_cursor, json_t **errors, const char 
 /* What the labels of these devices print, in the order of `codes` (as
  * typed). Malformed codes: RL_EINVALID with *errors naming codes[i]. Codes
  * of no device: RL_EUNPROCESSABLE with *unknown listing them. */
-int device_label_data(json_t **out, json_t **errors, json_t **unknown,
-                      const char *const *codes, size_t n);
+int device_label_data(json_t **out, json_t **errors, json_t **unknown, const char *const *codes,
+                      size_t n);
 
 /* Removes what only volunteers and admins may see from a device object:
  * the RL_F_PERSONAL fields of fields_device (owner contact, tracking

@@ -6,9 +6,9 @@
 #include <stddef.h>
 
 struct rl_embedded_file {
-  const char *path;            /* relative to the repository root, e.g. "sql/0001_core.sql" */
-  const unsigned char *data;   /* NUL-terminated */
-  size_t len;                  /* without the NUL */
+  const char *path;          /* relative to the repository root, e.g. "sql/0001_core.sql" */
+  const unsigned char *data; /* NUL-terminated */
+  size_t len;                /* without the NUL */
 };
 
 /* Terminated by an entry whose path is NULL. */

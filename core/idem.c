@@ -59,15 +59,14 @@ static int idem_tx_run(void *arg)
   }
   if (reply.status >= 400 && (rc = store_tx_rollback_to_mark()) != RL_OK)
     return rc;
-  struct store_idem_reply keep = {reply.status, NULL, (char *)reply.location,
-                                  (char *)reply.etag, (char *)reply.body};
+  struct store_idem_reply keep = {reply.status, NULL, (char *)reply.location, (char *)reply.etag,
+                                  (char *)reply.body};
   store_tx_commit_next();
   return store_idem_store(t->key_id, t->key, t->fingerprint, &keep, t->ttl_s);
 }
 
 int idem_run(enum idem_outcome *outcome, struct idem_replay *replay, int64_t key_id,
-             const char *key, const char *fingerprint, unsigned ttl_s, idem_work work,
-             void *ctx)
+             const char *key, const char *fingerprint, unsigned ttl_s, idem_work work, void *ctx)
 {
   struct idem_tx t = {key_id, key, fingerprint, ttl_s, work, ctx, IDEM_STORED, {0}};
   memset(replay, 0, sizeof *replay);

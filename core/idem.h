@@ -40,8 +40,7 @@ struct idem_replay {
  * (first request still running), or a store error (RL_EINDOUBT when the
  * connection was lost during COMMIT; the work's reply must not be sent). */
 int idem_run(enum idem_outcome *outcome, struct idem_replay *replay, int64_t key_id,
-             const char *key, const char *fingerprint, unsigned ttl_s, idem_work work,
-             void *ctx);
+             const char *key, const char *fingerprint, unsigned ttl_s, idem_work work, void *ctx);
 
 void idem_replay_free(struct idem_replay *r);
 

@@ -7,10 +7,10 @@
 #define RL_CORE_IMPACT_H
 
 struct rl_impact_factors {
-  const char *version;      /* travels with every published figure */
-  double displacement;      /* share of a new item's manufacture displaced */
-  double misc_powered;      /* kg CO2e per kg, powered Misc items */
-  double misc_unpowered;    /* kg CO2e per kg, unpowered Misc items */
+  const char *version;   /* travels with every published figure */
+  double displacement;   /* share of a new item's manufacture displaced */
+  double misc_powered;   /* kg CO2e per kg, powered Misc items */
+  double misc_unpowered; /* kg CO2e per kg, unpowered Misc items */
 };
 
 /* The factor set in force (Restart Project 2021 data, displacement 0.5). */

@@ -51,7 +51,4 @@ int keys_list(json_t **out, char *next_cursor, json_t **errors, const char *curs
   return rc;
 }
 
-int keys_get(json_t **out, int64_t id)
-{
-  return id > 0 ? store_apikey_get(out, id) : RL_ENOTFOUND;
-}
+int keys_get(json_t **out, int64_t id) { return id > 0 ? store_apikey_get(out, id) : RL_ENOTFOUND; }

@@ -4,8 +4,9 @@
 #include <string.h>
 
 const char *const rl_status_names[] = {
-    "received", "diagnosing", "in_repair", "awaiting_parts", "repaired", "unrepairable",
-    "returned", "available",  "on_loan",   "rehomed",        "harvested", "recycled", NULL,
+    "received",     "diagnosing", "in_repair", "awaiting_parts", "repaired",
+    "unrepairable", "returned",   "available", "on_loan",        "rehomed",
+    "harvested",    "recycled",   NULL,
 };
 
 enum { ANY = 0, REPAIR_ONLY = 1, DONATION_ONLY = 2 };
@@ -76,8 +77,7 @@ static int kind_fits(int kinds, enum rl_kind kind)
          (kinds == DONATION_ONLY && kind == RL_KIND_DONATION);
 }
 
-int rl_move_allowed(enum rl_kind kind, enum rl_status from, enum rl_status to,
-                    enum rl_move_via via)
+int rl_move_allowed(enum rl_kind kind, enum rl_status from, enum rl_status to, enum rl_move_via via)
 {
   for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++)
     if (moves[i].from == from && moves[i].to == to && moves[i].via == via &&

@@ -141,10 +141,7 @@ static int parse_block(struct rl_cidr *out, const char *s, size_t len, char *why
   return RL_OK;
 }
 
-static int is_space(char c)
-{
-  return c == ' ' || c == '\t';
-}
+static int is_space(char c) { return c == ' ' || c == '\t'; }
 
 int rl_netaddr_cidrs_parse(struct rl_cidrs *out, const char *text, char *why, size_t cap)
 {

@@ -26,8 +26,7 @@ size_t rl_base64url_len(size_t n) { return (n * 8 + 5) / 6; }
 
 void rl_base64url(char *out, const uint8_t *in, size_t n)
 {
-  static const char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   uint32_t acc = 0;
   int bits = 0;
   size_t o = 0;

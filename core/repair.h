@@ -15,8 +15,8 @@
  * barrier rule are checked here, all at once: RL_EINVALID with *errors
  * (caller owns). RL_ECONFLICT with *allowed (caller owns) when the
  * outcome's move is refused. */
-int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
-                  const char *code, const json_t *body, const struct rl_principal *who);
+int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed, const char *code,
+                  const json_t *body, const struct rl_principal *who);
 
 int repair_get(json_t **out, int *version, int64_t id);
 

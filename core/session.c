@@ -98,10 +98,9 @@ int session_create(json_t **out, int *version, json_t **errors, const json_t *bo
   }
   json_decref(errs);
   char vol[16];
-  int rc = store_session_insert(out, version, str(body, "site"), str(body, "starts_at"),
-                                str(body, "ends_at"),
-                                int_text(vol, sizeof vol, json_object_get(body, "volunteers")),
-                                str(body, "notes"));
+  int rc = store_session_insert(
+      out, version, str(body, "site"), str(body, "starts_at"), str(body, "ends_at"),
+      int_text(vol, sizeof vol, json_object_get(body, "volunteers")), str(body, "notes"));
   if (rc != RL_OK)
     return write_error(rc, errors, body);
   add_figures(*out, NULL);
@@ -141,9 +140,9 @@ json_t *session_figures(const json_t *devices)
     }
   }
   return json_pack("{s:i s:i s:i s:i s:f s:f s:i s:s}", "devices_seen", (int)seen, "fixed",
-                   (int)fixed, "repairable", (int)repairable, "end_of_life", (int)eol,
-                   "waste_kg", waste, "co2e_kg", co2e, "fixed_without_weight", (int)unweighed,
-                   "factor_version", rl_impact_default.version);
+                   (int)fixed, "repairable", (int)repairable, "end_of_life", (int)eol, "waste_kg",
+                   waste, "co2e_kg", co2e, "fixed_without_weight", (int)unweighed, "factor_version",
+                   rl_impact_default.version);
 }
 
 int session_get(json_t **out, int *version, int64_t id)

@@ -20,8 +20,8 @@ int site_create(json_t **out, int *version, const json_t *body)
 {
   const json_t *active = json_object_get(body, "active");
   return store_site_insert(out, version, json_string_value(json_object_get(body, "slug")),
-                             json_string_value(json_object_get(body, "name")),
-                             text_or_empty(body, "address"), text_or_empty(body, "opening_hours"),
+                           json_string_value(json_object_get(body, "name")),
+                           text_or_empty(body, "address"), text_or_empty(body, "opening_hours"),
                            active == NULL || json_is_true(active));
 }
 

@@ -78,8 +78,8 @@ static int token_shaped(const char *t)
     return 0;
   for (size_t i = 0; i < n; i++) {
     char c = t[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_'))
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
       return 0;
   }
   return 1;

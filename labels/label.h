@@ -14,31 +14,31 @@
 
 /* Return codes: 0 or one of these negative values. */
 enum label_error {
-	LABEL_OK = 0,
-	LABEL_EINVALID = -1, /* bad argument: template/format combination, counts, offsets, text */
-	LABEL_ENOMEM = -2,   /* allocation failed */
-	LABEL_EQR = -3,      /* QR payload too long to encode or to fit on the label */
-	LABEL_ERENDER = -4,  /* cairo reported an error (font missing, …) */
+  LABEL_OK = 0,
+  LABEL_EINVALID = -1, /* bad argument: template/format combination, counts, offsets, text */
+  LABEL_ENOMEM = -2,   /* allocation failed */
+  LABEL_EQR = -3,      /* QR payload too long to encode or to fit on the label */
+  LABEL_ERENDER = -4,  /* cairo reported an error (font missing, …) */
 };
 
 enum label_format { LABEL_FMT_PDF, LABEL_FMT_PNG, LABEL_FMT_SVG, LABEL_FMT_ZPL };
 
 enum label_media {
-	LABEL_MEDIA_DIE_CUT,    /* one label per page (PDF) / per ^XA…^XZ (ZPL) */
-	LABEL_MEDIA_CONTINUOUS, /* roll cut to length: the length fits the content */
-	LABEL_MEDIA_SHEET,      /* office sheet holding cols × rows labels; PDF and SVG only */
+  LABEL_MEDIA_DIE_CUT,    /* one label per page (PDF) / per ^XA…^XZ (ZPL) */
+  LABEL_MEDIA_CONTINUOUS, /* roll cut to length: the length fits the content */
+  LABEL_MEDIA_SHEET,      /* office sheet holding cols × rows labels; PDF and SVG only */
 };
 
 enum label_layout_kind {
-	LABEL_LAYOUT_SIDE,  /* QR on the left, title and lines on the right */
-	LABEL_LAYOUT_STACK, /* receipt: title, lines, caption, QR stacked top to bottom */
+  LABEL_LAYOUT_SIDE,  /* QR on the left, title and lines on the right */
+  LABEL_LAYOUT_STACK, /* receipt: title, lines, caption, QR stacked top to bottom */
 };
 
 enum {
-	LABEL_MAX_LINES = 8,     /* text lines per item */
-	LABEL_MAX_ITEMS = 1000,  /* items per label_render() call */
-	LABEL_TEXT_MAX = 256,    /* bytes kept from each string; longer ones are cut with "…" */
-	LABEL_QR_MAX = 512,      /* QR payload bytes; longer → LABEL_EQR */
+  LABEL_MAX_LINES = 8,    /* text lines per item */
+  LABEL_MAX_ITEMS = 1000, /* items per label_render() call */
+  LABEL_TEXT_MAX = 256,   /* bytes kept from each string; longer ones are cut with "…" */
+  LABEL_QR_MAX = 512,     /* QR payload bytes; longer → LABEL_EQR */
 };
 
 #define LABEL_OFFSET_MAX_MM 10.0 /* |offset_x_mm|, |offset_y_mm| limit */
@@ -48,21 +48,21 @@ enum {
  * read-only data owned by the library (see label_template.c).
  */
 struct label_template {
-	const char *id;          /* "62x29", "62-receipt", "29x90", "l7160" */
-	const char *description; /* human-readable stock and printer names */
-	enum label_media media;
-	enum label_layout_kind layout;
-	double page_w_mm, page_h_mm;   /* PDF page; continuous: height 0 (computed) */
-	double label_w_mm, label_h_mm; /* one label; continuous: height 0 */
-	unsigned cols, rows;           /* labels per page (1 × 1 except sheets) */
-	double first_x_mm, first_y_mm; /* top-left of the first label on the page */
-	double pitch_x_mm, pitch_y_mm; /* label to label, left to left / top to top */
-	double area_x_mm, area_y_mm;   /* printable area inside a label (continuous: */
-	double area_w_mm, area_h_mm;   /* area_y is the feed margin, area_h is 0) */
-	unsigned dpi;                  /* native printer grid; QR modules snap to it */
-	unsigned png_w, png_h;         /* PNG size in pixels (= printable area at dpi);
-	                                  0 × 0 when PNG makes no sense (sheets);
-	                                  png_h 0 for continuous (computed) */
+  const char *id;          /* "62x29", "62-receipt", "29x90", "l7160" */
+  const char *description; /* human-readable stock and printer names */
+  enum label_media media;
+  enum label_layout_kind layout;
+  double page_w_mm, page_h_mm;   /* PDF page; continuous: height 0 (computed) */
+  double label_w_mm, label_h_mm; /* one label; continuous: height 0 */
+  unsigned cols, rows;           /* labels per page (1 × 1 except sheets) */
+  double first_x_mm, first_y_mm; /* top-left of the first label on the page */
+  double pitch_x_mm, pitch_y_mm; /* label to label, left to left / top to top */
+  double area_x_mm, area_y_mm;   /* printable area inside a label (continuous: */
+  double area_w_mm, area_h_mm;   /* area_y is the feed margin, area_h is 0) */
+  unsigned dpi;                  /* native printer grid; QR modules snap to it */
+  unsigned png_w, png_h;         /* PNG size in pixels (= printable area at dpi);
+                                    0 × 0 when PNG makes no sense (sheets);
+                                    png_h 0 for continuous (computed) */
 };
 
 /*
@@ -71,19 +71,19 @@ struct label_template {
  * with "…", and anything wider than the label is shortened with "…".
  */
 struct label_item {
-	const char *title;                  /* large bold line: device code, sku */
-	const char *lines[LABEL_MAX_LINES]; /* smaller lines, top to bottom */
-	size_t n_lines;                     /* used entries of lines[], ≤ LABEL_MAX_LINES */
-	const char *caption;                /* short text by the QR (receipt) or last line */
-	const char *qr;                     /* QR payload, e.g. a URL; NULL/"" = no QR */
+  const char *title;                  /* large bold line: device code, sku */
+  const char *lines[LABEL_MAX_LINES]; /* smaller lines, top to bottom */
+  size_t n_lines;                     /* used entries of lines[], ≤ LABEL_MAX_LINES */
+  const char *caption;                /* short text by the QR (receipt) or last line */
+  const char *qr;                     /* QR payload, e.g. a URL; NULL/"" = no QR */
 };
 
 /* Rendering options; pass NULL for all defaults (zeros). */
 struct label_options {
-	unsigned skip;         /* sheets only: leave the first N positions of the first sheet empty */
-	double offset_x_mm;    /* printer calibration: shift everything right (+) / left (−), */
-	double offset_y_mm;    /* down (+) / up (−); each within ±LABEL_OFFSET_MAX_MM */
-	unsigned zpl_dpmm;     /* ZPL printer resolution in dots/mm: 6, 8, 12 or 24; 0 = 8 (203 dpi) */
+  unsigned skip;      /* sheets only: leave the first N positions of the first sheet empty */
+  double offset_x_mm; /* printer calibration: shift everything right (+) / left (−), */
+  double offset_y_mm; /* down (+) / up (−); each within ±LABEL_OFFSET_MAX_MM */
+  unsigned zpl_dpmm;  /* ZPL printer resolution in dots/mm: 6, 8, 12 or 24; 0 = 8 (203 dpi) */
 };
 
 /* Template by id (exact, case-sensitive); NULL if unknown. Borrowed static data. */
@@ -127,7 +127,7 @@ const char *label_strerror(int err);
  * label with modules of at least 0.25 mm.
  */
 int label_render(unsigned char **out, size_t *out_len, const struct label_template *t,
-		 enum label_format f, const struct label_item *items, size_t n,
-		 const struct label_options *opt);
+                 enum label_format f, const struct label_item *items, size_t n,
+                 const struct label_options *opt);
 
 #endif

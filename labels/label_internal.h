@@ -21,8 +21,8 @@
 
 /* Measures the advance width of s (valid UTF-8) at a font size, in the same unit. */
 struct label_measure {
-	double (*width)(void *ctx, const char *s, double size, bool bold);
-	void *ctx; /* borrowed */
+  double (*width)(void *ctx, const char *s, double size, bool bold);
+  void *ctx; /* borrowed */
 };
 
 /*
@@ -33,7 +33,8 @@ struct label_measure {
  */
 size_t label_text_sanitize(char *out, size_t cap, const char *in, bool keep_newlines);
 
-/* 0 if s is a usable QR payload, LABEL_EQR if too long, LABEL_EINVALID if not UTF-8 or has controls. */
+/* 0 if s is a usable QR payload, LABEL_EQR if too long for a QR code, LABEL_EINVALID if
+ * it is not UTF-8 or has control characters. */
 int label_text_check_payload(const char *s);
 
 /*
@@ -41,8 +42,8 @@ int label_text_check_payload(const char *s);
  * followed by "…" when s had to be cut or when force_ellipsis is set.
  * s must be sanitized. Returns the length written.
  */
-size_t label_text_fit(char *out, size_t cap, const char *s, double max_w, double size,
-		      bool bold, bool force_ellipsis, const struct label_measure *m);
+size_t label_text_fit(char *out, size_t cap, const char *s, double max_w, double size, bool bold,
+                      bool force_ellipsis, const struct label_measure *m);
 
 /*
  * Greedy word wrap of s (sanitized, no '\n') into at most max_lines lines of
@@ -52,8 +53,8 @@ size_t label_text_fit(char *out, size_t cap, const char *s, double max_w, double
  * Returns the number of lines, or a negative LABEL_E* code from emit.
  */
 int label_text_wrap(const char *s, double max_w, double size, bool bold, size_t max_lines,
-		    const struct label_measure *m, int (*emit)(void *ctx, const char *line),
-		    void *ctx);
+                    const struct label_measure *m, int (*emit)(void *ctx, const char *line),
+                    void *ctx);
 
 /* Number of UTF-8 code points in s (s sanitized). */
 size_t label_text_codepoints(const char *s);
@@ -72,25 +73,25 @@ int label_qr_encode(QRcode **out, const char *payload);
 enum { LABEL_MAX_TEXT_OPS = 48, LABEL_ARENA = 48 * 320 };
 
 struct label_text_op {
-	double x, y;    /* left end of the baseline, dots from the label's top-left */
-	double size;    /* font size (em), dots */
-	bool bold;
-	const char *s;  /* points into the layout's arena */
+  double x, y; /* left end of the baseline, dots from the label's top-left */
+  double size; /* font size (em), dots */
+  bool bold;
+  const char *s; /* points into the layout's arena */
 };
 
 struct label_layout {
-	double dpmm;             /* dots per millimetre of this layout */
-	double w, h;             /* label size, dots (continuous: computed height) */
-	double area_x, area_y;   /* printable area top-left, dots */
-	double area_w, area_h;   /* printable area size, dots */
-	QRcode *qr;              /* owned; NULL when the item has no QR */
-	const char *qr_payload;  /* borrowed from the item */
-	double qr_x, qr_y;       /* top-left of the symbol (quiet zone excluded), dots */
-	unsigned qr_module;      /* module size, whole dots */
-	struct label_text_op text[LABEL_MAX_TEXT_OPS];
-	size_t n_text;
-	char arena[LABEL_ARENA];
-	size_t arena_len;
+  double dpmm;            /* dots per millimetre of this layout */
+  double w, h;            /* label size, dots (continuous: computed height) */
+  double area_x, area_y;  /* printable area top-left, dots */
+  double area_w, area_h;  /* printable area size, dots */
+  QRcode *qr;             /* owned; NULL when the item has no QR */
+  const char *qr_payload; /* borrowed from the item */
+  double qr_x, qr_y;      /* top-left of the symbol (quiet zone excluded), dots */
+  unsigned qr_module;     /* module size, whole dots */
+  struct label_text_op text[LABEL_MAX_TEXT_OPS];
+  size_t n_text;
+  char arena[LABEL_ARENA];
+  size_t arena_len;
 };
 
 /*
@@ -99,19 +100,19 @@ struct label_layout {
  * label_layout_release(). Returns 0 or LABEL_EQR / LABEL_EINVALID / LABEL_ENOMEM.
  */
 int label_layout_item(struct label_layout *L, const struct label_template *t,
-		      const struct label_item *it, double dpmm, const struct label_measure *m);
+                      const struct label_item *it, double dpmm, const struct label_measure *m);
 void label_layout_release(struct label_layout *L);
 
 /* ---- back ends ---- */
 
 struct label_job {
-	const struct label_template *t;
-	enum label_format f;
-	const struct label_item *items;
-	size_t n;
-	unsigned skip;
-	double offset_x_mm, offset_y_mm;
-	unsigned zpl_dpmm;
+  const struct label_template *t;
+  enum label_format f;
+  const struct label_item *items;
+  size_t n;
+  unsigned skip;
+  double offset_x_mm, offset_y_mm;
+  unsigned zpl_dpmm;
 };
 
 /* label_cairo.c: PDF, PNG and SVG from one drawing function. */

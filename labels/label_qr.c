@@ -9,24 +9,24 @@
 
 int label_qr_encode(QRcode **out, const char *payload)
 {
-	*out = NULL;
-	int rc = label_text_check_payload(payload);
-	if (rc < 0)
-		return rc;
+  *out = NULL;
+  int rc = label_text_check_payload(payload);
+  if (rc < 0)
+    return rc;
 
-	errno = 0;
-	QRcode *m = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-	if (!m)
-		return errno == ENOMEM ? LABEL_ENOMEM : LABEL_EQR;
+  errno = 0;
+  QRcode *m = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  if (!m)
+    return errno == ENOMEM ? LABEL_ENOMEM : LABEL_EQR;
 
-	QRcode *q = QRcode_encodeString(payload, m->version, QR_ECLEVEL_Q, QR_MODE_8, 1);
-	if (q && q->version == m->version) {
-		QRcode_free(m);
-		*out = q;
-	} else {
-		if (q)
-			QRcode_free(q);
-		*out = m;
-	}
-	return 0;
+  QRcode *q = QRcode_encodeString(payload, m->version, QR_ECLEVEL_Q, QR_MODE_8, 1);
+  if (q && q->version == m->version) {
+    QRcode_free(m);
+    *out = q;
+  } else {
+    if (q)
+      QRcode_free(q);
+    *out = m;
+  }
+  return 0;
 }

@@ -107,8 +107,7 @@ static int run_copy(PGconn *c, const char *line, size_t len, char *err, size_t e
     return RL_EDB;
   }
   PQclear(r);
-  if (PQputCopyData(c, (const char *)f->data, (int)f->len) != 1 ||
-      PQputCopyEnd(c, NULL) != 1) {
+  if (PQputCopyData(c, (const char *)f->data, (int)f->len) != 1 || PQputCopyEnd(c, NULL) != 1) {
     snprintf(err, errlen, "%s", PQerrorMessage(c));
     return RL_EDB;
   }
@@ -157,16 +156,15 @@ static int run_migration_text(PGconn *c, const char *text, char *err, size_t err
   return rc;
 }
 
-static const char create_table[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version integer PRIMARY KEY, name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+static const char create_table[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                   " version integer PRIMARY KEY, name text NOT NULL,"
+                                   " applied_at timestamptz NOT NULL DEFAULT now())";
 
 static int is_applied(PGconn *c, const char *version, int *applied, char *err, size_t errlen)
 {
   const char *params[] = {version};
-  PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1::int",
-                             1, NULL, params, NULL, NULL, 0);
+  PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1, NULL,
+                             params, NULL, NULL, 0);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     snprintf(err, errlen, "%s", PQresultErrorMessage(r));
     PQclear(r);
@@ -206,9 +204,9 @@ int store_migrate_apply(const char *url, char *err, size_t errlen)
       rc = run_migration_text(c, (const char *)v[i]->data, err, errlen);
     if (rc == RL_OK) {
       const char *params[] = {version, name};
-      PGresult *r = PQexecParams(c,
-                                 "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)",
-                                 2, NULL, params, NULL, NULL, 0);
+      PGresult *r =
+          PQexecParams(c, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", 2,
+                       NULL, params, NULL, NULL, 0);
       if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(r));
         rc = RL_EDB;

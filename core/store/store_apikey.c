@@ -12,21 +12,28 @@
 #define KEY_COLS "id, name, role, prefix, created_at, last_used_at, revoked_at"
 
 const struct store_stmt store_apikey_stmts[] = {
-    {"apikey_insert", "INSERT INTO api_keys (name, role, prefix, key_hash)"
-                      " VALUES ($1, $2, $3, $4) RETURNING " KEY_COLS, 0},
-    {"apikey_auth", "UPDATE api_keys SET last_used_at = now()"
-                    " WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, role, name",
+    {"apikey_insert",
+     "INSERT INTO api_keys (name, role, prefix, key_hash)"
+     " VALUES ($1, $2, $3, $4) RETURNING " KEY_COLS,
+     0},
+    {"apikey_auth",
+     "UPDATE api_keys SET last_used_at = now()"
+     " WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, role, name",
      STORE_RETRY_SAFE},
-    {"apikey_list", "SELECT " KEY_COLS " FROM api_keys WHERE id > $1::bigint"
-                    " ORDER BY id LIMIT $2::int", STORE_RETRY_SAFE},
+    {"apikey_list",
+     "SELECT " KEY_COLS " FROM api_keys WHERE id > $1::bigint"
+     " ORDER BY id LIMIT $2::int",
+     STORE_RETRY_SAFE},
     {"apikey_get", "SELECT " KEY_COLS " FROM api_keys WHERE id = $1::bigint", STORE_RETRY_SAFE},
     /* The last live admin key cannot be revoked: the service would have no
      * admin left. The live admin rows are locked while counted, so two
      * revocations at once cannot both see "two left". */
-    {"apikey_revoke", "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
-                      " WHERE id = $1::bigint AND (role <> 'admin' OR revoked_at IS NOT NULL"
-                      " OR (SELECT count(*) FROM (SELECT 1 FROM api_keys WHERE role = 'admin'"
-                      " AND revoked_at IS NULL FOR UPDATE) live) > 1) RETURNING " KEY_COLS, 0},
+    {"apikey_revoke",
+     "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
+     " WHERE id = $1::bigint AND (role <> 'admin' OR revoked_at IS NOT NULL"
+     " OR (SELECT count(*) FROM (SELECT 1 FROM api_keys WHERE role = 'admin'"
+     " AND revoked_at IS NULL FOR UPDATE) live) > 1) RETURNING " KEY_COLS,
+     0},
     {NULL, NULL, 0},
 };
 
@@ -43,8 +50,8 @@ static json_t *key_json(const PGresult *r, int row)
                    store_json_time(r, row, c[6]));
 }
 
-int store_apikey_insert(json_t **out, const char *name, enum rl_role role,
-                        const char *prefix, const char *hash)
+int store_apikey_insert(json_t **out, const char *name, enum rl_role role, const char *prefix,
+                        const char *hash)
 {
   const char *p[] = {name, rl_role_name(role), prefix, hash};
   PGresult *r;
@@ -136,4 +143,3 @@ int store_apikey_revoke(json_t **out, int64_t id)
   PQclear(r);
   return RL_OK;
 }
-

@@ -8,8 +8,8 @@
 #include "core/apikey.h"
 
 /* Stores a key; *out (caller owns) is its public JSON form. */
-int store_apikey_insert(json_t **out, const char *name, enum rl_role role,
-                        const char *prefix, const char *hash);
+int store_apikey_insert(json_t **out, const char *name, enum rl_role role, const char *prefix,
+                        const char *hash);
 
 /* Finds the live key whose hash is hash and marks it used. RL_OK with
  * *id, *role and name (cap bytes) filled, or RL_EUNAUTHORIZED. */

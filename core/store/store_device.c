@@ -13,13 +13,13 @@
 
 /* The same column list reads a device from the tables (d, s, o) or from the
  * CTEs named alike. */
-#define DEVICE_COLS                                                                        \
+#define DEVICE_COLS                                                                                \
   "d.id, d.version, d.code, d.kind, d.status, d.category, s.slug AS site, d.brand, d.model,"       \
-  " d.serial, d.year_of_manufacture, d.weight_kg, d.problem, d.notes, d.tracking_token,"   \
-  " d.received_at, d.updated_at, o.device_id AS owner_id, o.name AS owner_name,"     \
+  " d.serial, d.year_of_manufacture, d.weight_kg, d.problem, d.notes, d.tracking_token,"           \
+  " d.received_at, d.updated_at, o.device_id AS owner_id, o.name AS owner_name,"                   \
   " o.email AS owner_email, o.phone AS owner_phone"
-#define DEVICE_FROM_TABLES                                                                 \
-  " FROM devices d JOIN sites s ON s.id = d.site_id"                                       \
+#define DEVICE_FROM_TABLES                                                                         \
+  " FROM devices d JOIN sites s ON s.id = d.site_id"                                               \
   " LEFT JOIN device_owners o ON o.device_id = d.id"
 
 const struct store_stmt store_device_stmts[] = {
@@ -35,7 +35,8 @@ const struct store_stmt store_device_stmts[] = {
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, to_status)"
      " SELECT id, $18, $19::bigint, 'intake', 'received' FROM d)"
      " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
-     " LEFT JOIN o ON o.device_id = d.id", 0},
+     " LEFT JOIN o ON o.device_id = d.id",
+     0},
     {"device_get", "SELECT " DEVICE_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1",
      STORE_RETRY_SAFE},
     {"device_get_lock",
@@ -56,7 +57,8 @@ const struct store_stmt store_device_stmts[] = {
      " SELECT id, $15, $16::bigint, 'edit', $17::text[] FROM d)"
      " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
      " LEFT JOIN (SELECT * FROM o UNION ALL"
-     " SELECT * FROM device_owners WHERE $11 = 'keep') o ON o.device_id = d.id", 0},
+     " SELECT * FROM device_owners WHERE $11 = 'keep') o ON o.device_id = d.id",
+     0},
     {"device_move",
      "WITH d AS (UPDATE devices SET status = ($3::text[])[cardinality($3::text[])],"
      " version = version + 1, updated_at = now()"
@@ -65,7 +67,8 @@ const struct store_stmt store_device_stmts[] = {
      " to_status, note) SELECT d.id, $5, $6::bigint, 'transition', m.f, m.t, $4"
      " FROM d, unnest($2::text[], $3::text[]) WITH ORDINALITY AS m(f, t, n) ORDER BY m.n)"
      " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
-     " LEFT JOIN device_owners o ON o.device_id = d.id", 0},
+     " LEFT JOIN device_owners o ON o.device_id = d.id",
+     0},
     {"device_history",
      "SELECT e.id, e.at, e.actor, e.type, e.from_status, e.to_status,"
      " array_to_json(e.fields)::text AS fields, e.note"
@@ -90,19 +93,54 @@ const struct store_violation store_device_violations[] = {
 
 /* The columns of DEVICE_COLS, by name. */
 enum {
-  C_ID, C_VERSION, C_CODE, C_KIND, C_STATUS, C_CATEGORY, C_SITE, C_BRAND, C_MODEL, C_SERIAL,
-  C_YEAR, C_WEIGHT, C_PROBLEM, C_NOTES, C_TOKEN, C_RECEIVED, C_UPDATED, C_OWNER, C_OWNER_NAME,
-  C_OWNER_EMAIL, C_OWNER_PHONE, C_COUNT
+  C_ID,
+  C_VERSION,
+  C_CODE,
+  C_KIND,
+  C_STATUS,
+  C_CATEGORY,
+  C_SITE,
+  C_BRAND,
+  C_MODEL,
+  C_SERIAL,
+  C_YEAR,
+  C_WEIGHT,
+  C_PROBLEM,
+  C_NOTES,
+  C_TOKEN,
+  C_RECEIVED,
+  C_UPDATED,
+  C_OWNER,
+  C_OWNER_NAME,
+  C_OWNER_EMAIL,
+  C_OWNER_PHONE,
+  C_COUNT
 };
 static const char *const device_col_names[C_COUNT] = {
-    "id",     "version",     "code",          "kind",           "status",    "category",
-    "site",   "brand",       "model",         "serial",         "year_of_manufacture",
-    "weight_kg", "problem",  "notes",         "tracking_token", "received_at",
-    "updated_at", "owner_id", "owner_name",   "owner_email",    "owner_phone",
+    "id",
+    "version",
+    "code",
+    "kind",
+    "status",
+    "category",
+    "site",
+    "brand",
+    "model",
+    "serial",
+    "year_of_manufacture",
+    "weight_kg",
+    "problem",
+    "notes",
+    "tracking_token",
+    "received_at",
+    "updated_at",
+    "owner_id",
+    "owner_name",
+    "owner_email",
+    "owner_phone",
 };
 
-static json_t *device_json(const PGresult *r, int row, const int *c,
-                           struct store_device_ref *ref)
+static json_t *device_json(const PGresult *r, int row, const int *c, struct store_device_ref *ref)
 {
   if (ref) {
     ref->id = strtoll(PQgetvalue(r, row, c[C_ID]), NULL, 10);
@@ -113,13 +151,11 @@ static json_t *device_json(const PGresult *r, int row, const int *c,
       store_json_str(r, row, c[C_CODE]), "kind", store_json_str(r, row, c[C_KIND]), "status",
       store_json_str(r, row, c[C_STATUS]), "category", store_json_str(r, row, c[C_CATEGORY]),
       "site", store_json_str(r, row, c[C_SITE]), "brand", store_json_str(r, row, c[C_BRAND]),
-      "model", store_json_str(r, row, c[C_MODEL]), "serial",
-      store_json_str(r, row, c[C_SERIAL]), "year_of_manufacture",
-      store_json_int(r, row, c[C_YEAR]), "weight_kg", store_json_num(r, row, c[C_WEIGHT]),
-      "problem", store_json_str(r, row, c[C_PROBLEM]), "notes",
-      store_json_str(r, row, c[C_NOTES]), "received_at",
-      store_json_time(r, row, c[C_RECEIVED]), "updated_at",
-      store_json_time(r, row, c[C_UPDATED]));
+      "model", store_json_str(r, row, c[C_MODEL]), "serial", store_json_str(r, row, c[C_SERIAL]),
+      "year_of_manufacture", store_json_int(r, row, c[C_YEAR]), "weight_kg",
+      store_json_num(r, row, c[C_WEIGHT]), "problem", store_json_str(r, row, c[C_PROBLEM]), "notes",
+      store_json_str(r, row, c[C_NOTES]), "received_at", store_json_time(r, row, c[C_RECEIVED]),
+      "updated_at", store_json_time(r, row, c[C_UPDATED]));
   if (d != NULL && strcmp(PQgetvalue(r, row, c[C_KIND]), "repair") == 0) {
     json_object_set_new(d, "tracking_token", store_json_str(r, row, c[C_TOKEN]));
     json_object_set_new(d, "owner",
@@ -153,11 +189,25 @@ int store_device_insert(json_t **out, struct store_device_ref *ref, const char *
 {
   char key_id[24];
   snprintf(key_id, sizeof key_id, "%lld", (long long)actor->key_id);
-  const char *p[] = {code,       code_body,  kind,       f->category, f->site,
-                     f->brand,   f->model,   f->serial,  f->year,     f->weight,
-                     f->problem, f->notes,   token,      owner ? "true" : "false",
-                     owner ? owner->name : NULL, owner ? owner->email : NULL,
-                     owner ? owner->phone : NULL, actor->name, key_id};
+  const char *p[] = {code,
+                     code_body,
+                     kind,
+                     f->category,
+                     f->site,
+                     f->brand,
+                     f->model,
+                     f->serial,
+                     f->year,
+                     f->weight,
+                     f->problem,
+                     f->notes,
+                     token,
+                     owner ? "true" : "false",
+                     owner ? owner->name : NULL,
+                     owner ? owner->email : NULL,
+                     owner ? owner->phone : NULL,
+                     actor->name,
+                     key_id};
   PGresult *r;
   int rc = store_exec(&r, "device_insert", 19, p);
   return rc == RL_OK ? one(out, ref, r, RL_EDUPLICATE) : rc;
@@ -180,11 +230,23 @@ int store_device_update(json_t **out, struct store_device_ref *ref,
   char id[24], key_id[24];
   snprintf(id, sizeof id, "%lld", (long long)ref->id);
   snprintf(key_id, sizeof key_id, "%lld", (long long)actor->key_id);
-  const char *p[] = {id,         f->category, f->site,   f->brand,  f->model,
-                     f->serial,  f->year,     f->weight, f->problem, f->notes,
-                     actions[owner_action], owner ? owner->name : NULL,
-                     owner ? owner->email : NULL, owner ? owner->phone : NULL, actor->name,
-                     key_id,     fields};
+  const char *p[] = {id,
+                     f->category,
+                     f->site,
+                     f->brand,
+                     f->model,
+                     f->serial,
+                     f->year,
+                     f->weight,
+                     f->problem,
+                     f->notes,
+                     actions[owner_action],
+                     owner ? owner->name : NULL,
+                     owner ? owner->email : NULL,
+                     owner ? owner->phone : NULL,
+                     actor->name,
+                     key_id,
+                     fields};
   PGresult *r;
   int rc = store_exec(&r, "device_update", 17, p);
   return rc == RL_OK ? one(out, ref, r, RL_ENOTFOUND) : rc;
@@ -224,8 +286,12 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
                       int64_t before, int limit)
 {
   static const char *const conds[] = {
-      "d.status = $%d", "d.kind = $%d", "d.category = $%d", "s.slug = $%d",
-      "d.received_at >= $%d::date", "d.received_at < $%d::date + 1",
+      "d.status = $%d",
+      "d.kind = $%d",
+      "d.category = $%d",
+      "s.slug = $%d",
+      "d.received_at >= $%d::date",
+      "d.received_at < $%d::date + 1",
       "(d.brand ILIKE $%d OR d.model ILIKE $%d OR d.serial ILIKE $%d OR d.code ILIKE $%d"
       " OR d.code_body = $%d)",
       "d.id < $%d::bigint",
@@ -255,8 +321,8 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
       p[np++] = given[i];
     }
   }
-  len += (size_t)snprintf(sql + len, sizeof sql - len, " ORDER BY d.id DESC LIMIT $%d::int",
-                          np + 1);
+  len +=
+      (size_t)snprintf(sql + len, sizeof sql - len, " ORDER BY d.id DESC LIMIT $%d::int", np + 1);
   p[np++] = l;
   char name[40];
   snprintf(name, sizeof name, "device_list_%02x", mask);
@@ -277,8 +343,8 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
   return RL_OK;
 }
 
-int store_device_history(json_t **out, int64_t *next_after, const char *code_body,
-                         int64_t after, int limit)
+int store_device_history(json_t **out, int64_t *next_after, const char *code_body, int64_t after,
+                         int limit)
 {
   char a[24], l[16];
   snprintf(a, sizeof a, "%lld", (long long)after);
@@ -294,7 +360,7 @@ int store_device_history(json_t **out, int64_t *next_after, const char *code_bod
     return RL_ENOTFOUND;
   }
   enum { E_ID, E_AT, E_ACTOR, E_TYPE, E_FROM, E_TO, E_FIELDS, E_NOTE, E_COUNT };
-  static const char *const names[E_COUNT] = {"id",        "at",          "actor",  "type",
+  static const char *const names[E_COUNT] = {"id",          "at",        "actor",  "type",
                                              "from_status", "to_status", "fields", "note"};
   int c[E_COUNT];
   store_cols(r, names, c, E_COUNT);
@@ -305,12 +371,13 @@ int store_device_history(json_t **out, int64_t *next_after, const char *code_bod
       break; /* the device exists but has no (more) events */
     last = strtoll(PQgetvalue(r, i, c[E_ID]), NULL, 10);
     const char *fields = store_value(r, i, c[E_FIELDS]);
-    json_t *ev = json_pack(
-        "{s:I s:o s:o s:o s:o s:o s:o s:o}", "id", (json_int_t)last, "at",
-        store_json_time(r, i, c[E_AT]), "actor", store_json_str(r, i, c[E_ACTOR]), "type",
-        store_json_str(r, i, c[E_TYPE]), "from", store_json_str(r, i, c[E_FROM]), "to",
-        store_json_str(r, i, c[E_TO]), "fields", fields ? json_loads(fields, 0, NULL) : json_array(),
-        "note", store_json_str(r, i, c[E_NOTE]));
+    json_t *ev =
+        json_pack("{s:I s:o s:o s:o s:o s:o s:o s:o}", "id", (json_int_t)last, "at",
+                  store_json_time(r, i, c[E_AT]), "actor", store_json_str(r, i, c[E_ACTOR]), "type",
+                  store_json_str(r, i, c[E_TYPE]), "from", store_json_str(r, i, c[E_FROM]), "to",
+                  store_json_str(r, i, c[E_TO]), "fields",
+                  fields ? json_loads(fields, 0, NULL) : json_array(), "note",
+                  store_json_str(r, i, c[E_NOTE]));
     json_array_append_new(arr, ev);
   }
   *next_after = n > limit ? last : 0;
@@ -338,10 +405,9 @@ int store_device_label_data(json_t **out, const char *const *bodies, size_t n)
   free(arr);
   if (rc != RL_OK)
     return rc;
-  static const char *const names[] = {"code_body", "code",       "kind",
-                                      "name_fr",   "brand",      "model",
-                                      "received_at", "site_name", "opening_hours",
-                                      "tracking_token"};
+  static const char *const names[] = {"code_body",     "code",          "kind",        "name_fr",
+                                      "brand",         "model",         "received_at", "site_name",
+                                      "opening_hours", "tracking_token"};
   enum { N = sizeof names / sizeof names[0] };
   int c[N];
   store_cols(r, names, c, N);

@@ -64,8 +64,8 @@ int store_device_move(json_t **out, struct store_device_ref *ref, const char *co
 
 struct store_device_filter {
   const char *status, *kind, *category, *site, *received_from, *received_to;
-  const char *q_like;    /* an ILIKE pattern, or NULL */
-  const char *q_code;    /* a code body the query may be, or NULL */
+  const char *q_like; /* an ILIKE pattern, or NULL */
+  const char *q_code; /* a code body the query may be, or NULL */
 };
 
 /* One page, newest first, of devices with id below `before` (0: from the
@@ -75,8 +75,8 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
 
 /* The device's events after event id `after`, oldest first. RL_ENOTFOUND
  * when there is no such device. */
-int store_device_history(json_t **out, int64_t *next_after, const char *code_body,
-                         int64_t after, int limit);
+int store_device_history(json_t **out, int64_t *next_after, const char *code_body, int64_t after,
+                         int limit);
 
 /* What labels and receipts print, for the devices whose code bodies are
  * listed: an array of {code_body, code, kind, category_fr, brand, model,

@@ -47,8 +47,7 @@ void store_idem_reply_free(struct store_idem_reply *r)
   memset(r, 0, sizeof *r);
 }
 
-int store_idem_take(int *found, struct store_idem_reply *stored, int64_t key_id,
-                    const char *key)
+int store_idem_take(int *found, struct store_idem_reply *stored, int64_t key_id, const char *key)
 {
   char id[24];
   snprintf(id, sizeof id, "%lld", (long long)key_id);
@@ -59,8 +58,8 @@ int store_idem_take(int *found, struct store_idem_reply *stored, int64_t key_id,
   int rc = store_exec(&r, "idem_take", 2, p);
   if (rc != RL_OK)
     return rc;
-  static const char *const names[] = {"locked", "fingerprint", "status",
-                                      "location", "etag",       "body"};
+  static const char *const names[] = {"locked",   "fingerprint", "status",
+                                      "location", "etag",        "body"};
   int c[6];
   store_cols(r, names, c, 6);
   if (PQgetvalue(r, 0, c[0])[0] != 't') {

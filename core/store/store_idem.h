@@ -19,8 +19,7 @@ struct store_idem_reply {
  * its stored reply if one has not expired. RL_EINFLIGHT when another
  * transaction holds the key; RL_OK with *found = 0, or *found = 1 and
  * *stored filled (caller frees with store_idem_reply_free). */
-int store_idem_take(int *found, struct store_idem_reply *stored, int64_t key_id,
-                    const char *key);
+int store_idem_take(int *found, struct store_idem_reply *stored, int64_t key_id, const char *key);
 
 /* Inside the same transaction: stores the reply, kept for ttl_s seconds
  * (an expired reply of the same key is replaced). RL_ERETRY when another

@@ -9,8 +9,8 @@
 
 /* A repair's fields as text (NULL: SQL NULL). */
 struct store_repair_fields {
-  const char *session_id, *problem, *diagnosis, *actions, *outcome, *barrier, *next_steps,
-      *minutes, *repairer;
+  const char *session_id, *problem, *diagnosis, *actions, *outcome, *barrier, *next_steps, *minutes,
+      *repairer;
 };
 
 /* Records a repair on the device at dev; *version is the repair's. The

@@ -9,16 +9,16 @@
 #include "core/store/pool.h"
 #include "core/store/statements.h"
 
-#define SESSION_COLS                                                                       \
-  "rs.id, si.slug AS site, rs.starts_at, rs.ends_at, rs.volunteers, rs.notes, rs.created_at," \
+#define SESSION_COLS                                                                               \
+  "rs.id, si.slug AS site, rs.starts_at, rs.ends_at, rs.volunteers, rs.notes, rs.created_at,"      \
   " rs.updated_at, rs.version"
 /* Per device seen in the session, the facts its figures come from. */
-#define SESSION_FACTS                                                                      \
-  "(SELECT coalesce(json_agg(json_build_array(f.weight_kg,"                                \
-  " f.cat_kg, f.co2e_kg, f.powered, f.outcome)), '[]')::text FROM ("                       \
-  " SELECT DISTINCT ON (r.device_id) dv.weight_kg, c.weight_kg AS cat_kg, c.co2e_kg,"      \
-  " c.powered, r.outcome FROM repairs r JOIN devices dv ON dv.id = r.device_id"            \
-  " JOIN categories c ON c.slug = dv.category WHERE r.session_id = rs.id"                  \
+#define SESSION_FACTS                                                                              \
+  "(SELECT coalesce(json_agg(json_build_array(f.weight_kg,"                                        \
+  " f.cat_kg, f.co2e_kg, f.powered, f.outcome)), '[]')::text FROM ("                               \
+  " SELECT DISTINCT ON (r.device_id) dv.weight_kg, c.weight_kg AS cat_kg, c.co2e_kg,"              \
+  " c.powered, r.outcome FROM repairs r JOIN devices dv ON dv.id = r.device_id"                    \
+  " JOIN categories c ON c.slug = dv.category WHERE r.session_id = rs.id"                          \
   " ORDER BY r.device_id, r.id DESC) f) AS facts"
 
 const struct store_stmt store_session_stmts[] = {
@@ -26,14 +26,16 @@ const struct store_stmt store_session_stmts[] = {
      "WITH rs AS (INSERT INTO repair_sessions (site_id, starts_at, ends_at, volunteers, notes)"
      " VALUES ((SELECT id FROM sites WHERE slug = $1), $2::timestamptz, $3::timestamptz,"
      " coalesce($4::int, 0), $5) RETURNING *)"
-     " SELECT " SESSION_COLS ", '[]' AS facts FROM rs JOIN sites si ON si.id = rs.site_id", 0},
+     " SELECT " SESSION_COLS ", '[]' AS facts FROM rs JOIN sites si ON si.id = rs.site_id",
+     0},
     {"session_get",
      "SELECT " SESSION_COLS ", " SESSION_FACTS
      " FROM repair_sessions rs JOIN sites si ON si.id = rs.site_id WHERE rs.id = $1::bigint",
      STORE_RETRY_SAFE},
     {"session_get_lock",
      "SELECT " SESSION_COLS ", '[]' AS facts FROM repair_sessions rs"
-     " JOIN sites si ON si.id = rs.site_id WHERE rs.id = $1::bigint FOR UPDATE OF rs", 0},
+     " JOIN sites si ON si.id = rs.site_id WHERE rs.id = $1::bigint FOR UPDATE OF rs",
+     0},
     {"session_brief",
      "SELECT si.slug AS site, rs.starts_at > now() AS in_future FROM repair_sessions rs"
      " JOIN sites si ON si.id = rs.site_id WHERE rs.id = $1::bigint",
@@ -43,7 +45,8 @@ const struct store_stmt store_session_stmts[] = {
      " starts_at = $3::timestamptz, ends_at = $4::timestamptz, volunteers = $5::int,"
      " notes = $6, version = version + 1, updated_at = now()"
      " WHERE id = $1::bigint RETURNING *)"
-     " SELECT " SESSION_COLS ", " SESSION_FACTS " FROM rs JOIN sites si ON si.id = rs.site_id", 0},
+     " SELECT " SESSION_COLS ", " SESSION_FACTS " FROM rs JOIN sites si ON si.id = rs.site_id",
+     0},
     {"session_list",
      "SELECT " SESSION_COLS " FROM repair_sessions rs JOIN sites si ON si.id = rs.site_id"
      " WHERE ($1::text IS NULL OR si.slug = $1) AND ($2::date IS NULL OR rs.starts_at >= $2::date)"
@@ -60,23 +63,33 @@ const struct store_violation store_session_violations[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-enum { C_ID, C_SITE, C_STARTS, C_ENDS, C_VOLUNTEERS, C_NOTES, C_CREATED, C_UPDATED, C_VERSION,
-       C_FACTS, C_COUNT };
+enum {
+  C_ID,
+  C_SITE,
+  C_STARTS,
+  C_ENDS,
+  C_VOLUNTEERS,
+  C_NOTES,
+  C_CREATED,
+  C_UPDATED,
+  C_VERSION,
+  C_FACTS,
+  C_COUNT
+};
 static const char *const col_names[C_COUNT] = {
-    "id", "site", "starts_at", "ends_at", "volunteers", "notes", "created_at", "updated_at",
-    "version", "facts",
+    "id",    "site",       "starts_at",  "ends_at", "volunteers",
+    "notes", "created_at", "updated_at", "version", "facts",
 };
 
 static json_t *session_json(const PGresult *r, int row, const int *c)
 {
-  return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, c[C_ID]),
-                   "site", store_json_str(r, row, c[C_SITE]), "starts_at",
-                   store_json_time(r, row, c[C_STARTS]), "ends_at",
-                   store_json_time(r, row, c[C_ENDS]), "volunteers",
-                   store_json_int(r, row, c[C_VOLUNTEERS]), "notes",
-                   store_json_str(r, row, c[C_NOTES]), "created_at",
-                   store_json_time(r, row, c[C_CREATED]), "updated_at",
-                   store_json_time(r, row, c[C_UPDATED]));
+  return json_pack(
+      "{s:o s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, c[C_ID]), "site",
+      store_json_str(r, row, c[C_SITE]), "starts_at", store_json_time(r, row, c[C_STARTS]),
+      "ends_at", store_json_time(r, row, c[C_ENDS]), "volunteers",
+      store_json_int(r, row, c[C_VOLUNTEERS]), "notes", store_json_str(r, row, c[C_NOTES]),
+      "created_at", store_json_time(r, row, c[C_CREATED]), "updated_at",
+      store_json_time(r, row, c[C_UPDATED]));
 }
 
 /* The one session a statement returned, its version and (if facts is not
@@ -142,9 +155,9 @@ int store_session_brief(char *site, size_t cap, int *in_future, int64_t id)
   return RL_OK;
 }
 
-int store_session_update(json_t **out, int *new_version, char **facts, int64_t id,
-                         const char *site, const char *starts_at, const char *ends_at,
-                         const char *volunteers, const char *notes)
+int store_session_update(json_t **out, int *new_version, char **facts, int64_t id, const char *site,
+                         const char *starts_at, const char *ends_at, const char *volunteers,
+                         const char *notes)
 {
   char sid[24];
   snprintf(sid, sizeof sid, "%lld", (long long)id);

@@ -22,9 +22,9 @@ int store_session_brief(char *site, size_t cap, int *in_future, int64_t id);
 
 /* Sets every field of the session (locked by the caller's transaction);
  * returns it with its facts like store_session_get. */
-int store_session_update(json_t **out, int *new_version, char **facts, int64_t id,
-                         const char *site, const char *starts_at, const char *ends_at,
-                         const char *volunteers, const char *notes);
+int store_session_update(json_t **out, int *new_version, char **facts, int64_t id, const char *site,
+                         const char *starts_at, const char *ends_at, const char *volunteers,
+                         const char *notes);
 
 /* Newest first; site/from/to (dates) optional. */
 int store_session_list(json_t **out, int64_t *next_before, const char *site, const char *from,

@@ -11,15 +11,20 @@
 #define SITE_COLS "slug, name, address, opening_hours, active, created_at, updated_at, version"
 
 const struct store_stmt store_site_stmts[] = {
-    {"site_insert", "INSERT INTO sites (slug, name, address, opening_hours, active)"
-                    " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " SITE_COLS, 0},
+    {"site_insert",
+     "INSERT INTO sites (slug, name, address, opening_hours, active)"
+     " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " SITE_COLS,
+     0},
     {"site_get", "SELECT " SITE_COLS " FROM sites WHERE slug = $1", STORE_RETRY_SAFE},
-    {"site_list", "SELECT " SITE_COLS " FROM sites WHERE slug > $1"
-                  " AND ($2::boolean IS NULL OR active = $2::boolean) ORDER BY slug LIMIT $3::int",
+    {"site_list",
+     "SELECT " SITE_COLS " FROM sites WHERE slug > $1"
+     " AND ($2::boolean IS NULL OR active = $2::boolean) ORDER BY slug LIMIT $3::int",
      STORE_RETRY_SAFE},
-    {"site_update", "UPDATE sites SET name = $3, address = $4, opening_hours = $5,"
-                    " active = $6::boolean, version = version + 1, updated_at = now()"
-                    " WHERE slug = $1 AND version = $2::int RETURNING " SITE_COLS, 0},
+    {"site_update",
+     "UPDATE sites SET name = $3, address = $4, opening_hours = $5,"
+     " active = $6::boolean, version = version + 1, updated_at = now()"
+     " WHERE slug = $1 AND version = $2::int RETURNING " SITE_COLS,
+     0},
     {NULL, NULL, 0},
 };
 
@@ -29,19 +34,17 @@ const struct store_violation store_site_violations[] = {
 };
 
 enum { C_SLUG, C_NAME, C_ADDRESS, C_HOURS, C_ACTIVE, C_CREATED, C_UPDATED, C_VERSION, C_COUNT };
-static const char *const col_names[C_COUNT] = {"slug",   "name",       "address",
-                                               "opening_hours", "active", "created_at",
-                                               "updated_at", "version"};
+static const char *const col_names[C_COUNT] = {
+    "slug", "name", "address", "opening_hours", "active", "created_at", "updated_at", "version"};
 
 static json_t *site_json(const PGresult *r, int row, const int *c)
 {
-  return json_pack("{s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, c[C_SLUG]),
-                   "name", store_json_str(r, row, c[C_NAME]), "address",
-                   store_json_str(r, row, c[C_ADDRESS]), "opening_hours",
-                   store_json_str(r, row, c[C_HOURS]), "active",
-                   store_json_bool(r, row, c[C_ACTIVE]), "created_at",
-                   store_json_time(r, row, c[C_CREATED]), "updated_at",
-                   store_json_time(r, row, c[C_UPDATED]));
+  return json_pack(
+      "{s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, c[C_SLUG]), "name",
+      store_json_str(r, row, c[C_NAME]), "address", store_json_str(r, row, c[C_ADDRESS]),
+      "opening_hours", store_json_str(r, row, c[C_HOURS]), "active",
+      store_json_bool(r, row, c[C_ACTIVE]), "created_at", store_json_time(r, row, c[C_CREATED]),
+      "updated_at", store_json_time(r, row, c[C_UPDATED]));
 }
 
 static int one(json_t **out, int *version, PGresult *r)
@@ -59,8 +62,8 @@ static int one(json_t **out, int *version, PGresult *r)
   return *out ? RL_OK : RL_ENOMEM;
 }
 
-int store_site_insert(json_t **out, int *version, const char *slug, const char *name, const char *address,
-                      const char *opening_hours, int active)
+int store_site_insert(json_t **out, int *version, const char *slug, const char *name,
+                      const char *address, const char *opening_hours, int active)
 {
   const char *p[] = {slug, name, address, opening_hours, active ? "true" : "false"};
   PGresult *r;
@@ -98,8 +101,7 @@ int store_site_list(json_t **out, int *more, const char *after, int active, int 
 }
 
 int store_site_update(json_t **out, int *new_version, const char *slug, int version,
-                      const char *name, const char *address, const char *opening_hours,
-                      int active)
+                      const char *name, const char *address, const char *opening_hours, int active)
 {
   char v[16];
   snprintf(v, sizeof v, "%d", version);

@@ -23,11 +23,21 @@ const struct store_stmt store_tracking_stmts[] = {
     {NULL, NULL, 0},
 };
 
-enum { C_CODE, C_STATUS, C_SLUG, C_NAME_FR, C_NAME_EN, C_SITE, C_ADDRESS, C_HOURS, C_TIMELINE,
-       C_COUNT };
-static const char *const col_names[C_COUNT] = {"code",      "status",   "slug",
-                                               "name_fr",   "name_en",  "site_name",
-                                               "address",   "opening_hours", "timeline"};
+enum {
+  C_CODE,
+  C_STATUS,
+  C_SLUG,
+  C_NAME_FR,
+  C_NAME_EN,
+  C_SITE,
+  C_ADDRESS,
+  C_HOURS,
+  C_TIMELINE,
+  C_COUNT
+};
+static const char *const col_names[C_COUNT] = {"code",    "status",        "slug",
+                                               "name_fr", "name_en",       "site_name",
+                                               "address", "opening_hours", "timeline"};
 
 static json_t *common(const PGresult *r, const int *c)
 {
