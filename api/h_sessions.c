@@ -81,13 +81,11 @@ void h_sessions_patch(struct rl_req *req, struct _u_response *res)
   if (rl_if_match(req, res, &if_match) != 0)
     return;
   long long id = rl_parse_id(rl_path(req, "id"));
-  json_t *session, *errors;
+  json_t *session, *errors = NULL;
   int version;
   int rc =
       id > 0 ? session_patch(&session, &version, &errors, id, req->body, if_match) : RL_ENOTFOUND;
   if (rc != RL_OK) {
-    if (id == 0)
-      errors = NULL;
     rl_reply_failure(res, rc, errors, "no session has this id");
     return;
   }

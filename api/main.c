@@ -132,9 +132,9 @@ int main(int argc, char **argv)
     return 2;
   }
   rl_log_set_level(cfg.log_level);
-  /* Before any thread starts: localtime_r() then reads this zone. Logs and
-   * the database stay in UTC. */
-  setenv("TZ", cfg.timezone, 1);
+  /* Before any thread starts (setenv is not thread-safe): localtime_r()
+   * then reads this zone. Logs and the database stay in UTC. */
+  setenv("TZ", cfg.timezone, 1); /* NOLINT(concurrency-mt-unsafe): no other thread yet */
   tzset();
   int rc;
   if (strcmp(cmd, "serve") == 0 && argc == 2) {

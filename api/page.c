@@ -61,8 +61,10 @@ void rl_date_fr(char *out, size_t cap, const char *rfc3339)
   }
   time_t t = timegm(&tm); /* the service's times are UTC */
   struct tm local;
-  localtime_r(&t, &local);
-  strftime(out, cap, "%d/%m/%Y", &local);
+  /* When strftime fails (cap too small) out is undefined: print the time
+   * as given, as for one that does not parse. */
+  if (localtime_r(&t, &local) == NULL || strftime(out, cap, "%d/%m/%Y", &local) == 0)
+    snprintf(out, cap, "%s", rfc3339);
 }
 
 enum rl_lang rl_page_lang(const struct rl_req *req)

@@ -74,9 +74,10 @@ static int make_address(const struct rl_config *cfg, struct sockaddr_storage *ss
  * socket, or -1 with the reason in why. */
 static int open_listener(const struct sockaddr_storage *addr, int ipv6, char *why, size_t cap)
 {
+  char buf[128]; /* for GNU strerror_r (strerror is not thread-safe) */
   int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
-    snprintf(why, cap, "%s", strerror(errno));
+    snprintf(why, cap, "%s", strerror_r(errno, buf, sizeof buf));
     return -1;
   }
   int on = 1;
@@ -88,7 +89,7 @@ static int open_listener(const struct sockaddr_storage *addr, int ipv6, char *wh
     int e = errno;
     snprintf(why, cap, "%s",
              e == EADDRINUSE ? "the address is already in use (is another repaird running?)"
-                             : strerror(e));
+                             : strerror_r(e, buf, sizeof buf));
     close(fd);
     return -1;
   }
@@ -130,7 +131,7 @@ int rl_serve(const struct rl_config *cfg)
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  (void)signal(SIGPIPE, SIG_IGN); /* fails only for an invalid signal number */
 
   struct _u_instance inst;
   if (ulfius_init_instance(&inst, cfg->listen_port, NULL, NULL) != U_OK) {
@@ -179,7 +180,7 @@ int rl_serve(const struct rl_config *cfg)
    * Once quiesced, the listening socket is ours to close. */
   MHD_socket quiesced = MHD_quiesce_daemon(inst.mhd_daemon);
   for (int i = 0; i < DRAIN_TIMEOUT_S * 20 && atomic_load(&g_in_flight) > 0; i++) {
-    struct timespec t = {0, 50 * 1000 * 1000};
+    struct timespec t = {0, 50L * 1000 * 1000};
     nanosleep(&t, NULL);
   }
   ulfius_stop_framework(&inst);

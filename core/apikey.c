@@ -2,6 +2,7 @@
 #include "core/apikey.h"
 
 #include <openssl/sha.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -36,8 +37,9 @@ int rl_apikey_generate(char *out)
   int rc = rl_random_bytes(raw, sizeof raw);
   if (rc != RL_OK)
     return rc;
-  memcpy(out, "rlk_", 4);
-  rl_base64url(out + 4, raw, sizeof raw);
+  char encoded[RL_APIKEY_LEN - 4 + 1];
+  rl_base64url(encoded, raw, sizeof raw);
+  snprintf(out, RL_APIKEY_LEN + 1, "rlk_%s", encoded);
   return RL_OK;
 }
 

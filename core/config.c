@@ -31,7 +31,7 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
     mult = 1024;
     end++;
   } else if (*end == 'm' || *end == 'M') {
-    mult = 1024 * 1024;
+    mult = 1024UL * 1024;
     end++;
   }
   if (*end != '\0' || v > max / mult)
@@ -56,7 +56,7 @@ static int parse_duration(const char *s, unsigned long min, unsigned long max, u
     return -1;
   unsigned long unit = 1;
   switch (*end) {
-  case '\0': break;
+  case '\0':
   case 's': break;
   case 'm': unit = 60; break;
   case 'h': unit = 3600; break;
@@ -109,70 +109,70 @@ static int parse_listen(struct rl_config *c, const char *v)
   return 0;
 }
 
-int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err, size_t errlen)
+int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err, size_t errlen)
 {
-  memset(c, 0, sizeof *c);
+  memset(out, 0, sizeof *out);
   const char *v;
 
   v = get("DATABASE_URL", ctx);
-  if (v != NULL && copy_str(c->database_url, sizeof c->database_url, v) != 0)
+  if (v != NULL && copy_str(out->database_url, sizeof out->database_url, v) != 0)
     return fail(err, errlen, "DATABASE_URL", "longer than 1023 bytes");
 
   v = get("REPAIRD_LISTEN", ctx);
   if (v == NULL || *v == '\0')
     v = "127.0.0.1:8080";
-  if (parse_listen(c, v) != 0)
+  if (parse_listen(out, v) != 0)
     return fail(err, errlen, "REPAIRD_LISTEN",
                 "expected host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
 
   v = get("REPAIRD_PUBLIC_URL", ctx);
   if (v == NULL || *v == '\0') {
-    snprintf(c->public_url, sizeof c->public_url, "http://%s%s%s:%u",
-             strchr(c->listen_host, ':') ? "[" : "", c->listen_host,
-             strchr(c->listen_host, ':') ? "]" : "", c->listen_port);
+    snprintf(out->public_url, sizeof out->public_url, "http://%s%s%s:%u",
+             strchr(out->listen_host, ':') ? "[" : "", out->listen_host,
+             strchr(out->listen_host, ':') ? "]" : "", out->listen_port);
   } else {
     if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
       return fail(err, errlen, "REPAIRD_PUBLIC_URL", "must start with http:// or https://");
-    if (copy_str(c->public_url, sizeof c->public_url, v) != 0)
+    if (copy_str(out->public_url, sizeof out->public_url, v) != 0)
       return fail(err, errlen, "REPAIRD_PUBLIC_URL", "longer than 511 bytes");
     for (const char *p = v; *p; p++)
       if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>')
         return fail(err, errlen, "REPAIRD_PUBLIC_URL", "contains a space or quote");
-    size_t n = strlen(c->public_url);
-    while (n > 0 && c->public_url[n - 1] == '/')
-      c->public_url[--n] = '\0';
+    size_t n = strlen(out->public_url);
+    while (n > 0 && out->public_url[n - 1] == '/')
+      out->public_url[--n] = '\0';
   }
 
   unsigned long n;
   v = get("REPAIRD_THREADS", ctx);
   if (v == NULL || *v == '\0') {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    c->threads = (unsigned)(cpus < 2 ? 2 : cpus > 64 ? 64 : cpus);
+    out->threads = (unsigned)(cpus < 2 ? 2 : cpus > 64 ? 64 : cpus);
   } else if (parse_ulong(v, 1, 256, &n) != 0) {
     return fail(err, errlen, "REPAIRD_THREADS", "expected a whole number from 1 to 256");
   } else {
-    c->threads = (unsigned)n;
+    out->threads = (unsigned)n;
   }
 
   v = get("REPAIRD_MAX_BODY", ctx);
   if (v == NULL || *v == '\0') {
-    c->max_body = 1024 * 1024;
+    out->max_body = (size_t)1024 * 1024;
   } else if (parse_ulong(v, 1024, 64UL * 1024 * 1024, &n) != 0) {
     return fail(err, errlen, "REPAIRD_MAX_BODY",
                 "expected bytes from 1024 to 64M (suffix k or M allowed)");
   } else {
-    c->max_body = n;
+    out->max_body = n;
   }
 
   v = get("REPAIRD_LOG_LEVEL", ctx);
   if (v == NULL || *v == '\0' || strcmp(v, "info") == 0)
-    c->log_level = RL_LOG_INFO;
+    out->log_level = RL_LOG_INFO;
   else if (strcmp(v, "debug") == 0)
-    c->log_level = RL_LOG_DEBUG;
+    out->log_level = RL_LOG_DEBUG;
   else if (strcmp(v, "warn") == 0)
-    c->log_level = RL_LOG_WARN;
+    out->log_level = RL_LOG_WARN;
   else if (strcmp(v, "error") == 0)
-    c->log_level = RL_LOG_ERROR;
+    out->log_level = RL_LOG_ERROR;
   else
     return fail(err, errlen, "REPAIRD_LOG_LEVEL", "expected debug, info, warn or error");
 
@@ -185,42 +185,42 @@ int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err, 
   for (size_t i = 0; i < plen; i++)
     if (!isupper((unsigned char)v[i]))
       return fail(err, errlen, "REPAIRD_CODE_PREFIX", "only capital letters A-Z");
-  memcpy(c->code_prefix, v, plen + 1);
+  memcpy(out->code_prefix, v, plen + 1);
 
   v = get("REPAIRD_TIMEZONE", ctx);
   if (v == NULL || *v == '\0')
     v = "Europe/Paris";
   size_t tzlen = strlen(v);
-  if (tzlen >= sizeof c->timezone || v[0] == '/' || strstr(v, ".."))
+  if (tzlen >= sizeof out->timezone || v[0] == '/' || strstr(v, ".."))
     return fail(err, errlen, "REPAIRD_TIMEZONE", "expected a zone name such as Europe/Paris");
   for (size_t i = 0; i < tzlen; i++)
     if (!(isalnum((unsigned char)v[i]) || strchr("/_+-", v[i])))
       return fail(err, errlen, "REPAIRD_TIMEZONE", "expected a zone name such as Europe/Paris");
-  memcpy(c->timezone, v, tzlen + 1);
+  memcpy(out->timezone, v, tzlen + 1);
 
   v = get("REPAIRD_PUBLIC_RATE_LIMIT", ctx);
   if (v == NULL || *v == '\0') {
-    c->public_rate_limit = 60;
+    out->public_rate_limit = 60;
   } else if (parse_ulong(v, 1, 1000000, &n) != 0) {
     return fail(err, errlen, "REPAIRD_PUBLIC_RATE_LIMIT",
                 "expected requests a minute from 1 to 1000000");
   } else {
-    c->public_rate_limit = (unsigned)n;
+    out->public_rate_limit = (unsigned)n;
   }
 
   v = get("REPAIRD_IDEMPOTENCY_TTL", ctx);
   if (v == NULL || *v == '\0') {
-    c->idempotency_ttl_s = 24 * 3600;
+    out->idempotency_ttl_s = 24 * 3600;
   } else if (parse_duration(v, 60, 30UL * 86400, &n) != 0) {
     return fail(err, errlen, "REPAIRD_IDEMPOTENCY_TTL",
                 "expected a duration from 1 minute to 30 days: seconds, or a number with "
                 "s, m, h or d (e.g. 24h)");
   } else {
-    c->idempotency_ttl_s = (unsigned)n;
+    out->idempotency_ttl_s = (unsigned)n;
   }
 
   char why[128], msg[192];
-  if (rl_netaddr_cidrs_parse(&c->trusted_proxies, get("REPAIRD_TRUSTED_PROXIES", ctx), why,
+  if (rl_netaddr_cidrs_parse(&out->trusted_proxies, get("REPAIRD_TRUSTED_PROXIES", ctx), why,
                              sizeof why) != RL_OK) {
     snprintf(msg, sizeof msg, "%s (expected CIDR blocks such as 10.0.0.0/8,::1)", why);
     return fail(err, errlen, "REPAIRD_TRUSTED_PROXIES", msg);

@@ -30,7 +30,8 @@ void rl_log_begin(struct rl_log_line *line, enum rl_log_level level, const char 
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
   char now[24];
-  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+    now[0] = '\0'; /* undefined otherwise; only a year past 9999 is too long */
   rl_buf_init_fixed(&line->b, line->mem, sizeof line->mem);
   rl_buf_printf(&line->b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":", now,
                 ts.tv_nsec / 1000000, names[level]);

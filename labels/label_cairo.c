@@ -174,6 +174,7 @@ static int render_vector(struct rl_buf *out, const struct label_job *job, struct
       goto out;
     size_t pos = t->media == LABEL_MEDIA_SHEET ? job->skip + i : i;
     size_t pg = pos / per_page, slot = pos % per_page;
+    size_t row = slot / t->cols, col = slot % t->cols; /* on the sheet */
     double page_h = t->media == LABEL_MEDIA_CONTINUOUS ? L->h / dpmm : t->page_h_mm;
 
     if (!s) {
@@ -196,11 +197,9 @@ static int render_vector(struct rl_buf *out, const struct label_job *job, struct
 
     cairo_save(cr);
     cairo_scale(cr, unit / dpmm, unit / dpmm);
-    cairo_translate(cr,
-                    round((t->first_x_mm + (double)(slot % t->cols) * t->pitch_x_mm) * dpmm) +
-                        job->offset_x_mm * dpmm,
-                    round((t->first_y_mm + (double)(slot / t->cols) * t->pitch_y_mm) * dpmm) +
-                        job->offset_y_mm * dpmm);
+    cairo_translate(
+        cr, round((t->first_x_mm + (double)col * t->pitch_x_mm) * dpmm) + job->offset_x_mm * dpmm,
+        round((t->first_y_mm + (double)row * t->pitch_y_mm) * dpmm) + job->offset_y_mm * dpmm);
     draw_label(cr, L, F);
     cairo_restore(cr);
     label_layout_release(L);

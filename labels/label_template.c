@@ -115,7 +115,9 @@ static const struct {
 static bool same_name(const char *a, const char *b)
 {
   for (; *a && *b; a++, b++) {
-    char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+    char ca = *a;
+    if (ca >= 'A' && ca <= 'Z')
+      ca = (char)(ca - 'A' + 'a');
     if (ca != *b)
       return false;
   }

@@ -20,7 +20,8 @@ static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
   if (c < 0x80) {
     *cp = c;
     return 1;
-  } else if (c >= 0xC2 && c <= 0xDF) {
+  }
+  if (c >= 0xC2 && c <= 0xDF) {
     n = 2, v = c & 0x1Fu, min = 0x80;
   } else if (c >= 0xE0 && c <= 0xEF) {
     n = 3, v = c & 0x0Fu, min = 0x800;

@@ -60,14 +60,16 @@ static const struct rl_embedded_file **list_migrations(size_t *n)
   size_t count = 0;
   for (const struct rl_embedded_file *f = rl_embedded_files; f->path; f++)
     count += (size_t)is_migration(f->path);
-  const struct rl_embedded_file **v = calloc(count + 1, sizeof *v);
+  /* An array of pointers, sized by their type: clang-tidy takes `sizeof *v`
+   * (a pointer to a struct) for a slip. */
+  const struct rl_embedded_file **v = calloc(count + 1, sizeof(const struct rl_embedded_file *));
   if (v == NULL)
     return NULL;
   size_t i = 0;
   for (const struct rl_embedded_file *f = rl_embedded_files; f->path; f++)
     if (is_migration(f->path))
       v[i++] = f;
-  qsort(v, count, sizeof *v, cmp_files);
+  qsort(v, count, sizeof(const struct rl_embedded_file *), cmp_files);
   *n = count;
   return v;
 }
@@ -247,10 +249,10 @@ int store_migrate_pending(const char *url, int *count, char *out, size_t cap)
   size_t used = 0;
   for (size_t i = 0; rc == RL_OK && i < n; i++) {
     const char *name = v[i]->path + 4;
-    int version = atoi(name);
+    long version = strtol(name, NULL, 10); /* NNNN_what.sql */
     int applied = 0;
     for (int row = 0; have_table && row < PQntuples(r); row++)
-      if (atoi(PQgetvalue(r, row, 0)) == version)
+      if (strtol(PQgetvalue(r, row, 0), NULL, 10) == version)
         applied = 1;
     if (!applied) {
       (*count)++;

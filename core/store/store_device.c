@@ -144,7 +144,7 @@ static json_t *device_json(const PGresult *r, int row, const int *c, struct stor
 {
   if (ref) {
     ref->id = strtoll(PQgetvalue(r, row, c[C_ID]), NULL, 10);
-    ref->version = atoi(PQgetvalue(r, row, c[C_VERSION]));
+    ref->version = (int)strtol(PQgetvalue(r, row, c[C_VERSION]), NULL, 10);
   }
   json_t *d = json_pack(
       "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "code",
@@ -292,8 +292,8 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
       "s.slug = $%d",
       "d.received_at >= $%d::date",
       "d.received_at < $%d::date + 1",
-      "(d.brand ILIKE $%d OR d.model ILIKE $%d OR d.serial ILIKE $%d OR d.code ILIKE $%d"
-      " OR d.code_body = $%d)",
+      ("(d.brand ILIKE $%d OR d.model ILIKE $%d OR d.serial ILIKE $%d OR d.code ILIKE $%d"
+       " OR d.code_body = $%d)"), /* in parentheses: one condition, no comma missing */
       "d.id < $%d::bigint",
   };
   char b[24], l[16];
@@ -321,8 +321,7 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
       p[np++] = given[i];
     }
   }
-  len +=
-      (size_t)snprintf(sql + len, sizeof sql - len, " ORDER BY d.id DESC LIMIT $%d::int", np + 1);
+  snprintf(sql + len, sizeof sql - len, " ORDER BY d.id DESC LIMIT $%d::int", np + 1);
   p[np++] = l;
   char name[40];
   snprintf(name, sizeof name, "device_list_%02x", mask);

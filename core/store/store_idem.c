@@ -67,7 +67,7 @@ int store_idem_take(int *found, struct store_idem_reply *stored, int64_t key_id,
   } else if (store_value(r, 0, c[1]) != NULL) {
     *found = 1;
     stored->fingerprint = dup_or_null(store_value(r, 0, c[1]));
-    stored->status = atoi(PQgetvalue(r, 0, c[2]));
+    stored->status = (int)strtol(PQgetvalue(r, 0, c[2]), NULL, 10);
     stored->location = dup_or_null(store_value(r, 0, c[3]));
     stored->etag = dup_or_null(store_value(r, 0, c[4]));
     stored->body = dup_or_null(store_value(r, 0, c[5]));

@@ -104,7 +104,7 @@ static int one_session(json_t **out, int *version, char **facts, PGresult *r, in
   store_cols(r, col_names, c, C_COUNT);
   *out = session_json(r, 0, c);
   if (version)
-    *version = atoi(PQgetvalue(r, 0, c[C_VERSION]));
+    *version = (int)strtol(PQgetvalue(r, 0, c[C_VERSION]), NULL, 10);
   if (facts) {
     const char *v = store_value(r, 0, c[C_FACTS]);
     *facts = strdup(v ? v : "[]");

@@ -57,7 +57,7 @@ static int one(json_t **out, int *version, PGresult *r)
   store_cols(r, col_names, c, C_COUNT);
   *out = site_json(r, 0, c);
   if (version)
-    *version = atoi(PQgetvalue(r, 0, c[C_VERSION]));
+    *version = (int)strtol(PQgetvalue(r, 0, c[C_VERSION]), NULL, 10);
   PQclear(r);
   return *out ? RL_OK : RL_ENOMEM;
 }
