@@ -95,11 +95,14 @@ bench: test-deps
 lint: test-deps
 	@scripts/lint
 
-# The same files and the same .clang-format as the check in scripts/lint.
-FORMAT_SRC = $(shell find api core labels tests -name '*.[ch]' | LC_ALL=C sort)
+# The same files, .clang-format and clang-format 14 as the check in scripts/lint.
+FORMAT_SRC    = $(shell find api core labels tests -name '*.[ch]' | LC_ALL=C sort)
+CLANG_FORMAT ?= $(shell command -v clang-format-14 || echo clang-format)
 
 format:
-	clang-format -i $(FORMAT_SRC)
+	@$(CLANG_FORMAT) --version | grep -q 'version 14\.' || \
+	  { echo "make format: clang-format 14 is needed (make test-deps)" >&2; exit 1; }
+	$(CLANG_FORMAT) -i $(FORMAT_SRC)
 
 # $(BUILD)/compile_commands.json for clang-tidy (scripts/lint) and editors:
 # every C file with the flags this Makefile compiles it with. Not checked in.
