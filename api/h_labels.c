@@ -103,8 +103,8 @@ static unsigned long long fnv(unsigned long long h, const char *s)
  * cache a label until the device changes. */
 static void render_reply(const struct rl_req *req, struct _u_response *res,
                          const struct label_template *t, enum label_format f,
-                         const struct label_item *items, size_t n,
-                         const struct label_options *opt, const char *base)
+                         const struct label_item *items, size_t n, const struct label_options *opt,
+                         const char *base)
 {
   unsigned long long h = fnv(RL_FNV_OFFSET, t->id);
   h = fnv(h, label_format_ext(f));
@@ -189,8 +189,11 @@ static void single(struct rl_req *req, struct _u_response *res, int receipt)
   }
   const struct label_template *t;
   enum label_format f;
-  if (pick(res, receipt ? "62-receipt" : tname ? tname : "62x29", fname ? fname : "pdf", &t,
-           &f) != 0)
+  if (pick(res,
+           receipt ? "62-receipt"
+           : tname ? tname
+                   : "62x29",
+           fname ? fname : "pdf", &t, &f) != 0)
     return;
   if (receipt && f != LABEL_FMT_PDF && f != LABEL_FMT_PNG) {
     rl_reply_bad_field(res, "format", "format_not_supported", "a receipt prints as pdf or png");
@@ -242,7 +245,11 @@ static const struct rl_field offset_spec[] = {
     {0},
 };
 static const struct rl_field batch_spec[] = {
-    {.name = "codes", .type = RL_T_STRINGS, .flags = RL_F_REQUIRED, .min = 1, .max = BATCH_MAX,
+    {.name = "codes",
+     .type = RL_T_STRINGS,
+     .flags = RL_F_REQUIRED,
+     .min = 1,
+     .max = BATCH_MAX,
      .item_max = 32},
     {.name = "template", .type = RL_T_STRING, .min = 1, .max = 32},
     {.name = "format", .type = RL_T_ENUM, .values = batch_formats},

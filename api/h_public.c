@@ -25,7 +25,10 @@ static const char *brand(enum rl_lang l)
                          : "Repair café – seconde vie des appareils";
 }
 
-static void set(json_t *v, const char *k, const char *s) { json_object_set_new(v, k, json_string(s ? s : "")); }
+static void set(json_t *v, const char *k, const char *s)
+{
+  json_object_set_new(v, k, json_string(s ? s : ""));
+}
 
 static void lang_values(json_t *v, enum rl_lang l)
 {
@@ -189,7 +192,8 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
   set(v, "t_history", l == RL_LANG_EN ? "Steps so far" : "Les étapes");
   set(v, "t_where", l == RL_LANG_EN ? "Where to find us" : "Où nous trouver");
   set(v, "code", json_string_value(json_object_get(t, "code")));
-  set(v, "category", json_string_value(json_object_get(cat, l == RL_LANG_EN ? "name_en" : "name_fr")));
+  set(v, "category",
+      json_string_value(json_object_get(cat, l == RL_LANG_EN ? "name_en" : "name_fr")));
   set(v, "status_label", tracking_status_label(status, l));
   set(v, "message", tracking_status_message(status, l));
   set(v, "site_name", json_string_value(json_object_get(site, "name")));
@@ -224,7 +228,8 @@ void h_device_page(struct rl_req *req, struct _u_response *res)
   set(v, "t_status", l == RL_LANG_EN ? "Status" : "État");
   set(v, "t_site", l == RL_LANG_EN ? "Site" : "Lieu");
   set(v, "code", json_string_value(json_object_get(t, "code")));
-  set(v, "category", json_string_value(json_object_get(cat, l == RL_LANG_EN ? "name_en" : "name_fr")));
+  set(v, "category",
+      json_string_value(json_object_get(cat, l == RL_LANG_EN ? "name_en" : "name_fr")));
   set(v, "status_label", tracking_status_label(json_string_value(json_object_get(t, "status")), l));
   set(v, "site_name", json_string_value(json_object_get(json_object_get(t, "site"), "name")));
   json_decref(t);

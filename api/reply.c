@@ -204,8 +204,8 @@ void rl_reply_bytes(struct _u_response *res, unsigned status, const char *conten
 static void reply_problem(struct _u_response *res, int err, const char *detail, json_t *errors)
 {
   const struct rl_problem *p = rl_problem_for(err);
-  json_t *body = json_pack("{s:s s:s s:i}", "type", p->type, "title", p->title, "status",
-                           (int)p->status);
+  json_t *body =
+      json_pack("{s:s s:s s:i}", "type", p->type, "title", p->title, "status", (int)p->status);
   if (body == NULL) {
     json_decref(errors);
     ulfius_set_empty_body_response(res, p->status);
@@ -332,8 +332,8 @@ static void add_param(json_t *params, const char *raw, size_t raw_len, const cha
   json_array_append_new(old, value);
 }
 
-int rl_check_query(const struct rl_req *req, struct _u_response *res,
-                   const struct rl_field *spec, json_t **query)
+int rl_check_query(const struct rl_req *req, struct _u_response *res, const struct rl_field *spec,
+                   json_t **query)
 {
   *query = NULL;
   json_t *params = json_object();
@@ -369,8 +369,8 @@ int rl_check_query(const struct rl_req *req, struct _u_response *res,
   return -1;
 }
 
-int rl_check_body(const struct rl_req *req, struct _u_response *res,
-                  const struct rl_field *spec, int update)
+int rl_check_body(const struct rl_req *req, struct _u_response *res, const struct rl_field *spec,
+                  int update)
 {
   json_t *errors = NULL;
   int rc = rl_spec_check(&errors, req->body, spec, update ? RL_SPEC_UPDATE : RL_SPEC_CREATE);
@@ -388,7 +388,7 @@ int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
   const char *h = rl_header(req, "If-Match");
   *version = -1;
   if (h == NULL || strcmp(h, "*") == 0)
-    return 0; /* "*" matches whatever version exists */
+    return 0;       /* "*" matches whatever version exists */
   char *end = NULL; /* a weak tag (W/…) never matches: If-Match compares strongly */
   long v = h[0] == '"' ? strtol(h + 1, &end, 10) : -1;
   if (end && *end == '.') /* "version.digest": the digest is of derived data */

@@ -44,8 +44,8 @@ const struct rl_route rl_routes[] = {
     {"POST", "/api/v1/labels", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_labels_batch},
 
     {"GET", "/api/v1/devices/:code/repairs", RL_ROLE_READER, 0, h_repairs_list},
-    {"POST", "/api/v1/devices/:code/repairs", RL_ROLE_VOLUNTEER,
-     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_repairs_create},
+    {"POST", "/api/v1/devices/:code/repairs", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
+     h_repairs_create},
     {"GET", "/api/v1/repairs/:id", RL_ROLE_READER, 0, h_repairs_get},
     {"PATCH", "/api/v1/repairs/:id", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_repairs_patch},
 

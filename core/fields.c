@@ -77,8 +77,8 @@ static const char *const barriers[] = {"spare_parts_not_available",
                                        "lack_of_equipment",
                                        "too_worn_out",
                                        NULL};
-static const char *const next_steps[] = {"more_time_needed", "professional_help",
-                                         "do_it_yourself", NULL};
+static const char *const next_steps[] = {"more_time_needed", "professional_help", "do_it_yourself",
+                                         NULL};
 
 const struct rl_field fields_repair[] = {
     {.name = "session_id", .type = RL_T_INT, .flags = RL_F_NULLABLE, .min = 1, .max = 9e15},

@@ -58,8 +58,8 @@ struct move_plan {
 
 /* Plans the moves an outcome causes from status `from`. Returns RL_OK or
  * RL_ECONFLICT with *allowed set. */
-static int plan_moves(struct move_plan *p, json_t **allowed, enum rl_kind kind,
-                      enum rl_status from, const char *outcome)
+static int plan_moves(struct move_plan *p, json_t **allowed, enum rl_kind kind, enum rl_status from,
+                      const char *outcome)
 {
   enum rl_status target = RL_ST_INVALID;
   if (strcmp(outcome, "fixed") == 0)
@@ -218,8 +218,8 @@ static int create_tx(void *ctx)
   return rl_violation_errors(rc, &c->errors);
 }
 
-int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
-                  const char *code, const json_t *body, const struct rl_principal *who)
+int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed, const char *code,
+                  const json_t *body, const struct rl_principal *who)
 {
   *errors = NULL;
   *allowed = NULL;
@@ -278,8 +278,7 @@ static int patch_tx(void *ctx)
     rc = queue_moves(&plan, &dev.ref, c->who);
   if (rc == RL_OK) {
     store_tx_commit_next();
-    rc = rl_violation_errors(store_repair_update(&c->out, &c->version, c->id, &t.f),
-                             &c->errors);
+    rc = rl_violation_errors(store_repair_update(&c->out, &c->version, c->id, &t.f), &c->errors);
   }
   json_decref(cur);
   return rc;

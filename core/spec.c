@@ -10,8 +10,8 @@
 
 #include "core/error.h"
 
-void rl_spec_error_suggest(json_t *errors, const char *field, const char *code,
-                           const char *message, const char *suggestion)
+void rl_spec_error_suggest(json_t *errors, const char *field, const char *code, const char *message,
+                           const char *suggestion)
 {
   json_t *e = json_pack("{s:s s:s s:s}", "field", field, "code", code, "message", message);
   if (e && suggestion)
@@ -154,10 +154,7 @@ static int date_prefix(const char *s)
   return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
 }
 
-int rl_spec_is_date(const char *s)
-{
-  return strlen(s) == 10 && date_prefix(s);
-}
+int rl_spec_is_date(const char *s) { return strlen(s) == 10 && date_prefix(s); }
 
 int rl_spec_is_time(const char *s)
 {
@@ -309,10 +306,7 @@ void rl_suggest_offer(struct rl_suggest *s, const char *name, const char *answer
   }
 }
 
-const char *rl_suggest_best(const struct rl_suggest *s)
-{
-  return s->best;
-}
+const char *rl_suggest_best(const struct rl_suggest *s) { return s->best; }
 
 /* --- bodies ---------------------------------------------------------------- */
 
@@ -326,8 +320,8 @@ static int has_control(const char *s, int allow_newlines)
   return 0;
 }
 
-static void check_value(json_t *errors, const char *path, const json_t *v,
-                        const struct rl_field *f, enum rl_spec_mode mode);
+static void check_value(json_t *errors, const char *path, const json_t *v, const struct rl_field *f,
+                        enum rl_spec_mode mode);
 
 static void check_object(json_t *errors, const char *prefix, const json_t *obj,
                          const struct rl_field *spec, enum rl_spec_mode mode)
@@ -400,8 +394,8 @@ static void check_string(json_t *errors, const char *path, const char *s, double
   }
 }
 
-static void check_value(json_t *errors, const char *path, const json_t *v,
-                        const struct rl_field *f, enum rl_spec_mode mode)
+static void check_value(json_t *errors, const char *path, const json_t *v, const struct rl_field *f,
+                        enum rl_spec_mode mode)
 {
   char msg[160];
   switch (f->type) {
@@ -448,8 +442,8 @@ static void check_value(json_t *errors, const char *path, const json_t *v,
     if (!ok) {
       size_t len = (size_t)snprintf(msg, sizeof msg, "must be one of:");
       for (const char *const *e = f->values; *e && len < sizeof msg; e++)
-        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s %s", e == f->values ? "" : ",",
-                                *e);
+        len +=
+            (size_t)snprintf(msg + len, sizeof msg - len, "%s %s", e == f->values ? "" : ",", *e);
       struct rl_suggest s;
       rl_suggest_init(&s, json_string_value(v));
       for (const char *const *e = f->values; *e; e++)
@@ -564,8 +558,7 @@ static json_t *query_value(json_t *errors, const char *name, const char *text,
       return json_boolean(text[0] == 't');
     rl_spec_error(errors, name, "not_a_boolean", "must be true or false");
     return NULL;
-  default:
-    return json_string(text);
+  default: return json_string(text);
   }
 }
 
@@ -578,8 +571,7 @@ static void unknown_parameter(json_t *errors, const char *name, const struct rl_
   } else {
     len = (size_t)snprintf(msg, sizeof msg, "is not a parameter of this operation (it takes");
     for (const struct rl_field *f = spec; f->name && len < sizeof msg; f++)
-      len += (size_t)snprintf(msg + len, sizeof msg - len, "%s %s", f == spec ? "" : ",",
-                              f->name);
+      len += (size_t)snprintf(msg + len, sizeof msg - len, "%s %s", f == spec ? "" : ",", f->name);
     if (len < sizeof msg)
       len += (size_t)snprintf(msg + len, sizeof msg - len, ")");
   }
@@ -593,8 +585,7 @@ static void unknown_parameter(json_t *errors, const char *name, const struct rl_
   rl_spec_error_suggest(errors, name, "unknown_parameter", msg, best);
 }
 
-int rl_spec_query(json_t **out, json_t **errors, const json_t *params,
-                  const struct rl_field *spec)
+int rl_spec_query(json_t **out, json_t **errors, const json_t *params, const struct rl_field *spec)
 {
   *out = NULL;
   *errors = NULL;

@@ -11,10 +11,10 @@
 #include <stdint.h>
 
 enum rl_spec_type {
-  RL_T_STRING,  /* min/max: length in characters; format: optional */
-  RL_T_TEXT,    /* like STRING, but newlines and tabs allowed */
-  RL_T_INT,     /* min/max: value */
-  RL_T_NUMBER,  /* min/max: value (integers accepted) */
+  RL_T_STRING, /* min/max: length in characters; format: optional */
+  RL_T_TEXT,   /* like STRING, but newlines and tabs allowed */
+  RL_T_INT,    /* min/max: value */
+  RL_T_NUMBER, /* min/max: value (integers accepted) */
   RL_T_BOOL,
   RL_T_ENUM,    /* one of values[] */
   RL_T_OBJECT,  /* fields in sub[] */
@@ -58,8 +58,10 @@ struct rl_field {
 };
 
 /* The paging parameters of every list, for query specs. */
+/* clang-format off */
 #define RL_SPEC_LIMIT {.name = "limit", .type = RL_T_INT, .min = 1, .max = 500}
 #define RL_SPEC_CURSOR {.name = "cursor", .type = RL_T_STRING, .min = 1, .max = 200}
+/* clang-format on */
 #define RL_SPEC_LIMIT_DEFAULT 50
 /* Room for any next_cursor a list returns (ids and slugs). */
 #define RL_SPEC_CURSOR_MAX 80
@@ -81,8 +83,7 @@ int rl_spec_check(json_t **errors, const json_t *body, const struct rl_field *sp
  * (RL_T_INT and RL_T_NUMBER as numbers, RL_T_BOOL as true/false, others as
  * strings), or RL_EINVALID with *errors (caller owns): unknown parameters
  * (with a suggestion among the known ones), repeated ones, bad values. */
-int rl_spec_query(json_t **out, json_t **errors, const json_t *params,
-                  const struct rl_field *spec);
+int rl_spec_query(json_t **out, json_t **errors, const json_t *params, const struct rl_field *spec);
 
 /* Removes the RL_F_PERSONAL members of obj, and of its objects, as spec
  * describes them. */
@@ -91,8 +92,8 @@ void rl_spec_strip_personal(json_t *obj, const struct rl_field *spec);
 /* Appends {"field", "code", "message"} to errors. */
 void rl_spec_error(json_t *errors, const char *field, const char *code, const char *message);
 /* The same with "suggestion" (omitted when suggestion is NULL). */
-void rl_spec_error_suggest(json_t *errors, const char *field, const char *code,
-                           const char *message, const char *suggestion);
+void rl_spec_error_suggest(json_t *errors, const char *field, const char *code, const char *message,
+                           const char *suggestion);
 /* Sets *errors to a new array holding one such error; returns RL_EINVALID. */
 int rl_spec_invalid(json_t **errors, const char *field, const char *code, const char *message);
 /* Whether errors already hold an error about field. */

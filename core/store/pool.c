@@ -44,7 +44,7 @@ struct pending {
 
 /* This thread's transaction, while store_tx_run runs. */
 struct tx_state {
-  int depth;     /* 1 inside store_tx_run */
+  int depth; /* 1 inside store_tx_run */
   enum store_isolation isolation;
   int sent;      /* BEGIN reached the server */
   int aborted;   /* a statement failed: only ROLLBACK (or to the mark) helps */
@@ -134,10 +134,10 @@ static PGconn *conn_get(void)
       ms_since(&tl_last_failure) < RECONNECT_BACKOFF_MS)
     return NULL;
 
-  const char *keys[] = {"dbname", "connect_timeout", "application_name", "options",
-                        "keepalives_idle", NULL};
-  const char *vals[] = {g_url ? g_url : "", "3", "repaird",
-                        "-c statement_timeout=30000 -c TimeZone=UTC", "30", NULL};
+  const char *keys[] = {"dbname",  "connect_timeout", "application_name",
+                        "options", "keepalives_idle", NULL};
+  const char *vals[] = {
+      g_url ? g_url : "", "3", "repaird", "-c statement_timeout=30000 -c TimeZone=UTC", "30", NULL};
   PGconn *c = PQconnectdbParams(keys, vals, 1);
   if (c == NULL || PQstatus(c) != CONNECTION_OK) {
     rl_log(RL_LOG_WARN, "db_connect", "%s", c ? PQerrorMessage(c) : "out of memory");
@@ -175,8 +175,7 @@ static int map_sqlstate(const char *state)
     return RL_ECONFLICT;
   if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
     return RL_EINVALID;
-  if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-      strcmp(state, "53300") == 0)
+  if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 || strcmp(state, "53300") == 0)
     return RL_EUNAVAILABLE;
   return RL_EDB;
 }
@@ -248,9 +247,9 @@ static int pipeline(PGconn *c, PGresult **out, const struct query *qs, int n, in
     return RL_EUNAVAILABLE;
   int rc = RL_OK, sent = 1;
   for (int i = 0; i < n && sent; i++)
-    sent = qs[i].prepared ? PQsendQueryPrepared(c, qs[i].text, qs[i].nparams, qs[i].params,
-                                                NULL, NULL, 0)
-                          : PQsendQueryParams(c, qs[i].text, 0, NULL, NULL, NULL, NULL, 0);
+    sent = qs[i].prepared
+               ? PQsendQueryPrepared(c, qs[i].text, qs[i].nparams, qs[i].params, NULL, NULL, 0)
+               : PQsendQueryParams(c, qs[i].text, 0, NULL, NULL, NULL, NULL, 0);
   if (!sent || !PQpipelineSync(c) || PQflush(c) != 0) {
     *failed_at = 0;
     return RL_EUNAVAILABLE;

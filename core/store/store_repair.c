@@ -11,8 +11,8 @@
 #include "core/store/pool.h"
 #include "core/store/statements.h"
 
-#define REPAIR_COLS                                                                        \
-  "r.id, d.code AS device, r.session_id, r.problem, r.diagnosis, r.actions, r.outcome,"    \
+#define REPAIR_COLS                                                                                \
+  "r.id, d.code AS device, r.session_id, r.problem, r.diagnosis, r.actions, r.outcome,"            \
   " r.barrier, r.next_steps, r.minutes, r.repairer, r.created_at, r.updated_at, r.version"
 
 const struct store_stmt store_repair_stmts[] = {
@@ -20,7 +20,8 @@ const struct store_stmt store_repair_stmts[] = {
      "WITH r AS (INSERT INTO repairs (device_id, session_id, problem, diagnosis, actions,"
      " outcome, barrier, next_steps, minutes, repairer) VALUES ($1::bigint, $2::bigint, $3, $4,"
      " $5, $6, $7, $8, $9::int, $10) RETURNING *)"
-     " SELECT " REPAIR_COLS " FROM r JOIN devices d ON d.id = r.device_id", 0},
+     " SELECT " REPAIR_COLS " FROM r JOIN devices d ON d.id = r.device_id",
+     0},
     {"repair_get",
      "SELECT " REPAIR_COLS ", d.status AS device_status, d.kind AS device_kind,"
      " d.id AS device_id, d.version AS device_version,"
@@ -31,13 +32,15 @@ const struct store_stmt store_repair_stmts[] = {
      "SELECT " REPAIR_COLS ", d.status AS device_status, d.kind AS device_kind,"
      " d.id AS device_id, d.version AS device_version,"
      " (SELECT slug FROM sites WHERE id = d.site_id) AS device_site"
-     " FROM repairs r JOIN devices d ON d.id = r.device_id WHERE r.id = $1::bigint FOR UPDATE", 0},
+     " FROM repairs r JOIN devices d ON d.id = r.device_id WHERE r.id = $1::bigint FOR UPDATE",
+     0},
     {"repair_update",
      "WITH r AS (UPDATE repairs SET session_id = $2::bigint, problem = $3, diagnosis = $4,"
      " actions = $5, outcome = $6, barrier = $7, next_steps = $8, minutes = $9::int,"
      " repairer = $10, version = version + 1, updated_at = now()"
      " WHERE id = $1::bigint RETURNING *)"
-     " SELECT " REPAIR_COLS " FROM r JOIN devices d ON d.id = r.device_id", 0},
+     " SELECT " REPAIR_COLS " FROM r JOIN devices d ON d.id = r.device_id",
+     0},
     {"repair_list",
      "SELECT " REPAIR_COLS " FROM devices d LEFT JOIN repairs r ON r.device_id = d.id"
      " AND r.id > $2::bigint WHERE d.code_body = $1 ORDER BY r.id LIMIT $3::int",
@@ -57,31 +60,46 @@ const struct store_violation store_repair_violations[] = {
 };
 
 enum {
-  C_ID, C_DEVICE, C_SESSION, C_PROBLEM, C_DIAGNOSIS, C_ACTIONS, C_OUTCOME, C_BARRIER, C_NEXT,
-  C_MINUTES, C_REPAIRER, C_CREATED, C_UPDATED, C_VERSION, C_DEV_STATUS, C_DEV_KIND, C_DEV_ID,
-  C_DEV_VERSION, C_DEV_SITE, C_COUNT
+  C_ID,
+  C_DEVICE,
+  C_SESSION,
+  C_PROBLEM,
+  C_DIAGNOSIS,
+  C_ACTIONS,
+  C_OUTCOME,
+  C_BARRIER,
+  C_NEXT,
+  C_MINUTES,
+  C_REPAIRER,
+  C_CREATED,
+  C_UPDATED,
+  C_VERSION,
+  C_DEV_STATUS,
+  C_DEV_KIND,
+  C_DEV_ID,
+  C_DEV_VERSION,
+  C_DEV_SITE,
+  C_COUNT
 };
 static const char *const col_names[C_COUNT] = {
-    "id",         "device",     "session_id",   "problem",     "diagnosis",  "actions",
-    "outcome",    "barrier",    "next_steps",   "minutes",     "repairer",   "created_at",
-    "updated_at", "version",    "device_status", "device_kind", "device_id", "device_version", "device_site",
+    "id",          "device",     "session_id",     "problem",     "diagnosis",
+    "actions",     "outcome",    "barrier",        "next_steps",  "minutes",
+    "repairer",    "created_at", "updated_at",     "version",     "device_status",
+    "device_kind", "device_id",  "device_version", "device_site",
 };
 
 static json_t *repair_json(const PGresult *r, int row, const int *c)
 {
-  return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id",
-                   store_json_int(r, row, c[C_ID]), "device", store_json_str(r, row, c[C_DEVICE]),
-                   "session_id", store_json_int(r, row, c[C_SESSION]), "problem",
-                   store_json_str(r, row, c[C_PROBLEM]), "diagnosis",
-                   store_json_str(r, row, c[C_DIAGNOSIS]), "actions",
-                   store_json_str(r, row, c[C_ACTIONS]), "outcome",
-                   store_json_str(r, row, c[C_OUTCOME]), "barrier",
-                   store_json_str(r, row, c[C_BARRIER]), "next_steps",
-                   store_json_str(r, row, c[C_NEXT]), "minutes",
-                   store_json_int(r, row, c[C_MINUTES]), "repairer",
-                   store_json_str(r, row, c[C_REPAIRER]), "created_at",
-                   store_json_time(r, row, c[C_CREATED]), "updated_at",
-                   store_json_time(r, row, c[C_UPDATED]));
+  return json_pack(
+      "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id",
+      store_json_int(r, row, c[C_ID]), "device", store_json_str(r, row, c[C_DEVICE]), "session_id",
+      store_json_int(r, row, c[C_SESSION]), "problem", store_json_str(r, row, c[C_PROBLEM]),
+      "diagnosis", store_json_str(r, row, c[C_DIAGNOSIS]), "actions",
+      store_json_str(r, row, c[C_ACTIONS]), "outcome", store_json_str(r, row, c[C_OUTCOME]),
+      "barrier", store_json_str(r, row, c[C_BARRIER]), "next_steps",
+      store_json_str(r, row, c[C_NEXT]), "minutes", store_json_int(r, row, c[C_MINUTES]),
+      "repairer", store_json_str(r, row, c[C_REPAIRER]), "created_at",
+      store_json_time(r, row, c[C_CREATED]), "updated_at", store_json_time(r, row, c[C_UPDATED]));
 }
 
 /* The one repair a statement returned. */
@@ -129,8 +147,7 @@ int store_repair_insert(json_t **out, int *version, const struct store_device_re
   return rc;
 }
 
-int store_repair_update(json_t **out, int *version, int64_t id,
-                        const struct store_repair_fields *f)
+int store_repair_update(json_t **out, int *version, int64_t id, const struct store_repair_fields *f)
 {
   char rid[24];
   snprintf(rid, sizeof rid, "%lld", (long long)id);

@@ -199,14 +199,13 @@ struct th_resp *th_request_to(const char *base, const char *method, const char *
   return r;
 }
 
-struct th_resp *th_req(const char *method, const char *path, const char *key,
-                       const char *body, const char *const *extra)
+struct th_resp *th_req(const char *method, const char *path, const char *key, const char *body,
+                       const char *const *extra)
 {
   return th_request_to(NULL, method, path, key, body, body ? strlen(body) : 0, extra);
 }
 
-struct th_resp *th_reqf(const char *method, const char *path, const char *key,
-                        const char *fmt, ...)
+struct th_resp *th_reqf(const char *method, const char *path, const char *key, const char *fmt, ...)
 {
   char *body = NULL;
   va_list ap;

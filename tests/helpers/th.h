@@ -9,10 +9,10 @@
 
 struct th_resp {
   long status;
-  char *body;        /* NUL-terminated */
+  char *body; /* NUL-terminated */
   size_t len;
-  char *headers;     /* raw header block */
-  json_t *json;      /* parsed body when it is JSON, else NULL */
+  char *headers; /* raw header block */
+  json_t *json;  /* parsed body when it is JSON, else NULL */
 };
 
 /* The base URL of the shared test server (RL_TEST_URL) and its admin key. */
@@ -26,11 +26,11 @@ const char *th_admin_key(void);
 struct th_resp *th_request_to(const char *base, const char *method, const char *path,
                               const char *key, const char *body, size_t body_len,
                               const char *const *extra);
-struct th_resp *th_req(const char *method, const char *path, const char *key,
-                       const char *body, const char *const *extra);
+struct th_resp *th_req(const char *method, const char *path, const char *key, const char *body,
+                       const char *const *extra);
 /* printf-style JSON body helper: th_reqf("POST", "/x", key, "{\"a\":%d}", 1). */
-struct th_resp *th_reqf(const char *method, const char *path, const char *key,
-                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct th_resp *th_reqf(const char *method, const char *path, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void th_free(struct th_resp *r);
 
 /* A header of the reply (case-insensitive name), copied into a static

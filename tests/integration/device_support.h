@@ -16,18 +16,9 @@
 
 static const char ds_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-static inline const char *ds_admin(void)
-{
-  return th_admin_key();
-}
-static inline const char *ds_vol(void)
-{
-  return th_key("volunteer");
-}
-static inline const char *ds_reader(void)
-{
-  return th_key("reader");
-}
+static inline const char *ds_admin(void) { return th_admin_key(); }
+static inline const char *ds_vol(void) { return th_key("volunteer"); }
+static inline const char *ds_reader(void) { return th_key("reader"); }
 
 /* A SQL query built printf-style; its first line, or NULL. */
 static inline __attribute__((format(printf, 1, 2))) const char *ds_sql(const char *fmt, ...)
@@ -58,8 +49,7 @@ static inline int ds_names_field(const struct th_resp *r, const char *field)
   json_t *errors = json_object_get(r->json, "errors");
   size_t i;
   json_t *e;
-  json_array_foreach(errors, i, e)
-  {
+  json_array_foreach(errors, i, e) {
     const char *f = json_string_value(json_object_get(e, "field"));
     if (f && strcmp(f, field) == 0)
       return 1;

@@ -69,10 +69,7 @@ static const struct {
 };
 
 static char g_site[96];
-static void setup(void)
-{
-  ds_site(g_site, sizeof g_site, 1);
-}
+static void setup(void) { ds_site(g_site, sizeof g_site, 1); }
 
 static void fresh_at(char *code, const char *kind, size_t route)
 {
@@ -103,8 +100,7 @@ static void assert_allowed_list(const struct th_resp *r, const char *kind, const
   cr_assert_eq(json_array_size(list), (size_t)want, "%s from %s: %s", kind, from, r->body);
   size_t i;
   json_t *s;
-  json_array_foreach(list, i, s)
-  {
+  json_array_foreach(list, i, s) {
     cr_assert(json_is_string(s));
     cr_assert(allowed(kind, from, json_string_value(s)), "%s from %s lists %s", kind, from,
               json_string_value(s));

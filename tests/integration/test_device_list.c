@@ -12,10 +12,7 @@
 #include <time.h>
 
 static char g_site[96];
-static void setup(void)
-{
-  ds_site(g_site, sizeof g_site, 1);
-}
+static void setup(void) { ds_site(g_site, sizeof g_site, 1); }
 
 /* GET /devices?<query>; asserts 200 and returns the codes of the items in
  * order, comma-separated, in out. */
@@ -31,8 +28,7 @@ static void list_codes(char *out, size_t cap, const char *query, const char *key
   out[0] = '\0';
   size_t i;
   json_t *d;
-  json_array_foreach(items, i, d)
-  {
+  json_array_foreach(items, i, d) {
     size_t n = strlen(out);
     snprintf(out + n, cap - n, "%s%s", n ? "," : "", json_string_value(json_object_get(d, "code")));
   }
@@ -342,8 +338,7 @@ Test(list, keyset_paging_is_exact_while_devices_arrive, .init = setup, .timeout 
     cr_assert_leq(json_array_size(items), LIMIT);
     size_t i;
     json_t *d;
-    json_array_foreach(items, i, d)
-    {
+    json_array_foreach(items, i, d) {
       const char *code = json_string_value(json_object_get(d, "code"));
       cr_assert_null(json_object_get(seen, code), "%s listed twice (page %d)", code, pages);
       json_object_set_new(seen, code, json_true());

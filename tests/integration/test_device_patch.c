@@ -9,10 +9,7 @@
 
 static char g_site[96];
 
-static void setup(void)
-{
-  ds_site(g_site, sizeof g_site, 1);
-}
+static void setup(void) { ds_site(g_site, sizeof g_site, 1); }
 
 static struct th_resp *patch(const char *code, const char *body, const char *if_match)
 {
@@ -282,7 +279,8 @@ Test(patch, history_records_the_edit_and_its_fields, .init = setup)
     int found = 0;
     size_t k;
     json_t *f;
-    json_array_foreach(fields, k, f) found |= strcmp(json_string_value(f), want[i]) == 0;
+    json_array_foreach(fields, k, f)
+      found |= strcmp(json_string_value(f), want[i]) == 0;
     cr_assert(found, "fields lack %s: %s", want[i], r->body);
   }
   cr_assert_null(strstr(r->body, "0611229977"), "history shows the owner's new phone");

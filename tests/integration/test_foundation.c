@@ -18,7 +18,8 @@ Test(ops, healthz_readyz_metrics_openapi_are_public)
   th_free(r);
   r = th_req("GET", "/metrics", NULL, NULL, NULL);
   cr_assert_eq(r->status, 200);
-  cr_assert_not_null(strstr(r->body, "repaird_requests_total{route=\"GET /healthz\",status=\"200\"}"));
+  cr_assert_not_null(
+      strstr(r->body, "repaird_requests_total{route=\"GET /healthz\",status=\"200\"}"));
   cr_assert_not_null(strstr(r->body, "repaird_request_duration_seconds_bucket{le=\"+Inf\"}"));
   cr_assert_not_null(strstr(r->body, "repaird_db_reconnects_total"));
   th_free(r);
@@ -168,8 +169,7 @@ Test(errors, malformed_bodies_are_400)
   expect_400("{\"name\":", 8, "truncated JSON");
   expect_400("", 0, "empty body");
   expect_400("{\"name\":\"bad-\xc3\x28\",\"role\":\"reader\"}", 33, "invalid UTF-8");
-  expect_400("{\"name\":\"bad-a\",\"name\":\"bad-b\",\"role\":\"reader\"}", 46,
-             "duplicate member");
+  expect_400("{\"name\":\"bad-a\",\"name\":\"bad-b\",\"role\":\"reader\"}", 46, "duplicate member");
   char deep[200];
   size_t n = 0;
   n += (size_t)sprintf(deep, "{\"name\":\"bad-d\",\"role\":\"reader\",\"x\":");
@@ -350,7 +350,8 @@ Test(categories, list_all_pages)
 
 Test(categories, one_with_etag)
 {
-  struct th_resp *r = th_req("GET", "/api/v1/categories/laptop-medium", th_key("reader"), NULL, NULL);
+  struct th_resp *r =
+      th_req("GET", "/api/v1/categories/laptop-medium", th_key("reader"), NULL, NULL);
   cr_assert_eq(r->status, 200);
   cr_assert_str_eq(th_str(r, "name_fr"), "Ordinateur portable (moyen)");
   cr_assert_str_eq(th_str(r, "ords_product_category"), "Laptop");
@@ -422,8 +423,8 @@ Test(errors, nul_in_a_path_segment_names_nothing)
 Test(errors, weak_if_match_never_matches)
 {
   const char *slug = th_unique("weak-");
-  struct th_resp *r = th_reqf("POST", "/api/v1/sites", th_admin_key(),
-                              "{\"slug\":\"%s\",\"name\":\"Weak\"}", slug);
+  struct th_resp *r =
+      th_reqf("POST", "/api/v1/sites", th_admin_key(), "{\"slug\":\"%s\",\"name\":\"Weak\"}", slug);
   cr_assert_eq(r->status, 201);
   char hdr[96], path[128];
   snprintf(hdr, sizeof hdr, "If-Match: W/%s", th_header(r, "ETag"));

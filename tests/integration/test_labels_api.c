@@ -429,8 +429,7 @@ static void expect_field(const struct th_resp *r, long status, const char *field
   size_t i;
   json_t *e;
   int found = 0;
-  json_array_foreach(errors, i, e)
-  {
+  json_array_foreach(errors, i, e) {
     found |= strcmp(json_string_value(json_object_get(e, "field")), field) == 0;
   }
   cr_assert(found, "no error for %s in %s", field, r->body);

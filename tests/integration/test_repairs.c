@@ -131,8 +131,7 @@ static const struct outcome_case outcome_cases[] = {
     {"repair", "", "unknown", "diagnosing", "received>diagnosing"},
     {"repair", "", NULL, "diagnosing", "received>diagnosing"},
     {"donation", "", "fixed", "repaired", "received>diagnosing,diagnosing>repaired"},
-    {"donation", "", "end_of_life", "unrepairable",
-     "received>diagnosing,diagnosing>unrepairable"},
+    {"donation", "", "end_of_life", "unrepairable", "received>diagnosing,diagnosing>unrepairable"},
     {"repair", "diagnosing", "fixed", "repaired", "diagnosing>repaired"},
     {"repair", "diagnosing", "end_of_life", "unrepairable", "diagnosing>unrepairable"},
     {"repair", "diagnosing", "repairable", "diagnosing", ""},
@@ -143,8 +142,7 @@ static const struct outcome_case outcome_cases[] = {
     {"repair", "diagnosing,in_repair", "unknown", "in_repair", ""},
 };
 
-Test(repairs, each_outcome_moves_the_device_and_records_the_moves, .init = setup,
-     .timeout = 120)
+Test(repairs, each_outcome_moves_the_device_and_records_the_moves, .init = setup, .timeout = 120)
 {
   for (size_t c = 0; c < sizeof outcome_cases / sizeof outcome_cases[0]; c++) {
     const struct outcome_case *k = &outcome_cases[c];
@@ -337,9 +335,9 @@ Test(repairs, barrier_only_with_end_of_life, .init = setup)
   json_decref(h);
 
   /* Every ORDS barrier is accepted with end_of_life, and kept. */
-  const char *barriers[] = {"spare_parts_not_available", "spare_parts_too_expensive",
-                            "no_way_to_open", "repair_information_not_available",
-                            "lack_of_equipment", "too_worn_out"};
+  const char *barriers[] = {
+      "spare_parts_not_available",        "spare_parts_too_expensive", "no_way_to_open",
+      "repair_information_not_available", "lack_of_equipment",         "too_worn_out"};
   for (size_t i = 0; i < 6; i++) {
     char body[160];
     snprintf(body, sizeof body, "{\"outcome\":\"end_of_life\",\"barrier\":\"%s\"}", barriers[i]);
@@ -412,8 +410,7 @@ Test(repairs, refused_on_devices_in_a_final_state, .init = setup)
       char body[96];
       snprintf(body, sizeof body, "{\"outcome\":\"%s\"}", outcomes[o]);
       struct th_resp *r = rp_post(code, body);
-      cr_assert(th_is_problem(r, 409), "%s on %s: %ld %s", outcomes[o], status, r->status,
-                r->body);
+      cr_assert(th_is_problem(r, 409), "%s on %s: %ld %s", outcomes[o], status, r->status, r->body);
       th_free(r);
     }
     cr_assert_eq(rp_count(code), 0, "repair stored on a %s device", status);
@@ -440,7 +437,8 @@ Test(repairs, outcome_the_lifecycle_refuses_is_409_with_allowed_moves, .init = s
   int has_returned = 0;
   size_t i;
   json_t *a;
-  json_array_foreach(allowed, i, a) has_returned |= strcmp(json_string_value(a), "returned") == 0;
+  json_array_foreach(allowed, i, a)
+    has_returned |= strcmp(json_string_value(a), "returned") == 0;
   cr_assert(has_returned, "%s", r->body);
   th_free(r);
   cr_assert_eq(rp_count(code), 1);
@@ -646,7 +644,7 @@ Test(repairs, bad_input_on_every_field_is_400_naming_it, .init = setup)
   struct th_resp *r = rp_post(code, "{\"minutes\":-5,\"outcome\":\"meh\",\"extra\":1}");
   cr_assert(th_is_problem(r, 400));
   cr_assert(ds_names_field(r, "minutes") && ds_names_field(r, "outcome") &&
-            ds_names_field(r, "extra"),
+                ds_names_field(r, "extra"),
             "%s", r->body);
   th_free(r);
 

@@ -207,39 +207,52 @@ Test(sessions, bad_input_is_400_naming_the_field, .init = setup)
        "site"},
       {"{\"site\":\"%s\",\"starts_at\":\"tomorrow\",\"ends_at\":\"2026-04-11T13:00:00Z\"}",
        "starts_at"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00\",\"ends_at\":\"2026-04-11T13:00:00Z\"}",
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\"}",
        "starts_at"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-02-30T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\"}",
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-02-30T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\"}",
        "starts_at"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":1775912400}", "ends_at"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":1775912400}",
+       "ends_at"},
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"volunteers\":-1}",
        "volunteers"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"volunteers\":1001}",
        "volunteers"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"volunteers\":\"4\"}",
        "volunteers"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"volunteers\":2.5}",
        "volunteers"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"notes\":\"\"}",
        "notes"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"notes\":5}",
        "notes"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"hours\":4}",
        "hours"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"id\":4}",
        "id"},
-      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\","
+      {"{\"site\":\"%s\",\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\","
        "\"figures\":{}}",
        "figures"},
-      {"{\"site\":null,\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:00Z\"}",
+      {"{\"site\":null,\"starts_at\":\"2026-04-11T09:00:00Z\",\"ends_at\":\"2026-04-11T13:00:"
+       "00Z\"}",
        "site"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -381,11 +394,10 @@ Test(sessions, figures_count_each_device_once_with_its_last_outcome, .init = set
 Test(sessions, figures_mixed_session, .init = setup)
 {
   long long s = ss_new(), other = ss_new();
-  char a[CODE_CAP], b[CODE_CAP], c[CODE_CAP], d[CODE_CAP], e[CODE_CAP], f[CODE_CAP],
-      g[CODE_CAP];
+  char a[CODE_CAP], b[CODE_CAP], c[CODE_CAP], d[CODE_CAP], e[CODE_CAP], f[CODE_CAP], g[CODE_CAP];
   ss_device(a, "laptop-medium", NULL); /* fixed: 1.83 / 132.66 */
   ss_repair(a, s, "fixed");
-  ss_device(b, "misc", "2");           /* fixed: 2 / 32.06679233 */
+  ss_device(b, "misc", "2"); /* fixed: 2 / 32.06679233 */
   ss_repair(b, s, "fixed");
   ss_device(c, "laptop-medium", "2.5"); /* end of life: counted, no waste */
   ss_repair(c, s, "end_of_life");

@@ -158,8 +158,8 @@ static int count_slug(json_t *items, const char *slug)
   int n = 0;
   size_t i;
   json_t *s;
-  json_array_foreach(items, i, s) n +=
-      strcmp(json_string_value(json_object_get(s, "slug")), slug) == 0;
+  json_array_foreach(items, i, s)
+    n += strcmp(json_string_value(json_object_get(s, "slug")), slug) == 0;
   return n;
 }
 
@@ -189,8 +189,10 @@ Test(sites, list_pages_through_every_site_once_in_slug_order)
   }
   size_t i;
   json_t *s;
-  json_array_foreach(active, i, s) cr_assert(json_is_true(json_object_get(s, "active")));
-  json_array_foreach(inactive, i, s) cr_assert(json_is_false(json_object_get(s, "active")));
+  json_array_foreach(active, i, s)
+    cr_assert(json_is_true(json_object_get(s, "active")));
+  json_array_foreach(inactive, i, s)
+    cr_assert(json_is_false(json_object_get(s, "active")));
   json_decref(active);
   json_decref(inactive);
 }

@@ -60,7 +60,7 @@ static void tk_make(struct tracked *t, int with_repair)
 
   copy(t->owner_name, sizeof t->owner_name, "Ownername");
   snprintf(t->email, sizeof t->email, "%s@mail.example", th_unique("owner"));
-  snprintf(t->phone, sizeof t->phone, "+33 6%s", th_unique("") );
+  snprintf(t->phone, sizeof t->phone, "+33 6%s", th_unique(""));
   t->phone[sizeof "+33 6" + 12] = '\0';
   copy(t->notes, sizeof t->notes, "Privatenote");
   copy(t->brand, sizeof t->brand, "Brandx");
@@ -100,12 +100,12 @@ static void tk_make(struct tracked *t, int with_repair)
 /* None of the device's private strings is in body. */
 static void assert_no_private_data(const struct tracked *t, const char *body, const char *what)
 {
-  const char *secrets[] = {t->owner_name, t->email,     t->phone,       t->notes,
+  const char *secrets[] = {t->owner_name, t->email,       t->phone,     t->notes,
                            t->serial,     t->dev_problem, t->r_problem, t->r_diagnosis,
-                           t->r_actions,  t->repairer,  t->move_note,   t->model};
-  const char *names[] = {"owner name", "owner email", "owner phone", "notes",
-                         "serial",     "device problem", "repair problem", "diagnosis",
-                         "actions",    "repairer",   "transition note", "model"};
+                           t->r_actions,  t->repairer,    t->move_note, t->model};
+  const char *names[] = {"owner name", "owner email",    "owner phone",     "notes",
+                         "serial",     "device problem", "repair problem",  "diagnosis",
+                         "actions",    "repairer",       "transition note", "model"};
   for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
     if (secrets[i][0])
       cr_assert_null(strstr(body, secrets[i]), "%s shows the %s (%s): %s", what, names[i],
@@ -191,8 +191,8 @@ Test(tracking, timeline_follows_every_status_change)
 {
   struct tracked t;
   tk_make(&t, 0);
-  const char *moves[] = {"diagnosing", "in_repair", "awaiting_parts", "in_repair", "repaired",
-                         "returned"};
+  const char *moves[] = {"diagnosing", "in_repair", "awaiting_parts",
+                         "in_repair",  "repaired",  "returned"};
   for (size_t i = 0; i < 6; i++)
     tk_move(&t, moves[i], NULL);
   char path[160];
@@ -202,15 +202,14 @@ Test(tracking, timeline_follows_every_status_change)
   cr_assert_str_eq(th_str(r, "status"), "returned");
   json_t *tl = json_object_get(r->json, "timeline");
   cr_assert_eq(json_array_size(tl), 7, "%s", r->body);
-  cr_assert_str_eq(json_string_value(json_object_get(json_array_get(tl, 0), "status")),
-                   "received");
+  cr_assert_str_eq(json_string_value(json_object_get(json_array_get(tl, 0), "status")), "received");
   for (size_t i = 0; i < 6; i++)
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(tl, i + 1), "status")),
                      moves[i], "step %zu: %s", i + 1, r->body);
-  cr_assert_not_null(strstr(json_string_value(json_object_get(
-                                json_object_get(r->json, "message"), "fr")),
-                            "rendu"),
-                     "%s", r->body);
+  cr_assert_not_null(
+      strstr(json_string_value(json_object_get(json_object_get(r->json, "message"), "fr")),
+             "rendu"),
+      "%s", r->body);
   th_free(r);
 }
 
@@ -258,8 +257,8 @@ Test(tracking, page_is_french_by_default_english_on_request)
     assert_no_private_data(&t, r->body, "tracking page");
     cr_assert_null(strstr(r->body, t.brand), "%s: brand", ctx);
     /* Self-contained: nothing fetched from anywhere. */
-    const char *outside[] = {"<script", "<link", "<img", "<iframe", "src=", "@import", "url(",
-                             "http://", "https://", "//fonts", "cdn"};
+    const char *outside[] = {"<script", "<link",   "<img",     "<iframe", "src=", "@import",
+                             "url(",    "http://", "https://", "//fonts", "cdn"};
     for (size_t k = 0; k < sizeof outside / sizeof outside[0]; k++)
       cr_assert_null(strstr(r->body, outside[k]), "%s: page has %s", ctx, outside[k]);
     const char *csp = th_header(r, "Content-Security-Policy");
@@ -283,9 +282,9 @@ Test(tracking, page_escapes_what_it_shows)
   char path[160];
   snprintf(path, sizeof path, "/api/v1/sites/%s", t.site);
   struct th_resp *r = th_req("PATCH", path, ds_admin(),
-             "{\"name\":\"Caf\\u00e9 <script>alert(1)</script> & \\\"Co\\\"\","
-             "\"address\":\"<b>1 rue</b>\"}",
-             NULL);
+                             "{\"name\":\"Caf\\u00e9 <script>alert(1)</script> & \\\"Co\\\"\","
+                             "\"address\":\"<b>1 rue</b>\"}",
+                             NULL);
   cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
   th_free(r);
   snprintf(path, sizeof path, "/t/%s", t.token);
@@ -293,8 +292,9 @@ Test(tracking, page_escapes_what_it_shows)
   cr_assert_eq(r->status, 200);
   cr_assert_null(strstr(r->body, "<script>alert(1)"), "unescaped site name: %s", r->body);
   cr_assert_null(strstr(r->body, "<b>1 rue"), "unescaped address");
-  cr_assert_not_null(strstr(r->body, "Café &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;"),
-                     "%s", r->body);
+  cr_assert_not_null(
+      strstr(r->body, "Café &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;"), "%s",
+      r->body);
   th_free(r);
   snprintf(path, sizeof path, "/d/%s", t.code);
   r = pub(path, NULL);
@@ -375,8 +375,15 @@ Test(tracking, unknown_and_malformed_tokens_get_the_same_404)
   flipped[5] = flipped[5] == 'A' ? 'B' : 'A';
   snprintf(shorter, sizeof shorter, "%s", t.token);
   shorter[strlen(shorter) - 1] = '\0';
-  const char *tokens[] = {well,   longer, flipped, shorter,  "abc",  "x",
-                          "%27%20OR%201%3D1--",    "..%2F..%2Fetc", "%C3%A9t%C3%A9aaaaaaaaaaaaaaaaaaaaaaaa",
+  const char *tokens[] = {well,
+                          longer,
+                          flipped,
+                          shorter,
+                          "abc",
+                          "x",
+                          "%27%20OR%201%3D1--",
+                          "..%2F..%2Fetc",
+                          "%C3%A9t%C3%A9aaaaaaaaaaaaaaaaaaaaaaaa",
                           "AAAAAAAAAAAAAAAAAAAAAA"};
   size_t n = sizeof tokens / sizeof tokens[0];
 

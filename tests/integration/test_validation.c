@@ -15,8 +15,7 @@ static json_t *error_for(const struct th_resp *r, const char *field)
 {
   size_t i;
   json_t *e;
-  json_array_foreach(json_object_get(r->json, "errors"), i, e)
-  {
+  json_array_foreach(json_object_get(r->json, "errors"), i, e) {
     const char *f = json_string_value(json_object_get(e, "field"));
     if (f && strcmp(f, field) == 0)
       return e;
@@ -29,8 +28,7 @@ static long position_of(const struct th_resp *r, const char *field)
 {
   size_t i;
   json_t *e;
-  json_array_foreach(json_object_get(r->json, "errors"), i, e)
-  {
+  json_array_foreach(json_object_get(r->json, "errors"), i, e) {
     if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
       return (long)i;
   }
@@ -43,12 +41,11 @@ static void assert_error(const struct th_resp *r, const char *field, const char 
 {
   json_t *e = error_for(r, field);
   cr_assert_not_null(e, "no error about %s: %s", field, r->body);
-  cr_assert_str_eq(json_string_value(json_object_get(e, "code")), code, "%s: %s", field,
-                   r->body);
+  cr_assert_str_eq(json_string_value(json_object_get(e, "code")), code, "%s: %s", field, r->body);
   cr_assert_not_null(json_string_value(json_object_get(e, "message")), "%s: no message", field);
   if (suggestion) {
-    cr_assert_str_eq(json_string_value(json_object_get(e, "suggestion")), suggestion,
-                     "%s: %s", field, r->body);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "suggestion")), suggestion, "%s: %s",
+                     field, r->body);
     cr_assert_not_null(strstr(json_string_value(json_object_get(e, "message")), suggestion),
                        "the message of %s does not say %s", field, suggestion);
   }
@@ -81,8 +78,7 @@ static void assert_codes_documented(const struct th_resp *r)
   cr_assert_gt(json_array_size(errors), 0, "no errors: %s", r->body);
   size_t i;
   json_t *e;
-  json_array_foreach(errors, i, e)
-  {
+  json_array_foreach(errors, i, e) {
     const char *code = json_string_value(json_object_get(e, "code"));
     cr_assert_not_null(code, "an error without a code: %s", r->body);
     cr_assert_not_null(json_string_value(json_object_get(e, "message")), "%s", r->body);
@@ -442,8 +438,7 @@ Test(weight, an_edit_to_an_implausible_weight_or_category_is_422_until_confirmed
   cr_assert_eq(r->status, 200, "%s", r->body);
   th_free(r);
 
-  r = th_req("PATCH", path, ds_vol(), "{\"category\":\"mobile\",\"weight_confirmed\":true}",
-             NULL);
+  r = th_req("PATCH", path, ds_vol(), "{\"category\":\"mobile\",\"weight_confirmed\":true}", NULL);
   cr_assert_eq(r->status, 200, "%s", r->body);
   cr_assert_str_eq(th_str(r, "category"), "mobile");
   cr_assert_null(json_object_get(r->json, "weight_confirmed"));

@@ -60,7 +60,8 @@ Test(process, sigterm_finishes_the_request_in_flight_then_exits_0)
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
   cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof a), 0);
   char body[128];
-  int blen = snprintf(body, sizeof body, "{\"name\":\"%s\",\"role\":\"reader\"}", th_unique("inflight"));
+  int blen =
+      snprintf(body, sizeof body, "{\"name\":\"%s\",\"role\":\"reader\"}", th_unique("inflight"));
   char head[512];
   int hlen = snprintf(head, sizeof head,
                       "POST /api/v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
@@ -105,7 +106,8 @@ Test(process, database_outage_gives_503_then_recovers_without_restart, .timeout 
     r = th_request_to(url, "GET", "/api/v1/categories/kettle", NULL, NULL, 0, NULL);
     cr_assert(th_is_problem(r, 401), "auth is checked first");
     th_free(r);
-    r = th_request_to(url, "GET", "/api/v1/categories/toaster", "rlk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, 0, NULL);
+    r = th_request_to(url, "GET", "/api/v1/categories/toaster",
+                      "rlk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, 0, NULL);
     cr_assert(th_is_problem(r, 503), "while down: %ld %s", r->status, r->body);
     cr_assert_not_null(th_header(r, "Retry-After"));
     th_free(r);
@@ -156,8 +158,8 @@ Test(process, migrate_twice_is_a_no_op)
   cr_assert_not_null(before);
   char count[32];
   snprintf(count, sizeof count, "%s", before);
-  int rc = sh(out, sizeof out, "DATABASE_URL='%s' %s migrate 2>&1",
-              getenv("RL_TEST_DATABASE_URL"), getenv("RL_TEST_BIN"));
+  int rc = sh(out, sizeof out, "DATABASE_URL='%s' %s migrate 2>&1", getenv("RL_TEST_DATABASE_URL"),
+              getenv("RL_TEST_BIN"));
   cr_assert_eq(rc, 0, "%s", out);
   cr_assert_str_eq(out, "", "a second migrate applied something: %s", out);
   cr_assert_str_eq(th_sql("SELECT count(*) FROM schema_migrations"), count);
@@ -200,8 +202,8 @@ Test(process, keys_cli_create_list_revoke)
 {
   char out[4096];
   const char *bin = getenv("RL_TEST_BIN"), *db = getenv("RL_TEST_DATABASE_URL");
-  int rc = sh(out, sizeof out, "DATABASE_URL='%s' %s keys create --role reader --name cli-key",
-              db, bin);
+  int rc =
+      sh(out, sizeof out, "DATABASE_URL='%s' %s keys create --role reader --name cli-key", db, bin);
   cr_assert_eq(rc, 0);
   char *last = strstr(out, "\nrlk_");
   cr_assert_not_null(last, "%s", out);

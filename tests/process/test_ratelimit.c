@@ -101,8 +101,7 @@ Test(ratelimit, keyed_api_calls_do_not_use_the_public_budget, .timeout = 120)
   }
   /* The public budget is untouched: five lookups still pass. */
   for (int i = 1; i <= 5; i++) {
-    struct th_resp *r =
-        th_request_to(url, "GET", "/d/RL-0000-0000", NULL, NULL, 0, NULL);
+    struct th_resp *r = th_request_to(url, "GET", "/d/RL-0000-0000", NULL, NULL, 0, NULL);
     cr_assert_eq(r->status, 404, "public lookup %d: %ld %s", i, r->status, r->body);
     th_free(r);
   }

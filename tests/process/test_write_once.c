@@ -8,8 +8,8 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,8 +182,8 @@ Test(write_once, a_lost_reply_to_an_intake_is_not_sent_again)
            brand);
   snprintf(g_trigger, sizeof g_trigger, "device_insert");
   atomic_store(&g_armed, 1);
-  struct th_resp *r = th_request_to(url, "POST", "/api/v1/devices", th_admin_key(), body,
-                                    strlen(body), NULL);
+  struct th_resp *r =
+      th_request_to(url, "POST", "/api/v1/devices", th_admin_key(), body, strlen(body), NULL);
   cr_assert(atomic_load(&g_fired) || !atomic_load(&g_armed), "the proxy never saw the insert");
   cr_assert(th_is_problem(r, 503), "got %ld %s", r->status, r->body);
   cr_assert_not_null(strstr(r->body, "outcome-unknown"), "%s", r->body);

@@ -56,8 +56,8 @@ static void expect_bad(const char *name, const char *value)
   struct env e = {{name, NULL}, {value, NULL}};
   struct rl_config c;
   char err[256] = "";
-  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_EINVALID, "%s=%s accepted",
-               name, value);
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_EINVALID, "%s=%s accepted", name,
+               value);
   cr_assert(strncmp(err, name, strlen(name)) == 0, "message does not name %s: %s", name, err);
   cr_assert_null(strchr(err, '\n'), "message is not one line");
 }

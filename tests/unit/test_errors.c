@@ -11,12 +11,12 @@ Test(errors, each_code_has_its_status)
     int code;
     unsigned status;
   } cases[] = {
-      {RL_EINVALID, 400},     {API_EBADJSON, 400},     {RL_EUNAUTHORIZED, 401},
-      {RL_EFORBIDDEN, 403},   {RL_ENOTFOUND, 404},     {API_EROUTE, 404},
-      {API_EMETHOD, 405},     {RL_ECONFLICT, 409},     {RL_EDUPLICATE, 409},
-      {RL_EINFLIGHT, 409},    {RL_EPRECONDITION, 412}, {API_ETOOLARGE, 413},
-      {API_EMEDIATYPE, 415},  {RL_EIDEMPOTENCY, 422},  {RL_EUNPROCESSABLE, 422},
-      {API_ERATELIMIT, 429},  {RL_EUNAVAILABLE, 503},  {RL_EDB, 500},
+      {RL_EINVALID, 400},    {API_EBADJSON, 400},     {RL_EUNAUTHORIZED, 401},
+      {RL_EFORBIDDEN, 403},  {RL_ENOTFOUND, 404},     {API_EROUTE, 404},
+      {API_EMETHOD, 405},    {RL_ECONFLICT, 409},     {RL_EDUPLICATE, 409},
+      {RL_EINFLIGHT, 409},   {RL_EPRECONDITION, 412}, {API_ETOOLARGE, 413},
+      {API_EMEDIATYPE, 415}, {RL_EIDEMPOTENCY, 422},  {RL_EUNPROCESSABLE, 422},
+      {API_ERATELIMIT, 429}, {RL_EUNAVAILABLE, 503},  {RL_EDB, 500},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const struct rl_problem *p = rl_problem_for(cases[i].code);

@@ -75,12 +75,11 @@ Test(spec, every_bad_field_is_reported)
                     "\"x\":1},\"day\":\"2023-02-29\",\"at\":\"yesterday\",\"id\":4,\"zz\":0}",
                     RL_SPEC_CREATE, &rc);
   cr_assert_eq(rc, RL_EINVALID);
-  const char *fields[] = {"name", "count", "weight", "colour", "owner.email", "owner.x",
-                          "day",  "at",    "id",     "zz"};
-  const char *codes[] = {"required",     "not_a_whole_number", "out_of_range",
-                         "not_one_of",   "not_a_string",       "unknown_field",
-                         "not_a_date",   "not_a_time",         "read_only",
-                         "unknown_field"};
+  const char *fields[] = {"name",    "count", "weight", "colour", "owner.email",
+                          "owner.x", "day",   "at",     "id",     "zz"};
+  const char *codes[] = {"required",     "not_a_whole_number", "out_of_range", "not_one_of",
+                         "not_a_string", "unknown_field",      "not_a_date",   "not_a_time",
+                         "read_only",    "unknown_field"};
   for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
     cr_assert(has_error(e, fields[i]), "no error for %s", fields[i]);
     cr_assert_str_eq(code_of(e, fields[i]), codes[i], "code of %s", fields[i]);
@@ -151,17 +150,20 @@ static const struct rl_field person[] = {
     {.name = "email", .type = RL_T_STRING, .min = 3, .max = 254, .format = &rl_format_email},
     {.name = "phone", .type = RL_T_STRING, .min = 3, .max = 40, .format = &rl_format_phone},
     {.name = "secret", .type = RL_T_STRING, .flags = RL_F_PERSONAL, .max = 10},
-    {.name = "contact", .type = RL_T_OBJECT, .sub = (const struct rl_field[]){
-         {.name = "note", .type = RL_T_STRING, .flags = RL_F_PERSONAL, .max = 10},
-         {.name = "lang", .type = RL_T_STRING, .max = 2},
-         {0}}},
+    {.name = "contact",
+     .type = RL_T_OBJECT,
+     .sub =
+         (const struct rl_field[]){
+             {.name = "note", .type = RL_T_STRING, .flags = RL_F_PERSONAL, .max = 10},
+             {.name = "lang", .type = RL_T_STRING, .max = 2},
+             {0}}},
     {0},
 };
 
 Test(spec, formats_have_their_own_codes)
 {
-  json_t *b = json_pack("{s:s s:s s:s}", "slug", "-Bad slug", "email", "no-at-sign", "phone",
-                        "call me");
+  json_t *b =
+      json_pack("{s:s s:s s:s}", "slug", "-Bad slug", "email", "no-at-sign", "phone", "call me");
   json_t *e = NULL;
   cr_assert_eq(rl_spec_check(&e, b, person, RL_SPEC_CREATE), RL_EINVALID);
   cr_assert_str_eq(code_of(e, "slug"), "not_a_slug");
@@ -190,13 +192,12 @@ Test(spec, unknown_fields_get_a_suggestion)
 
 Test(spec, personal_fields_are_stripped_at_every_level)
 {
-  json_t *o = json_pack("{s:s s:s s:{s:s s:s}}", "slug", "x", "secret", "s3cret", "contact",
-                        "note", "private", "lang", "fr");
+  json_t *o = json_pack("{s:s s:s s:{s:s s:s}}", "slug", "x", "secret", "s3cret", "contact", "note",
+                        "private", "lang", "fr");
   rl_spec_strip_personal(o, person);
   cr_assert_null(json_object_get(o, "secret"));
   cr_assert_null(json_object_get(json_object_get(o, "contact"), "note"));
-  cr_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "contact"), "lang")),
-                   "fr");
+  cr_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "contact"), "lang")), "fr");
   cr_assert_str_eq(json_string_value(json_object_get(o, "slug")), "x");
   json_decref(o);
 }
@@ -224,9 +225,9 @@ static int query(json_t **out, json_t **errors, const char *params, const struct
 Test(spec_query, values_are_typed)
 {
   json_t *q, *e;
-  cr_assert_eq(query(&q, &e, "{\"limit\":\"20\",\"active\":\"false\",\"status\":\"open\"}",
-                     query_spec),
-               RL_OK);
+  cr_assert_eq(
+      query(&q, &e, "{\"limit\":\"20\",\"active\":\"false\",\"status\":\"open\"}", query_spec),
+      RL_OK);
   cr_assert_null(e);
   cr_assert_eq(rl_spec_limit(q), 20);
   cr_assert(json_is_false(json_object_get(q, "active")));
@@ -241,8 +242,7 @@ Test(spec_query, values_are_typed)
 Test(spec_query, unknown_and_misspelled_parameters_are_named)
 {
   json_t *q, *e;
-  cr_assert_eq(query(&q, &e, "{\"stauts\":\"open\",\"format\":\"csv\"}", query_spec),
-               RL_EINVALID);
+  cr_assert_eq(query(&q, &e, "{\"stauts\":\"open\",\"format\":\"csv\"}", query_spec), RL_EINVALID);
   cr_assert_null(q);
   cr_assert_eq(json_array_size(e), 2);
   cr_assert_str_eq(code_of(e, "stauts"), "unknown_parameter");
@@ -251,10 +251,9 @@ Test(spec_query, unknown_and_misspelled_parameters_are_named)
   cr_assert_str_eq(json_string_value(json_object_get(first, "suggestion")), "status");
   cr_assert_null(json_object_get(json_array_get(e, 1), "suggestion"), "csv is near nothing");
   json_decref(e);
-  cr_assert_eq(query(&q, &e, "{\"limit\":\"5\"}", (const struct rl_field[]){{0}}),
-               RL_EINVALID);
-  cr_assert_not_null(strstr(json_string_value(json_object_get(json_array_get(e, 0), "message")),
-                            "takes none"));
+  cr_assert_eq(query(&q, &e, "{\"limit\":\"5\"}", (const struct rl_field[]){{0}}), RL_EINVALID);
+  cr_assert_not_null(
+      strstr(json_string_value(json_object_get(json_array_get(e, 0), "message")), "takes none"));
   json_decref(e);
 }
 
@@ -273,8 +272,9 @@ Test(spec_query, bad_values_repeats_and_bad_text_each_have_a_code)
   cr_assert_str_eq(code_of(e, "from"), "not_a_date");
   cr_assert_str_eq(json_string_value(json_object_get(json_array_get(e, 2), "suggestion")), "open");
   json_decref(e);
-  cr_assert_eq(query(&q, &e, "{\"limit\":\"501\",\"status\":[\"open\",\"closed\"],"
-                             "\"cursor\":null}",
+  cr_assert_eq(query(&q, &e,
+                     "{\"limit\":\"501\",\"status\":[\"open\",\"closed\"],"
+                     "\"cursor\":null}",
                      query_spec),
                RL_EINVALID);
   cr_assert_str_eq(code_of(e, "limit"), "out_of_range");
@@ -299,8 +299,8 @@ static const char *suggest(const char *typed, const char *const *names)
 
 Test(spec, did_you_mean_ignores_case_accents_and_punctuation)
 {
-  static const char *const names[] = {"kettle", "Bouilloire", "Grille-pain", "toaster",
-                                      "Écran plat / téléviseur", "Œuvre", NULL};
+  static const char *const names[] = {
+      "kettle", "Bouilloire", "Grille-pain", "toaster", "Écran plat / téléviseur", "Œuvre", NULL};
   cr_assert_str_eq(suggest("bouilloire", names), "Bouilloire");
   cr_assert_str_eq(suggest("BOUILLOIR", names), "Bouilloire");
   cr_assert_str_eq(suggest("grille pain", names), "Grille-pain");
