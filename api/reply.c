@@ -284,7 +284,7 @@ static int url_decode(char *out, const char *s, size_t n)
       out[o++] = (char)(hi * 16 + lo);
       i += 2;
     } else {
-      out[o++] = s[i] == '+' ? ' ' : s[i];
+      out[o++] = (char)(s[i] == '+' ? ' ' : s[i]);
     }
   }
   out[o] = '\0';

@@ -380,6 +380,10 @@ int device_patch(json_t **out, int *version, json_t **errors, const char *code, 
   *errors = NULL;
   json_t *early = json_array(), *code_error = NULL;
   int rc = device_code_body(body, code, "code", &code_error);
+  if (rc != RL_OK && code_error == NULL) { /* out of memory: there is no error to tell */
+    json_decref(early);
+    return RL_ENOMEM;
+  }
   rl_spec_append(early, code_error);
   check_fields(early, patch, RL_SPEC_UPDATE);
   if (json_array_size(early) > 0) {

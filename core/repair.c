@@ -227,6 +227,10 @@ int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
   /* The device code, the fields, the barrier rule: all told at once. */
   json_t *errs = json_array(), *one = NULL, *format = NULL;
   int rc = device_code_body(cbody, code, "code", &one);
+  if (rc != RL_OK && one == NULL) { /* out of memory: there is no error to tell */
+    json_decref(errs);
+    return RL_ENOMEM;
+  }
   rl_spec_append(errs, one);
   rl_spec_check(&format, body, fields_repair, RL_SPEC_CREATE);
   rl_spec_append(errs, format);

@@ -285,6 +285,7 @@ static size_t distance(const char *a, const char *b, size_t limit)
 
 void rl_suggest_init(struct rl_suggest *s, const char *typed)
 {
+  memset(s->typed, 0, sizeof s->typed); /* the analyzer cannot see fold() ends it */
   fold(s->typed, sizeof s->typed, typed ? typed : "");
   s->best = NULL;
   s->distance = 0;

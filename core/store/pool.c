@@ -654,7 +654,7 @@ json_t *store_json_time(const PGresult *res, int row, int col)
   if (n > 10 && buf[10] == ' ')
     buf[10] = 'T';
   if (n > 3 && strcmp(buf + n - 3, "+00") == 0)
-    strcpy(buf + n - 3, "Z");
+    memcpy(buf + n - 3, "Z", 2);
   return json_string(buf);
 }
 

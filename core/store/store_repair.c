@@ -111,7 +111,7 @@ static int one(json_t **out, int *version, PGresult *r, int none, int *c)
   }
   store_cols(r, col_names, c, C_COUNT);
   *out = repair_json(r, 0, c);
-  *version = atoi(PQgetvalue(r, 0, c[C_VERSION]));
+  *version = (int)strtol(PQgetvalue(r, 0, c[C_VERSION]), NULL, 10);
   if (*out == NULL) {
     PQclear(r);
     return RL_ENOMEM;
@@ -175,7 +175,7 @@ int store_repair_get(json_t **out, int *version, struct store_repair_device *dev
   snprintf(dev->status, sizeof dev->status, "%s", PQgetvalue(r, 0, c[C_DEV_STATUS]));
   snprintf(dev->kind, sizeof dev->kind, "%s", PQgetvalue(r, 0, c[C_DEV_KIND]));
   dev->ref.id = strtoll(PQgetvalue(r, 0, c[C_DEV_ID]), NULL, 10);
-  dev->ref.version = atoi(PQgetvalue(r, 0, c[C_DEV_VERSION]));
+  dev->ref.version = (int)strtol(PQgetvalue(r, 0, c[C_DEV_VERSION]), NULL, 10);
   snprintf(dev->site, sizeof dev->site, "%s", PQgetvalue(r, 0, c[C_DEV_SITE]));
   PQclear(r);
   return RL_OK;
