@@ -557,7 +557,7 @@ int store_exec(PGresult **out, const char *stmt, int nparams, const char *const 
 
 /* Names prepared on first use on this thread's connection (tl_shaped_conn);
  * forgotten when the connection is replaced. */
-#define SHAPED_MAX 256 /* every shape of the device list (8 optional filters) */
+#define SHAPED_MAX 320 /* every shape of the device list (256) and of the part list (32) */
 static _Thread_local PGconn *tl_shaped_conn;
 static _Thread_local char tl_shaped[SHAPED_MAX][40];
 static _Thread_local int tl_shaped_n;

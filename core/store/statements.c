@@ -18,6 +18,7 @@ const struct store_stmt *const store_statement_groups[] = {
     store_repair_stmts,
     store_session_stmts,
     store_tracking_stmts,
+    store_part_stmts,
     NULL,
 };
 
@@ -26,5 +27,6 @@ const struct store_violation *const store_violation_groups[] = {
     store_repair_violations,
     store_session_violations,
     store_site_violations,
+    store_part_violations,
     NULL,
 };

@@ -14,6 +14,7 @@ extern const struct store_stmt store_device_stmts[];
 extern const struct store_stmt store_repair_stmts[];
 extern const struct store_stmt store_session_stmts[];
 extern const struct store_stmt store_tracking_stmts[];
+extern const struct store_stmt store_part_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];
@@ -23,6 +24,7 @@ extern const struct store_violation store_device_violations[];
 extern const struct store_violation store_repair_violations[];
 extern const struct store_violation store_session_violations[];
 extern const struct store_violation store_site_violations[];
+extern const struct store_violation store_part_violations[];
 /* NULL-terminated list of the arrays above. */
 extern const struct store_violation *const store_violation_groups[];
 
