@@ -310,7 +310,7 @@ void h_part_label(struct rl_req *req, struct _u_response *res)
   }
   const json_t *p = json_array_get(items, 0);
   struct label_item item;
-  struct label_text text;
+  struct label_text text = {0};
   part_item(&item, &text, p, req->cfg->public_url);
   struct label_options opt = {0, 0, 0, 0};
   char base[96];

@@ -241,7 +241,7 @@ int store_part_list(json_t **out, char *next_after, const struct store_part_filt
     /* The key of the last row of this page, as upper() has it (SKUs are ASCII). */
     const char *sku = PQgetvalue(r, limit - 1, c[C_SKU]);
     size_t k = 0;
-    for (; sku[k] && k < 40; k++)
+    for (; k < 40 && sku[k]; k++)
       next_after[k] = (char)toupper((unsigned char)sku[k]);
     next_after[k] = '\0';
   }

@@ -1,14 +1,17 @@
 // The public pages in a real headless browser, as a resident's phone sees
 // them: the tracking page behind a receipt's token (French by default,
 // English on request, readable without JavaScript, nothing fetched from
-// another origin), the page a device's label opens, and the 404 page.
+// another origin), the page a device's label opens, the page a parts bin's
+// label opens (in stock yes or no, never how many), and the 404 page.
 //
 // Usage: RL_TEST_URL=http://127.0.0.1:PORT RL_TEST_ADMIN_KEY=rlk_… \
+//        RL_TEST_PSQL=/usr/lib/postgresql/15/bin/psql RL_TEST_DATABASE_URL=… \
 //        node tests/browser/public-pages.mjs
 // Prints one line per check and a summary "browser: N passed, M failed";
 // exits 1 on any failure. Set RL_BROWSER_KEEP_SCREENSHOT=1 to keep the
 // screenshot (its path is printed).
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,7 +116,27 @@ async function setup() {
     repairer: secrets.repairer,
     minutes: 35,
   });
-  return { site, secrets, code: device.code, token: device.tracking_token };
+  // A part in stock at the site, by a movement of the ledger and the stock
+  // row that sums it (written in SQL until the ledger has its calls).
+  const part = { sku: `BRW-${tag}`.slice(0, 40), name: `Thermostat ${tag}`, quantity: 4242 };
+  await api('POST', '/api/v1/parts', { sku: part.sku, name: part.name, categories: ['kettle'] });
+  sql(`WITH p AS (SELECT id FROM parts WHERE sku = '${part.sku}'),
+         s AS (SELECT id FROM sites WHERE slug = '${site.slug}'),
+         m AS (INSERT INTO part_movements (part_id, site_id, type, quantity, source, actor)
+               SELECT p.id, s.id, 'received', ${part.quantity}, 'donated', '${secrets.owner}'
+               FROM p, s RETURNING part_id, site_id)
+       INSERT INTO part_stock (part_id, site_id, quantity)
+       SELECT part_id, site_id, ${part.quantity} FROM m`);
+  return { site, secrets, part, code: device.code, token: device.tracking_token };
+}
+
+function sql(query) {
+  const psql = process.env.RL_TEST_PSQL || 'psql';
+  const url = process.env.RL_TEST_DATABASE_URL;
+  if (!url) throw new Error('RL_TEST_DATABASE_URL is not set');
+  return execFileSync(psql, [url, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', query], {
+    encoding: 'utf8',
+  });
 }
 
 // Opens url in a fresh context; records every request the page makes.
@@ -161,7 +184,7 @@ async function main() {
     check('test data created through the API', false, e.message);
     finish();
   }
-  const { site, secrets, code, token } = data;
+  const { site, secrets, part, code, token } = data;
   const trackUrl = `${base}/t/${token}`;
 
   let browser;
@@ -316,7 +339,69 @@ async function main() {
     });
     await dev.context.close();
 
-    // 5. An unknown token.
+    // 5. A parts bin's page.
+    const pp = await open(browser, `${base}/p/${part.sku.toLowerCase()}`, { locale: 'fr-FR' });
+    await attempt('part page: 200, html[lang=fr], one h1 with the name', async () => {
+      const lang = await pp.page.locator('html').getAttribute('lang');
+      const n = await pp.page.locator('h1').count();
+      const h1 = n === 1 ? (await pp.page.locator('h1').innerText()).trim() : '';
+      return {
+        ok: pp.response.status() === 200 && lang === 'fr' && n === 1 && h1 === part.name,
+        detail: `status ${pp.response.status()}, lang=${lang}, ${n} h1 "${h1}"`,
+      };
+    });
+    await attempt('part page: category and "en stock" at the site', async () => {
+      const text = await pp.page.locator('body').innerText();
+      const row = (await pp.page.locator('ul.stock li', { hasText: site.name }).innerText()).trim();
+      return {
+        ok: text.includes('Bouilloire') && /en stock$/.test(row) && !/pas en stock/.test(row),
+        detail: `row "${row}"`,
+      };
+    });
+    await attempt('part page: no quantities, no people', async () => {
+      const html = await pp.page.content();
+      const text = await pp.page.locator('body').innerText();
+      const q = String(part.quantity);
+      const leaked = Object.entries(secrets).filter(([, v]) => html.includes(v));
+      return {
+        ok: !text.includes(q) && !html.includes(q) && leaked.length === 0,
+        detail: `quantity shown: ${text.includes(q)}, leaked ${leaked.map(([k]) => k).join(', ')}`,
+      };
+    });
+    await attempt('part page: no other origin, no console errors', () => {
+      const foreign = foreignRequests(pp.requests);
+      return {
+        ok: foreign.length === 0 && pp.consoleErrors.length === 0,
+        detail: `${foreign.join(' ')} ${pp.consoleErrors.join(' | ')}`,
+      };
+    });
+    await pp.context.close();
+    const ppEn = await open(browser, `${base}/p/${part.sku}?lang=en`, { locale: 'fr-FR' });
+    await attempt('part page (?lang=en): html[lang=en], "in stock", "Kettle"', async () => {
+      const lang = await ppEn.page.locator('html').getAttribute('lang');
+      const text = await ppEn.page.locator('body').innerText();
+      const row = (await ppEn.page.locator('ul.stock li', { hasText: site.name }).innerText()).trim();
+      return {
+        ok: lang === 'en' && text.includes('Kettle') && /in stock$/.test(row) && !/out of/.test(row),
+        detail: `lang=${lang}, row "${row}"`,
+      };
+    });
+    await ppEn.context.close();
+    const unknownSku = `NOPE-${part.sku}`.slice(0, 40);
+    const ppNf = await open(browser, `${base}/p/${unknownSku}`, { locale: 'fr-FR' });
+    await attempt('unknown part: the 404 page', async () => {
+      const lang = await ppNf.page.locator('html').getAttribute('lang');
+      const h1 = (await ppNf.page.locator('h1').innerText()).trim();
+      const html = await ppNf.page.content();
+      return {
+        ok: ppNf.response.status() === 404 && lang === 'fr' && h1 === 'Lien non reconnu' &&
+          !html.includes(part.name),
+        detail: `status ${ppNf.response.status()}, lang=${lang}, h1 "${h1}"`,
+      };
+    });
+    await ppNf.context.close();
+
+    // 6. An unknown token.
     const bogus = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     const nf = await open(browser, `${base}/t/${bogus}`, { locale: 'fr-FR' });
     await attempt('unknown token: 404 page', async () => {
