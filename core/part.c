@@ -102,18 +102,12 @@ static int check_categories(json_t *errs, const json_t *cats)
   return RL_OK;
 }
 
-/* Checks site_low_stock (as sent) and applies it to *thresholds (the
- * current map, site slug → number). null values remove a site's
- * threshold, and null as a whole removes every one, only when `update`. */
-static int check_thresholds(json_t *errs, json_t *thresholds, const json_t *v, const char *unit,
-                            int update)
+/* Checks site_low_stock as sent: an object of known site slugs to
+ * thresholds; in an update, null (as a whole, or for a site) removes. */
+static int check_thresholds(json_t *errs, const json_t *v, const char *unit, int update)
 {
-  if (v == NULL)
+  if (v == NULL || (json_is_null(v) && update))
     return RL_OK;
-  if (json_is_null(v) && update) {
-    json_object_clear(thresholds);
-    return RL_OK;
-  }
   if (!json_is_object(v)) {
     bad(errs, "site_low_stock", "bad_thresholds",
         "must be an object of site slug to low-stock threshold");
@@ -133,14 +127,10 @@ static int check_thresholds(json_t *errs, json_t *thresholds, const json_t *v, c
     char field[128];
     snprintf(field, sizeof field, "site_low_stock.%.100s", slug);
     slugs[n++] = slug;
-    if (json_is_null(q) && update)
-      json_object_del(thresholds, slug);
-    else if (json_is_null(q))
+    if (json_is_null(q) && !update)
       bad(errs, field, "bad_quantity", "must not be null");
-    else
+    else if (!json_is_null(q))
       check_quantity(errs, field, q, unit);
-    if (json_is_number(q))
-      json_object_set(thresholds, slug, q);
   }
   json_t *unknown = NULL;
   int rc = n ? store_part_unknown_sites(&unknown, slugs, n) : RL_OK;
@@ -164,12 +154,15 @@ struct field_text {
   struct store_part_fields f;
 };
 
+/* p: the part's fields; thresholds: what store_part_fields.thresholds
+ * says (NULL: no change). */
 static int fields_from_json(struct field_text *t, const json_t *p, const json_t *thresholds)
 {
   memset(t, 0, sizeof *t);
   const json_t *cats = json_object_get(p, "categories");
   t->categories = json_is_array(cats) ? json_dumps(cats, JSON_COMPACT) : strdup("[]");
-  t->thresholds = json_dumps(thresholds, JSON_COMPACT | JSON_REAL_PRECISION(15));
+  t->thresholds = thresholds ? json_dumps(thresholds, JSON_COMPACT | JSON_REAL_PRECISION(15))
+                             : strdup("{}");
   snprintf(t->low_stock, sizeof t->low_stock, "%.3f",
            json_number_value(json_object_get(p, "low_stock")));
   t->f.name = str(p, "name");
@@ -188,17 +181,14 @@ static void fields_free(struct field_text *t)
   free(t->thresholds);
 }
 
-/* The rules of a create body or a patch for a part counted in `unit`;
- * site_low_stock is applied to thresholds. */
-static int check_rules(json_t *errs, json_t *thresholds, const json_t *body, const char *unit,
-                       int update)
+/* The rules of a create body or a patch for a part counted in `unit`. */
+static int check_rules(json_t *errs, const json_t *body, const char *unit, int update)
 {
   int rc = check_categories(errs, json_object_get(body, "categories"));
   if (rc != RL_OK)
     return rc;
   check_quantity(errs, "low_stock", json_object_get(body, "low_stock"), unit);
-  return check_thresholds(errs, thresholds, json_object_get(body, "site_low_stock"), unit,
-                          update);
+  return check_thresholds(errs, json_object_get(body, "site_low_stock"), unit, update);
 }
 
 int part_create(json_t **out, int *version, json_t **errors, const json_t *body)
@@ -206,23 +196,19 @@ int part_create(json_t **out, int *version, json_t **errors, const json_t *body)
   *errors = NULL;
   const char *unit = str(body, "unit") ? str(body, "unit") : "piece";
   const char *sku = str(body, "sku");
-  json_t *errs = json_array(), *thresholds = json_object();
-  if (errs == NULL || thresholds == NULL) {
-    json_decref(errs);
-    json_decref(thresholds);
+  json_t *errs = json_array();
+  if (errs == NULL)
     return RL_ENOMEM;
-  }
   if (!part_sku_ok(sku))
     bad(errs, "sku", "bad_sku", SKU_RULE);
-  int rc = check_rules(errs, thresholds, body, unit, 0);
+  int rc = check_rules(errs, body, unit, 0);
   if (rc == RL_OK)
     rc = errors_out(errs, errors);
   else
     json_decref(errs);
   struct field_text t = {0};
   if (rc == RL_OK)
-    rc = fields_from_json(&t, body, thresholds);
-  json_decref(thresholds);
+    rc = fields_from_json(&t, body, json_object_get(body, "site_low_stock"));
   struct store_part_ref ref;
   if (rc == RL_OK)
     rc = store_part_insert(out, &ref, sku, unit, &t.f);
@@ -274,27 +260,23 @@ static int patch_tx(void *ctx)
   int rc = store_part_get(&cur, &ref, c->sku, 1);
   if (rc != RL_OK)
     return rc;
-  if (c->if_match >= 0 && c->if_match != ref.version) {
-    json_decref(cur);
-    return RL_EPRECONDITION;
-  }
-  if (json_object_size(c->patch) == 0) {
-    c->out = cur;
-    c->version = ref.version;
-    return RL_OK;
-  }
-  json_t *errs = json_array();
-  json_t *thresholds = json_deep_copy(json_object_get(cur, "site_low_stock"));
   struct field_text t = {0};
-  rc = errs && thresholds ? check_rules(errs, thresholds, c->patch, ref.unit, 1) : RL_ENOMEM;
+  json_t *errs = NULL;
+  if (c->if_match >= 0 && c->if_match != ref.version) {
+    rc = RL_EPRECONDITION;
+    goto out;
+  }
+  errs = json_array();
+  rc = errs ? check_rules(errs, c->patch, ref.unit, 1) : RL_ENOMEM;
   if (rc != RL_OK)
     goto out;
   rc = errors_out(errs, &c->errors);
   errs = NULL;
   if (rc != RL_OK)
     goto out;
-  /* The patch on the current part: null removes (description, categories),
-   * the rest replaces; site_low_stock was merged into thresholds. */
+  /* The patch on the locked row's fields: null removes (description,
+   * categories), the rest replaces. Thresholds are changed by the update
+   * statement itself, on the set the part has then. */
   const char *key;
   json_t *v;
   json_object_foreach((json_t *)c->patch, key, v) {
@@ -305,9 +287,11 @@ static int patch_tx(void *ctx)
     else
       json_object_set(cur, key, v);
   }
-  rc = fields_from_json(&t, cur, thresholds);
+  const json_t *changes = json_object_get(c->patch, "site_low_stock");
+  rc = fields_from_json(&t, cur, json_is_object(changes) ? changes : NULL);
   if (rc != RL_OK)
     goto out;
+  t.f.clear_thresholds = json_is_null(changes);
   store_tx_commit_next();
   rc = store_part_update(&c->out, &ref, &t.f);
   if (rc == RL_OK)
@@ -315,7 +299,6 @@ static int patch_tx(void *ctx)
 out:
   fields_free(&t);
   json_decref(errs);
-  json_decref(thresholds);
   json_decref(cur);
   return rc;
 }
@@ -324,6 +307,15 @@ int part_patch(json_t **out, int *version, json_t **errors, const char *sku,
                const json_t *patch, int if_match)
 {
   *errors = NULL;
+  if (json_object_size(patch) == 0) {
+    /* Nothing to change: the part as it is, if it is still at if_match. */
+    int rc = part_get(out, version, errors, sku);
+    if (rc == RL_OK && if_match >= 0 && if_match != *version) {
+      json_decref(*out);
+      return RL_EPRECONDITION;
+    }
+    return rc;
+  }
   int rc = sku_or_error(sku, errors);
   if (rc != RL_OK)
     return rc;

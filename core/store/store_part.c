@@ -50,13 +50,22 @@ const struct store_stmt store_part_stmts[] = {
      " FOR UPDATE OF p",
      0},
     {"part_update",
-     /* The rows deleted and the rows upserted are disjoint: no row is
-      * touched twice by the statement. */
-     "WITH " WANT(7) ","
+     /* The thresholds are read here, not with the row the caller locked: a
+      * statement that waited for that lock keeps the snapshot it began
+      * with, from before the previous writer's thresholds; this statement's
+      * own snapshot is taken once the lock is held. The rows deleted and
+      * the rows upserted are disjoint: no row is touched twice. */
+     "WITH patch AS (SELECT j.key AS slug, j.value FROM json_each_text($7::json) j),"
+     " kept AS (SELECT t.site_id, s.slug, t.low_stock FROM part_thresholds t"
+     " JOIN sites s ON s.id = t.site_id WHERE t.part_id = $1::bigint AND NOT $8::boolean"
+     " AND s.slug NOT IN (SELECT slug FROM patch)),"
+     " sets AS (SELECT s.id AS site_id, s.slug, p.value::numeric(12, 3) AS low_stock"
+     " FROM patch p JOIN sites s ON s.slug = p.slug WHERE p.value IS NOT NULL),"
+     " want AS (SELECT * FROM kept UNION ALL SELECT * FROM sets),"
      " gone AS (DELETE FROM part_thresholds t WHERE t.part_id = $1::bigint"
      " AND t.site_id NOT IN (SELECT site_id FROM want)),"
      " up AS (INSERT INTO part_thresholds (part_id, site_id, low_stock)"
-     " SELECT $1::bigint, site_id, low_stock FROM want"
+     " SELECT $1::bigint, site_id, low_stock FROM sets"
      " ON CONFLICT (part_id, site_id) DO UPDATE SET low_stock = EXCLUDED.low_stock),"
      " p AS (UPDATE parts SET name = $2, description = $3, categories = " CATEGORIES(4) ","
      " low_stock = $5::numeric, active = $6::boolean, version = version + 1, updated_at = now()"
@@ -185,9 +194,9 @@ int store_part_update(json_t **out, struct store_part_ref *ref,
   snprintf(id, sizeof id, "%lld", (long long)ref->id);
   const char *p[] = {id,           f->name,      f->description,
                      f->categories, f->low_stock, f->active ? "true" : "false",
-                     f->thresholds};
+                     f->thresholds, f->clear_thresholds ? "true" : "false"};
   PGresult *r;
-  int rc = store_exec(&r, "part_update", 7, p);
+  int rc = store_exec(&r, "part_update", 8, p);
   return rc == RL_OK ? one(out, ref, r) : rc;
 }
 

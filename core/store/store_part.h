@@ -23,7 +23,12 @@ struct store_part_fields {
   const char *description; /* NULL: none */
   const char *categories;  /* JSON array text of category slugs */
   const char *low_stock;   /* decimal text */
-  const char *thresholds;  /* JSON object text: site slug → decimal, the complete set */
+  /* Per-site thresholds, a JSON object text of site slug → decimal. On
+   * insert, the complete set. On update, the changes to the set the part
+   * has when the statement runs: a decimal sets a site's, null removes it
+   * (NULL: no change), after removing every one if clear_thresholds. */
+  const char *thresholds;
+  int clear_thresholds;
   int active;
 };
 
@@ -38,8 +43,8 @@ int store_part_insert(json_t **out, struct store_part_ref *ref, const char *sku,
 int store_part_get(json_t **out, struct store_part_ref *ref, const char *sku, int lock);
 
 /* Sets every editable field of the part at ref (locked by the caller's
- * transaction) and replaces its thresholds by f->thresholds; ref->version
- * becomes the new version. */
+ * transaction) and applies f's threshold changes; ref->version becomes
+ * the new version. */
 int store_part_update(json_t **out, struct store_part_ref *ref,
                       const struct store_part_fields *f);
 

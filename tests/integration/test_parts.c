@@ -8,9 +8,12 @@
 
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A fresh sku ("P" and a unique tail) in upper case. */
 static void new_sku(char *out, size_t cap, const char *prefix)
@@ -423,6 +426,167 @@ Test(parts, bad_patches_are_400_and_change_nothing)
   r = patch_part(ds_admin(), sku, "\"x\"", "{\"name\":\"x\"}");
   cr_assert(th_is_problem(r, 412), "a foreign If-Match: %ld %s", r->status, r->body);
   th_free(r);
+}
+
+/* ---- concurrent edits --------------------------------------------------- */
+
+#define RACERS 8
+
+struct racer {
+  const char *path, *body, *if_match;
+  pthread_barrier_t *go;
+  long status;
+};
+
+static size_t sink(char *p, size_t size, size_t n, void *ud)
+{
+  (void)p, (void)ud;
+  return size * n;
+}
+
+/* One PATCH with its own curl handle (the helpers' buffers are not for
+ * threads), sent when every racer is ready. */
+static void *race(void *arg)
+{
+  struct racer *r = arg;
+  char url[256], auth[128], im[64];
+  snprintf(url, sizeof url, "%s%s", th_url(), r->path);
+  snprintf(auth, sizeof auth, "Authorization: Bearer %s", th_admin_key());
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = curl_slist_append(NULL, auth);
+  h = curl_slist_append(h, "Content-Type: application/json");
+  if (r->if_match) {
+    snprintf(im, sizeof im, "If-Match: %s", r->if_match);
+    h = curl_slist_append(h, im);
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PATCH");
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  pthread_barrier_wait(r->go);
+  r->status = curl_easy_perform(c) == CURLE_OK ? 0 : -1;
+  if (r->status == 0)
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  return NULL;
+}
+
+static void run_racers(struct racer *rs)
+{
+  pthread_barrier_t go;
+  pthread_barrier_init(&go, NULL, RACERS);
+  pthread_t t[RACERS];
+  for (int i = 0; i < RACERS; i++) {
+    rs[i].go = &go;
+    pthread_create(&t[i], NULL, race, &rs[i]);
+  }
+  for (int i = 0; i < RACERS; i++)
+    pthread_join(t[i], NULL);
+  pthread_barrier_destroy(&go);
+}
+
+/* The row is locked while a patch is checked and written: of racers that
+ * all read version 1, one wins and the others are told (412); racers
+ * without If-Match each add their own site's threshold, and none is lost. */
+Test(parts, concurrent_patches_are_served_one_after_the_other, .timeout = 60)
+{
+  curl_global_init(CURL_GLOBAL_ALL);
+  char sku[64], path[128];
+  new_sku(sku, sizeof sku, "race-");
+  make_part("{\"sku\":\"%s\",\"name\":\"Départ\"}", sku);
+  snprintf(path, sizeof path, "/api/v1/parts/%s", sku);
+  struct racer rs[RACERS];
+  char bodies[RACERS][160], sites[RACERS][96];
+  for (int i = 0; i < RACERS; i++) {
+    snprintf(bodies[i], sizeof bodies[i], "{\"name\":\"Coureur %d\"}", i);
+    rs[i] = (struct racer){path, bodies[i], "\"1\"", NULL, 0};
+  }
+  run_racers(rs);
+  int won = 0, refused = 0;
+  for (int i = 0; i < RACERS; i++) {
+    won += rs[i].status == 200;
+    refused += rs[i].status == 412;
+  }
+  cr_assert(won == 1 && refused == RACERS - 1, "%d won, %d refused with 412", won, refused);
+  cr_assert_str_eq(ds_sql("SELECT version FROM parts WHERE sku = '%s'", sku), "2");
+
+  for (int i = 0; i < RACERS; i++) {
+    ds_site(sites[i], sizeof sites[i], 1);
+    snprintf(bodies[i], sizeof bodies[i], "{\"site_low_stock\":{\"%.95s\":%d}}", sites[i], i + 1);
+    rs[i] = (struct racer){path, bodies[i], NULL, NULL, 0};
+  }
+  run_racers(rs);
+  for (int i = 0; i < RACERS; i++)
+    cr_assert_eq(rs[i].status, 200, "racer %d: %ld", i, rs[i].status);
+  cr_assert_eq(ds_count("SELECT count(*) FROM part_thresholds t JOIN parts p ON p.id = t.part_id"
+                        " WHERE p.sku = '%s'",
+                        sku),
+               RACERS, "a threshold was lost");
+  cr_assert_str_eq(ds_sql("SELECT version FROM parts WHERE sku = '%s'", sku), "10");
+  struct th_resp *r = get_part(ds_reader(), sku);
+  cr_assert_eq(json_object_size(json_object_get(r->json, "site_low_stock")), RACERS, "%s",
+               r->body);
+  th_free(r);
+}
+
+/* Another writer holds the part's row (here a psql session that changed
+ * it and a site's threshold, and waits before committing): a patch waits
+ * for it, then is checked against what it committed. With the ETag read
+ * before, the patch is refused (412); without If-Match, it applies on top
+ * and keeps that writer's threshold. */
+Test(parts, a_patch_waits_for_the_writer_holding_the_row, .timeout = 60)
+{
+  char sku[64], site[96], mine[96], path[128], sql[1024];
+  ds_site(site, sizeof site, 1);
+  ds_site(mine, sizeof mine, 1);
+  new_sku(sku, sizeof sku, "hold-");
+  make_part("{\"sku\":\"%s\",\"name\":\"Avant\"}", sku);
+  snprintf(path, sizeof path, "/api/v1/parts/%s", sku);
+  for (int round = 0; round < 2; round++) {
+    long lock = (long)getpid() * 4 + round;
+    snprintf(sql, sizeof sql,
+             "BEGIN; UPDATE parts SET name = 'Par SQL %d', version = version + 1"
+             " WHERE sku = '%s';"
+             " INSERT INTO part_thresholds (part_id, site_id, low_stock) SELECT p.id, s.id, %d"
+             " FROM parts p, sites s WHERE p.sku = '%s' AND s.slug = '%s'"
+             " ON CONFLICT (part_id, site_id) DO UPDATE SET low_stock = EXCLUDED.low_stock;"
+             " SELECT pg_advisory_xact_lock(%ld); SELECT pg_sleep(1); COMMIT;",
+             round, sku, round + 5, sku, site, lock);
+    pid_t holder = th_sql_background(sql);
+    cr_assert_gt(holder, 0);
+    char probe[128];
+    snprintf(probe, sizeof probe, "SELECT pg_try_advisory_lock(%ld)", lock);
+    for (int i = 0; i < 200 && strcmp(th_sql(probe), "t") == 0; i++)
+      usleep(10000);
+    struct th_resp *r;
+    if (round == 0) {
+      /* The client read version 1; the holder makes it 2. */
+      r = patch_part(ds_admin(), sku, "\"1\"", "{\"name\":\"Trop tard\"}");
+      cr_assert(th_is_problem(r, 412), "a patch on a stale version: %ld %s", r->status, r->body);
+    } else {
+      char body[160];
+      snprintf(body, sizeof body, "{\"low_stock\":1,\"site_low_stock\":{\"%s\":2}}", mine);
+      r = patch_part(ds_admin(), sku, NULL, body);
+      cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+      cr_assert_str_eq(th_str(r, "name"), "Par SQL 1", "the holder's name is lost: %s", r->body);
+      json_t *t = json_object_get(r->json, "site_low_stock");
+      cr_assert(json_integer_value(json_object_get(t, site)) == 6 &&
+                    json_integer_value(json_object_get(t, mine)) == 2,
+                "the holder's threshold is lost: %s", r->body);
+    }
+    th_free(r);
+    cr_assert_eq(th_sql_wait(holder), 0, "the holder failed");
+  }
+  cr_assert_str_eq(ds_sql("SELECT name || ' ' || version FROM parts WHERE sku = '%s'", sku),
+                   "Par SQL 1 4");
+  cr_assert_eq(ds_count("SELECT count(*) FROM part_thresholds t JOIN parts p ON p.id = t.part_id"
+                        " WHERE p.sku = '%s'",
+                        sku),
+               2);
 }
 
 /* ---- roles -------------------------------------------------------------- */
