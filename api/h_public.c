@@ -175,7 +175,8 @@ void h_part_page(struct rl_req *req, struct _u_response *res)
   size_t i;
   json_t *e;
   if (json_array_size(json_object_get(p, "categories")) == 0) {
-    rl_buf_add(&cats, en ? "<p>No device category given.</p>" : "<p>Aucune catégorie d'appareil indiquée.</p>");
+    rl_buf_add(&cats, en ? "<p>No device category given.</p>"
+                         : "<p>Aucune catégorie d'appareil indiquée.</p>");
   } else {
     rl_buf_add(&cats, "<ul class=\"categories\">");
     json_array_foreach(json_object_get(p, "categories"), i, e) {
@@ -186,7 +187,8 @@ void h_part_page(struct rl_req *req, struct _u_response *res)
     rl_buf_add(&cats, "</ul>");
   }
   if (json_array_size(json_object_get(p, "sites")) == 0) {
-    rl_buf_add(&sites, en ? "<p>No site is open at the moment.</p>" : "<p>Aucun lieu n'est ouvert en ce moment.</p>");
+    rl_buf_add(&sites, en ? "<p>No site is open at the moment.</p>"
+                          : "<p>Aucun lieu n'est ouvert en ce moment.</p>");
   } else {
     rl_buf_add(&sites, "<ul class=\"stock\">");
     json_array_foreach(json_object_get(p, "sites"), i, e) {
@@ -194,7 +196,8 @@ void h_part_page(struct rl_req *req, struct _u_response *res)
       rl_buf_add(&sites, yes ? "<li class=\"in-stock\">" : "<li class=\"out-of-stock\">");
       rl_buf_add_html(&sites, json_string_value(json_object_get(e, "name")));
       rl_buf_add(&sites, en ? ": <strong>" : " : <strong>");
-      rl_buf_add(&sites, yes ? (en ? "in stock" : "en stock") : (en ? "out of stock" : "pas en stock"));
+      rl_buf_add(&sites, yes ? (en ? "in stock" : "en stock")
+                             : (en ? "out of stock" : "pas en stock"));
       rl_buf_add(&sites, "</strong></li>");
     }
     rl_buf_add(&sites, "</ul>");

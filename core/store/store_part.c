@@ -43,7 +43,8 @@ const struct store_stmt store_part_stmts[] = {
      " SELECT p.id, w.site_id, w.low_stock FROM p, want w)"
      " SELECT " PART_COLS(WANT_THRESHOLDS) " FROM p",
      0},
-    {"part_get", "SELECT " PART_COLS(TABLE_THRESHOLDS) " FROM parts p WHERE upper(p.sku) = upper($1)",
+    {"part_get",
+     "SELECT " PART_COLS(TABLE_THRESHOLDS) " FROM parts p WHERE upper(p.sku) = upper($1)",
      STORE_RETRY_SAFE},
     {"part_get_lock",
      "SELECT " PART_COLS(TABLE_THRESHOLDS) " FROM parts p WHERE upper(p.sku) = upper($1)"

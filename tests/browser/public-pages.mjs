@@ -380,9 +380,11 @@ async function main() {
     await attempt('part page (?lang=en): html[lang=en], "in stock", "Kettle"', async () => {
       const lang = await ppEn.page.locator('html').getAttribute('lang');
       const text = await ppEn.page.locator('body').innerText();
-      const row = (await ppEn.page.locator('ul.stock li', { hasText: site.name }).innerText()).trim();
+      const li = ppEn.page.locator('ul.stock li', { hasText: site.name });
+      const row = (await li.innerText()).trim();
       return {
-        ok: lang === 'en' && text.includes('Kettle') && /in stock$/.test(row) && !/out of/.test(row),
+        ok: lang === 'en' && text.includes('Kettle') && /in stock$/.test(row) &&
+          !/out of/.test(row),
         detail: `lang=${lang}, row "${row}"`,
       };
     });

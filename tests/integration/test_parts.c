@@ -81,9 +81,11 @@ static void receive(const char *sku, const char *site, int quantity)
       "WITH p AS (SELECT id FROM parts WHERE upper(sku) = upper('%s')),"
       " s AS (SELECT id FROM sites WHERE slug = '%s'),"
       " m AS (INSERT INTO part_movements (part_id, site_id, type, quantity, source, actor)"
-      " SELECT p.id, s.id, 'received', %d, 'donated', 'Camille Stockiste' FROM p, s RETURNING part_id, site_id)"
+      " SELECT p.id, s.id, 'received', %d, 'donated', 'Camille Stockiste' FROM p, s"
+      " RETURNING part_id, site_id)"
       " INSERT INTO part_stock (part_id, site_id, quantity) SELECT part_id, site_id, %d FROM m"
-      " ON CONFLICT (part_id, site_id) DO UPDATE SET quantity = part_stock.quantity + EXCLUDED.quantity"
+      " ON CONFLICT (part_id, site_id)"
+      " DO UPDATE SET quantity = part_stock.quantity + EXCLUDED.quantity"
       " RETURNING quantity",
       sku, site, quantity, quantity);
   cr_assert_not_null(out, "stock of %s at %s not stored", sku, site);
@@ -138,8 +140,8 @@ Test(parts, create_then_read_in_any_case_with_etag)
   cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
   cr_assert_str_eq(th_str(r, "sku"), sku);
   cr_assert_str_eq(th_header(r, "ETag"), "\"1\"");
-  cr_assert_eq(json_integer_value(json_object_get(json_object_get(r->json, "site_low_stock"), site)),
-               5);
+  json_t *thr = json_object_get(r->json, "site_low_stock");
+  cr_assert_eq(json_integer_value(json_object_get(thr, site)), 5, "%s", r->body);
   th_free(r);
   const char *inm[] = {"If-None-Match: \"1\"", NULL};
   snprintf(path, sizeof path, "/api/v1/parts/%s", low);
