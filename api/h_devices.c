@@ -5,43 +5,7 @@
 #include "api/routes.h"
 #include "core/device.h"
 #include "core/error.h"
-#include "core/lifecycle.h"
-#include "core/spec.h"
-
-static const char *const kinds[] = {"donation", "repair", NULL};
-
-static const struct rl_field owner_spec[] = {
-    {.name = "name", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 200},
-    {.name = "email", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 3, .max = 254},
-    {.name = "phone", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 3, .max = 40},
-    {0},
-};
-
-static const struct rl_field device_spec[] = {
-    {.name = "kind", .type = RL_T_ENUM, .flags = RL_F_REQUIRED | RL_F_IMMUTABLE, .values = kinds},
-    {.name = "category", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
-    {.name = "site", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
-    {.name = "brand", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 100},
-    {.name = "model", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
-    {.name = "serial", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
-    {.name = "year_of_manufacture", .type = RL_T_INT, .flags = RL_F_NULLABLE, .min = 1900, .max = 2200},
-    {.name = "weight_kg", .type = RL_T_NUMBER, .flags = RL_F_NULLABLE, .min = 0.001, .max = 2000},
-    {.name = "problem", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 2000},
-    {.name = "notes", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
-    {.name = "owner", .type = RL_T_OBJECT, .flags = RL_F_NULLABLE, .sub = owner_spec},
-    {.name = "code", .flags = RL_F_READONLY},
-    {.name = "status", .flags = RL_F_READONLY},
-    {.name = "tracking_token", .flags = RL_F_READONLY},
-    {.name = "received_at", .flags = RL_F_READONLY},
-    {.name = "updated_at", .flags = RL_F_READONLY},
-    {0},
-};
-
-static const struct rl_field transition_spec[] = {
-    {.name = "to", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = rl_status_names},
-    {.name = "note", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 1000},
-    {0},
-};
+#include "core/fields.h"
 
 /* Replies with a device, its ETag (the row version) and no personal data
  * for keys below volunteer. */
@@ -55,8 +19,6 @@ static void reply_device(struct rl_req *req, struct _u_response *res, unsigned s
 
 void h_devices_create(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, device_spec, 0) != 0)
-    return;
   json_t *device, *errors;
   int version;
   int rc = device_create(&device, &version, &errors, req->body, &req->who, req->cfg->code_prefix);
@@ -72,6 +34,10 @@ void h_devices_create(struct rl_req *req, struct _u_response *res)
 
 void h_devices_get(struct rl_req *req, struct _u_response *res)
 {
+  json_t *query;
+  if (rl_check_query(req, res, fields_none, &query) != 0)
+    return;
+  json_decref(query);
   json_t *device, *errors;
   int version;
   int rc = device_get(&device, &version, &errors, rl_path(req, "code"));
@@ -84,8 +50,6 @@ void h_devices_get(struct rl_req *req, struct _u_response *res)
 
 void h_devices_patch(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, device_spec, 1) != 0)
-    return;
   int if_match;
   if (rl_if_match(req, res, &if_match) != 0)
     return;
@@ -102,7 +66,7 @@ void h_devices_patch(struct rl_req *req, struct _u_response *res)
 
 void h_devices_transition(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, transition_spec, 0) != 0)
+  if (rl_check_body(req, res, fields_transition, 0) != 0)
     return;
   const char *to = json_string_value(json_object_get(req->body, "to"));
   const char *note = json_string_value(json_object_get(req->body, "note"));
@@ -130,21 +94,26 @@ void h_devices_transition(struct rl_req *req, struct _u_response *res)
 
 void h_devices_list(struct rl_req *req, struct _u_response *res)
 {
-  struct device_query q;
-  if (rl_page_params(req, res, &q.limit, &q.cursor) != 0)
+  json_t *query;
+  if (rl_check_query(req, res, fields_device_filters, &query) != 0)
     return;
-  q.status = rl_param(req, "status");
-  q.kind = rl_param(req, "kind");
-  q.category = rl_param(req, "category");
-  q.site = rl_param(req, "site");
-  q.received_from = rl_param(req, "received_from");
-  q.received_to = rl_param(req, "received_to");
-  q.q = rl_param(req, "q");
+  struct device_query q = {
+      .status = rl_spec_str(query, "status"),
+      .kind = rl_spec_str(query, "kind"),
+      .category = rl_spec_str(query, "category"),
+      .site = rl_spec_str(query, "site"),
+      .received_from = rl_spec_str(query, "received_from"),
+      .received_to = rl_spec_str(query, "received_to"),
+      .q = rl_spec_str(query, "q"),
+      .cursor = rl_spec_str(query, "cursor"),
+      .limit = rl_spec_limit(query),
+  };
   json_t *items, *errors;
   char next[32];
   int rc = device_list(&items, next, &errors, &q);
+  json_decref(query);
   if (rc != RL_OK) {
-    rl_reply_failure(res, rc, errors, "no device has this code");
+    rl_reply_failure(res, rc, errors, NULL);
     return;
   }
   if (req->who.role < RL_ROLE_VOLUNTEER) {
@@ -157,13 +126,14 @@ void h_devices_list(struct rl_req *req, struct _u_response *res)
 
 void h_devices_history(struct rl_req *req, struct _u_response *res)
 {
-  int limit;
-  const char *cursor;
-  if (rl_page_params(req, res, &limit, &cursor) != 0)
+  json_t *query;
+  if (rl_check_query(req, res, fields_page, &query) != 0)
     return;
   json_t *items, *errors;
   char next[32];
-  int rc = device_history(&items, next, &errors, rl_path(req, "code"), cursor, limit);
+  int rc = device_history(&items, next, &errors, rl_path(req, "code"),
+                          rl_spec_str(query, "cursor"), rl_spec_limit(query));
+  json_decref(query);
   if (rc != RL_OK) {
     rl_reply_failure(res, rc, errors, "no device has this code");
     return;

@@ -5,53 +5,28 @@
 
 #include "api/routes.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/keys.h"
-#include "core/spec.h"
-#include "core/store/store_apikey.h"
-
-static const char *const roles[] = {"admin", "volunteer", "reader", NULL};
-
-static const struct rl_field key_spec[] = {
-    {.name = "name", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 100},
-    {.name = "role", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = roles},
-    {.name = "id", .flags = RL_F_READONLY},
-    {.name = "prefix", .flags = RL_F_READONLY},
-    {.name = "key", .flags = RL_F_READONLY},
-    {.name = "created_at", .flags = RL_F_READONLY},
-    {.name = "last_used_at", .flags = RL_F_READONLY},
-    {.name = "revoked_at", .flags = RL_F_READONLY},
-    {0},
-};
 
 void h_keys_list(struct rl_req *req, struct _u_response *res)
 {
-  int limit;
-  const char *cursor;
-  if (rl_page_params(req, res, &limit, &cursor) != 0)
+  json_t *query;
+  if (rl_check_query(req, res, fields_page, &query) != 0)
     return;
-  long long after = 0;
-  if (cursor != NULL && (after = rl_parse_id(cursor)) == 0) {
-    rl_reply_bad_field(res, "cursor", "is not a cursor this service issued");
-    return;
-  }
-  json_t *items;
-  int more;
-  int rc = store_apikey_list(&items, &more, after, limit);
+  json_t *items, *errors;
+  char next[RL_SPEC_CURSOR_MAX];
+  int rc = keys_list(&items, next, &errors, rl_spec_str(query, "cursor"), rl_spec_limit(query));
+  json_decref(query);
   if (rc != RL_OK) {
-    rl_reply_error(res, rc, NULL);
+    rl_reply_failure(res, rc, errors, NULL);
     return;
   }
-  char next[24];
-  size_t n = json_array_size(items);
-  if (more && n > 0)
-    snprintf(next, sizeof next, "%lld",
-             (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")));
-  rl_reply_list(res, items, more && n > 0 ? next : NULL);
+  rl_reply_list(res, items, next[0] ? next : NULL);
 }
 
 void h_keys_create(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, key_spec, 0) != 0)
+  if (rl_check_body(req, res, fields_key, 0) != 0)
     return;
   const char *name = json_string_value(json_object_get(req->body, "name"));
   enum rl_role role = rl_role_parse(json_string_value(json_object_get(req->body, "role")));
@@ -73,9 +48,12 @@ void h_keys_create(struct rl_req *req, struct _u_response *res)
 
 void h_keys_get(struct rl_req *req, struct _u_response *res)
 {
-  long long id = rl_parse_id(rl_path(req, "id"));
+  json_t *query;
+  if (rl_check_query(req, res, fields_none, &query) != 0)
+    return;
+  json_decref(query);
   json_t *key;
-  int rc = id > 0 ? store_apikey_get(&key, id) : RL_ENOTFOUND;
+  int rc = keys_get(&key, rl_parse_id(rl_path(req, "id")));
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "no key has this id" : NULL);
     return;

@@ -112,17 +112,18 @@ static int pick(struct _u_response *res, const char *tname, const char *fname,
 {
   *t = label_template_find(tname);
   if (*t == NULL) {
-    rl_reply_bad_field(res, "template", "must be one of: 62x29, 62-receipt, 29x90, l7160");
+    rl_reply_bad_field(res, "template", "not_one_of",
+                       "must be one of: 62x29, 62-receipt, 29x90, l7160");
     return -1;
   }
   if (label_format_parse(fname, f) != 0) {
-    rl_reply_bad_field(res, "format", "must be one of: pdf, png, svg, zpl");
+    rl_reply_bad_field(res, "format", "not_one_of", "must be one of: pdf, png, svg, zpl");
     return -1;
   }
   if (!label_template_supports(*t, *f)) {
     char msg[128];
     snprintf(msg, sizeof msg, "the %s template cannot be printed as %s", tname, fname);
-    rl_reply_bad_field(res, "format", msg);
+    rl_reply_bad_field(res, "format", "format_not_supported", msg);
     return -1;
   }
   return 0;
@@ -229,12 +230,43 @@ static int fetch(struct _u_response *res, json_t **devices, json_t **parts,
   return -1;
 }
 
+/* GET …/label and …/receipt: which template, in which format. */
+static const struct rl_field label_query[] = {
+    {.name = "template", .type = RL_T_STRING, .min = 1, .max = 32},
+    {.name = "format", .type = RL_T_STRING, .min = 1, .max = 16},
+    {0},
+};
+
+/* The template and format asked for (NULL when not), copied into q so
+ * that the query can go. Replies 400 and returns -1 when the query is bad. */
+struct label_names {
+  char tbuf[32 * 4 + 1], fbuf[16 * 4 + 1];
+  const char *tname, *fname;
+};
+
+static int read_names(struct rl_req *req, struct _u_response *res, struct label_names *q)
+{
+  json_t *query;
+  if (rl_check_query(req, res, label_query, &query) != 0)
+    return -1;
+  q->tname = rl_spec_str(query, "template");
+  q->fname = rl_spec_str(query, "format");
+  if (q->tname)
+    snprintf(q->tbuf, sizeof q->tbuf, "%s", q->tname), q->tname = q->tbuf;
+  if (q->fname)
+    snprintf(q->fbuf, sizeof q->fbuf, "%s", q->fname), q->fname = q->fbuf;
+  json_decref(query);
+  return 0;
+}
+
 static void single(struct rl_req *req, struct _u_response *res, int receipt)
 {
-  const char *tname = rl_param(req, "template");
-  const char *fname = rl_param(req, "format");
+  struct label_names names;
+  if (read_names(req, res, &names) != 0)
+    return;
+  const char *tname = names.tname, *fname = names.fname;
   if (receipt && tname && strcmp(tname, "62-receipt") != 0) {
-    rl_reply_bad_field(res, "template", "a receipt prints on 62-receipt");
+    rl_reply_bad_field(res, "template", "not_one_of", "a receipt prints on 62-receipt");
     return;
   }
   const struct label_template *t;
@@ -243,7 +275,7 @@ static void single(struct rl_req *req, struct _u_response *res, int receipt)
            &f) != 0)
     return;
   if (receipt && f != LABEL_FMT_PDF && f != LABEL_FMT_PNG) {
-    rl_reply_bad_field(res, "format", "a receipt prints as pdf or png");
+    rl_reply_bad_field(res, "format", "format_not_supported", "a receipt prints as pdf or png");
     return;
   }
   const char *code = rl_path(req, "code");
@@ -287,11 +319,13 @@ void h_device_receipt(struct rl_req *req, struct _u_response *res) { single(req,
 
 void h_part_label(struct rl_req *req, struct _u_response *res)
 {
-  const char *tname = rl_param(req, "template");
-  const char *fname = rl_param(req, "format");
+  struct label_names names;
+  if (read_names(req, res, &names) != 0)
+    return;
   const struct label_template *t;
   enum label_format f;
-  if (pick(res, tname ? tname : "62x29", fname ? fname : "pdf", &t, &f) != 0)
+  if (pick(res, names.tname ? names.tname : "62x29", names.fname ? names.fname : "pdf", &t, &f) !=
+      0)
     return;
   const char *sku = rl_path(req, "sku");
   json_t *items, *errors, *unknown;
@@ -348,9 +382,9 @@ void h_labels_batch(struct rl_req *req, struct _u_response *res)
   struct label_options opt = {0, 0, 0, 0};
   opt.skip = (unsigned)json_integer_value(json_object_get(req->body, "skip"));
   if (opt.skip > 0 && opt.skip >= t->cols * t->rows) {
-    rl_reply_bad_field(res, "skip", t->cols * t->rows > 1
-                                        ? "must leave at least one position of the sheet"
-                                        : "applies to sheets only");
+    rl_reply_bad_field(res, "skip", "out_of_range",
+                       t->cols * t->rows > 1 ? "must leave at least one position of the sheet"
+                                             : "applies to sheets only");
     return;
   }
   const json_t *off = json_object_get(req->body, "offset_mm");
@@ -362,11 +396,12 @@ void h_labels_batch(struct rl_req *req, struct _u_response *res)
   const json_t *skus_json = json_object_get(req->body, "skus");
   size_t nc = json_array_size(codes_json), ns = json_array_size(skus_json), n = nc + ns;
   if (n == 0) {
-    rl_reply_bad_field(res, "codes", "is required, unless skus is given");
+    rl_reply_bad_field(res, "codes", "required", "is required, unless skus is given");
     return;
   }
   if (n > BATCH_MAX) {
-    rl_reply_bad_field(res, "skus", "codes and skus together must hold at most 1000 labels");
+    rl_reply_bad_field(res, "skus", "item_count",
+                       "codes and skus together must hold at most 1000 labels");
     return;
   }
   const char **names = calloc(n, sizeof *names);

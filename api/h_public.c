@@ -1,14 +1,22 @@
-/* Public, key-less views: a resident's repair tracking (JSON and page), the
- * page a device's label opens and the page a parts bin's label opens.
- * Rate-limited per address by the router. */
+/* Public, key-less views: a resident's repair tracking (JSON and page),
+ * the page a device's label opens and the page a parts bin's label opens.
+ * Rate-limited per address by the router, whose 404 and 429 answers to
+ * browsers are the pages here too. The JSON view takes no query parameter,
+ * like the rest of the API; the pages read `lang` and ignore any other, on
+ * purpose: a link shared in a messenger comes back with tracking
+ * parameters added, and the resident must still see their page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/page.h"
+#include "api/problem.h"
+#include "api/public.h"
 #include "api/routes.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/part.h"
 #include "core/tracking.h"
 
@@ -28,35 +36,108 @@ static void lang_values(json_t *v, enum rl_lang l)
   set(v, "t_brand", brand(l));
 }
 
+/* A page that only says something went wrong, and how to go on. */
+static void notice_page(struct rl_req *req, struct _u_response *res, unsigned status,
+                        const char *title_fr, const char *title_en, const char *text_fr,
+                        const char *text_en)
+{
+  enum rl_lang l = rl_page_lang(req);
+  json_t *v = json_object();
+  lang_values(v, l);
+  set(v, "t_title", l == RL_LANG_EN ? title_en : title_fr);
+  set(v, "t_text", l == RL_LANG_EN ? text_en : text_fr);
+  set(v, "t_home", l == RL_LANG_EN ? "Home page" : "Page d'accueil");
+  size_t len;
+  char *html = rl_page_render("notice.html", v, &len);
+  json_decref(v);
+  if (html == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  rl_reply_page(res, status, html, len, "no-store");
+  free(html);
+}
+
 static void not_found_page(struct rl_req *req, struct _u_response *res, int rc)
 {
   if (rc != RL_ENOTFOUND && rc != RL_OK) {
     rl_reply_error(res, rc, NULL);
     return;
   }
-  enum rl_lang l = rl_page_lang(req);
-  json_t *v = json_object();
-  lang_values(v, l);
-  set(v, "t_title", l == RL_LANG_EN ? "Link not recognised" : "Lien non reconnu");
-  set(v, "t_text", l == RL_LANG_EN
-                       ? "This link does not open anything. Check it against your receipt, or ask "
-                         "at the repair café's desk."
-                       : "Ce lien n'ouvre rien. Vérifiez-le sur votre reçu, ou demandez à "
-                         "l'accueil du repair café.");
-  size_t len;
-  char *html = rl_page_render("notfound.html", v, &len);
-  json_decref(v);
-  if (html == NULL) {
-    rl_reply_error(res, RL_ENOMEM, NULL);
-    return;
+  notice_page(req, res, 404, "Lien non reconnu", "Link not recognised",
+              "Ce lien n'ouvre rien. Vérifiez-le sur votre reçu, ou demandez à l'accueil du "
+              "repair café.",
+              "This link does not open anything. Check it against your receipt, or ask at the "
+              "repair café's desk.");
+}
+
+/* Whether an Accept header lists text/html with a weight above 0. */
+static int accepts_html(const char *accept)
+{
+  const char *p = accept;
+  while (p != NULL && *p != '\0') {
+    while (*p == ' ' || *p == '\t' || *p == ',')
+      p++;
+    const char *end = p + strcspn(p, ",");
+    size_t type = strcspn(p, ";, \t");
+    double q = 1.0;
+    for (const char *s = memchr(p, ';', (size_t)(end - p)); s != NULL;
+         s = memchr(s + 1, ';', (size_t)(end - s - 1))) {
+      const char *k = s + 1;
+      while (*k == ' ' || *k == '\t')
+        k++;
+      if ((*k == 'q' || *k == 'Q') && k[1] == '=')
+        q = strtod(k + 2, NULL);
+    }
+    if (type == 9 && strncasecmp(p, "text/html", 9) == 0 && q > 0)
+      return 1;
+    p = end;
   }
-  rl_reply_page(res, 404, html, len, "no-store");
-  free(html);
+  return 0;
+}
+
+int rl_public_wants_page(const struct rl_req *req)
+{
+  return strncmp(req->u->url_path, "/api/", 5) != 0 && accepts_html(rl_header(req, "Accept"));
+}
+
+void rl_public_no_route(struct rl_req *req, struct _u_response *res)
+{
+  int page = rl_public_wants_page(req);
+  if (page)
+    notice_page(req, res, 404, "Page introuvable", "Page not found",
+                "Il n'y a pas de page à cette adresse. Si vous l'avez tapée, vérifiez-la ; "
+                "le code QR de votre reçu ouvre directement la bonne page.",
+                "There is no page at this address. If you typed it, check it; the QR code on "
+                "your receipt opens the right page directly.");
+  else
+    rl_reply_error(res, API_EROUTE, "no such path");
+  u_map_put(res->map_header, "Vary", page ? "Accept, Accept-Language" : "Accept");
+}
+
+void rl_public_rate_limited(struct rl_req *req, struct _u_response *res, unsigned retry_after)
+{
+  int page = rl_public_wants_page(req);
+  if (page)
+    notice_page(req, res, 429, "Trop de demandes", "Too many requests",
+                "Beaucoup de pages ont été ouvertes depuis votre connexion en peu de temps. "
+                "Attendez une minute, puis rechargez la page.",
+                "Many pages were opened from your connection in a short time. Wait a minute, "
+                "then reload the page.");
+  else
+    rl_reply_error(res, API_ERATELIMIT, "too many requests from your address; wait a moment");
+  char ra[16];
+  snprintf(ra, sizeof ra, "%u", retry_after);
+  u_map_put(res->map_header, "Retry-After", ra);
+  u_map_put(res->map_header, "Vary", page ? "Accept, Accept-Language" : "Accept");
 }
 
 void h_track_json(struct rl_req *req, struct _u_response *res)
 {
   json_t *t;
+  if (rl_check_query(req, res, fields_none, &t) != 0)
+    return;
+  json_decref(t);
   int rc = tracking_by_token(&t, rl_path(req, "token"));
   if (rc != RL_OK) {
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? "this tracking link opens nothing" : NULL);

@@ -5,32 +5,8 @@
 
 #include "api/routes.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/repair.h"
-#include "core/spec.h"
-
-static const char *const outcomes[] = {"fixed", "repairable", "end_of_life", "unknown", NULL};
-static const char *const barriers[] = {"spare_parts_not_available", "spare_parts_too_expensive",
-                                       "no_way_to_open", "repair_information_not_available",
-                                       "lack_of_equipment", "too_worn_out", NULL};
-static const char *const next_steps[] = {"more_time_needed", "professional_help",
-                                         "do_it_yourself", NULL};
-
-static const struct rl_field repair_spec[] = {
-    {.name = "session_id", .type = RL_T_INT, .flags = RL_F_NULLABLE, .min = 1, .max = 9e15},
-    {.name = "problem", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 2000},
-    {.name = "diagnosis", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
-    {.name = "actions", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
-    {.name = "outcome", .type = RL_T_ENUM, .values = outcomes},
-    {.name = "barrier", .type = RL_T_ENUM, .flags = RL_F_NULLABLE, .values = barriers},
-    {.name = "next_steps", .type = RL_T_ENUM, .flags = RL_F_NULLABLE, .values = next_steps},
-    {.name = "minutes", .type = RL_T_INT, .flags = RL_F_NULLABLE, .min = 0, .max = 10000},
-    {.name = "repairer", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
-    {.name = "id", .flags = RL_F_READONLY},
-    {.name = "device", .flags = RL_F_READONLY},
-    {.name = "created_at", .flags = RL_F_READONLY},
-    {.name = "updated_at", .flags = RL_F_READONLY},
-    {0},
-};
 
 static void reply_failure(struct _u_response *res, int rc, json_t *errors, json_t *allowed,
                           const char *what)
@@ -49,8 +25,6 @@ static void reply_failure(struct _u_response *res, int rc, json_t *errors, json_
 
 void h_repairs_create(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, repair_spec, 0) != 0)
-    return;
   json_t *repair, *errors, *allowed;
   int version;
   int rc = repair_create(&repair, &version, &errors, &allowed, rl_path(req, "code"), req->body,
@@ -68,13 +42,14 @@ void h_repairs_create(struct rl_req *req, struct _u_response *res)
 
 void h_repairs_list(struct rl_req *req, struct _u_response *res)
 {
-  int limit;
-  const char *cursor;
-  if (rl_page_params(req, res, &limit, &cursor) != 0)
+  json_t *query;
+  if (rl_check_query(req, res, fields_page, &query) != 0)
     return;
   json_t *items, *errors;
   char next[32];
-  int rc = repair_list(&items, next, &errors, rl_path(req, "code"), cursor, limit);
+  int rc = repair_list(&items, next, &errors, rl_path(req, "code"), rl_spec_str(query, "cursor"),
+                       rl_spec_limit(query));
+  json_decref(query);
   if (rc != RL_OK) {
     reply_failure(res, rc, errors, NULL, "no device has this code");
     return;
@@ -84,6 +59,10 @@ void h_repairs_list(struct rl_req *req, struct _u_response *res)
 
 void h_repairs_get(struct rl_req *req, struct _u_response *res)
 {
+  json_t *query;
+  if (rl_check_query(req, res, fields_none, &query) != 0)
+    return;
+  json_decref(query);
   long long id = rl_parse_id(rl_path(req, "id"));
   json_t *repair;
   int version;
@@ -97,8 +76,6 @@ void h_repairs_get(struct rl_req *req, struct _u_response *res)
 
 void h_repairs_patch(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, repair_spec, 1) != 0)
-    return;
   int if_match;
   if (rl_if_match(req, res, &if_match) != 0)
     return;

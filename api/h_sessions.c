@@ -5,9 +5,9 @@
 
 #include "api/routes.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/hash.h"
 #include "core/session.h"
-#include "core/spec.h"
 
 static void reply_session(struct rl_req *req, struct _u_response *res, unsigned status,
                             json_t *obj, int version)
@@ -24,23 +24,8 @@ static void reply_session(struct rl_req *req, struct _u_response *res, unsigned 
   rl_reply_versioned(req, res, status, obj, version, digest);
 }
 
-static const struct rl_field session_spec[] = {
-    {.name = "site", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
-    {.name = "starts_at", .type = RL_T_TIME, .flags = RL_F_REQUIRED},
-    {.name = "ends_at", .type = RL_T_TIME, .flags = RL_F_REQUIRED},
-    {.name = "volunteers", .type = RL_T_INT, .min = 0, .max = 1000},
-    {.name = "notes", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
-    {.name = "id", .flags = RL_F_READONLY},
-    {.name = "figures", .flags = RL_F_READONLY},
-    {.name = "created_at", .flags = RL_F_READONLY},
-    {.name = "updated_at", .flags = RL_F_READONLY},
-    {0},
-};
-
 void h_sessions_create(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, session_spec, 0) != 0)
-    return;
   json_t *session, *errors;
   int version;
   int rc = session_create(&session, &version, &errors, req->body);
@@ -57,14 +42,15 @@ void h_sessions_create(struct rl_req *req, struct _u_response *res)
 
 void h_sessions_list(struct rl_req *req, struct _u_response *res)
 {
-  int limit;
-  const char *cursor;
-  if (rl_page_params(req, res, &limit, &cursor) != 0)
+  json_t *query;
+  if (rl_check_query(req, res, fields_session_filters, &query) != 0)
     return;
   json_t *items, *errors;
   char next[32];
-  int rc = session_list(&items, next, &errors, rl_param(req, "site"), rl_param(req, "from"),
-                        rl_param(req, "to"), cursor, limit);
+  int rc = session_list(&items, next, &errors, rl_spec_str(query, "site"),
+                        rl_spec_str(query, "from"), rl_spec_str(query, "to"),
+                        rl_spec_str(query, "cursor"), rl_spec_limit(query));
+  json_decref(query);
   if (rc != RL_OK) {
     rl_reply_failure(res, rc, errors, NULL);
     return;
@@ -74,6 +60,10 @@ void h_sessions_list(struct rl_req *req, struct _u_response *res)
 
 void h_sessions_get(struct rl_req *req, struct _u_response *res)
 {
+  json_t *query;
+  if (rl_check_query(req, res, fields_none, &query) != 0)
+    return;
+  json_decref(query);
   long long id = rl_parse_id(rl_path(req, "id"));
   json_t *session;
   int version;
@@ -87,8 +77,6 @@ void h_sessions_get(struct rl_req *req, struct _u_response *res)
 
 void h_sessions_patch(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, session_spec, 1) != 0)
-    return;
   int if_match;
   if (rl_if_match(req, res, &if_match) != 0)
     return;
@@ -108,14 +96,16 @@ void h_sessions_patch(struct rl_req *req, struct _u_response *res)
 
 void h_sessions_repairs(struct rl_req *req, struct _u_response *res)
 {
-  int limit;
-  const char *cursor;
-  if (rl_page_params(req, res, &limit, &cursor) != 0)
+  json_t *query;
+  if (rl_check_query(req, res, fields_page, &query) != 0)
     return;
   long long id = rl_parse_id(rl_path(req, "id"));
   json_t *items, *errors = NULL;
   char next[32];
-  int rc = id > 0 ? session_repairs(&items, next, &errors, id, cursor, limit) : RL_ENOTFOUND;
+  int rc = id > 0 ? session_repairs(&items, next, &errors, id, rl_spec_str(query, "cursor"),
+                                    rl_spec_limit(query))
+                  : RL_ENOTFOUND;
+  json_decref(query);
   if (rc != RL_OK) {
     rl_reply_failure(res, rc, errors, "no session has this id");
     return;

@@ -92,21 +92,17 @@ void rl_reply_bytes(struct _u_response *res, unsigned status, const char *conten
 
 /* Problem replies (RFC 9457) from the one error table in problem.c. */
 void rl_reply_error(struct _u_response *res, int err, const char *detail);
-/* 400 with errors: [{field, message}] (takes ownership of errors). */
+/* 400 with errors: [{field, code, message}] (takes ownership of errors). */
 void rl_reply_invalid(struct _u_response *res, json_t *errors);
-/* A failed core call: 400 (422 for RL_EUNPROCESSABLE) naming the fields in
- * errors (taken) when there are any, else the problem for rc, with
- * not_found as its detail on 404. */
+/* A failed core call: 400 naming the fields in errors (taken) when there
+ * are any (422 when rc is RL_EUNPROCESSABLE), else the problem for rc,
+ * with not_found as its detail on 404. */
 void rl_reply_failure(struct _u_response *res, int rc, json_t *errors, const char *not_found);
 /* Adds a member to a problem reply already built (takes ownership of value). */
 void rl_reply_add_member(struct _u_response *res, const char *name, json_t *value);
-/* 400 naming one field. */
-void rl_reply_bad_field(struct _u_response *res, const char *field, const char *message);
-
-/* Reads limit (default 50, 1..500) and cursor. Returns 0, or replies 400
- * and returns -1. *cursor is NULL when absent. */
-int rl_page_params(const struct rl_req *req, struct _u_response *res, int *limit,
-                   const char **cursor);
+/* 400 naming one field, with its error code (docs/errors.md). */
+void rl_reply_bad_field(struct _u_response *res, const char *field, const char *code,
+                        const char *message);
 
 /* Reads If-Match as a version ("\"7\"" → 7; -1 when absent). Returns 0, or
  * replies 412 (not a version this service issued) and returns -1. */
@@ -116,5 +112,11 @@ int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
 struct rl_field;
 int rl_check_body(const struct rl_req *req, struct _u_response *res,
                   const struct rl_field *spec, int update);
+
+/* Checks the query string against a query spec (core/spec.h): unknown,
+ * repeated or bad parameters reply 400 naming every one, and return -1.
+ * On 0, *query (caller owns) holds the parameters sent, typed. */
+int rl_check_query(const struct rl_req *req, struct _u_response *res,
+                   const struct rl_field *spec, json_t **query);
 
 #endif

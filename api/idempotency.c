@@ -96,7 +96,8 @@ void rl_idempotent_run(struct rl_req *req, struct _u_response *res, const char *
   for (size_t i = 0; ok && i < klen; i++)
     ok = key[i] > ' ' && key[i] < 0x7f;
   if (!ok) {
-    rl_reply_bad_field(res, "Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+    rl_reply_bad_field(res, "Idempotency-Key", "not_an_idempotency_key",
+                       "must be 1 to 255 visible ASCII characters");
     return;
   }
   /* The fingerprint covers what the request asks for: method, path, body. */

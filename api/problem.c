@@ -25,7 +25,7 @@ static const struct rl_problem table[] = {
     {RL_EIDEMPOTENCY, 422, "/problems/idempotency-mismatch",
      "This Idempotency-Key was used with another request"},
     {RL_EUNPROCESSABLE, 422, "/problems/unprocessable",
-     "The request refers to something that does not exist"},
+     "The request cannot be processed as it stands"},
     {API_ERATELIMIT, 429, "/problems/rate-limited", "Too many requests"},
     {API_EINTERNAL, 500, "/problems/internal", "Internal error"},
     {RL_ENOMEM, 503, "/problems/unavailable", "The service is overloaded"},

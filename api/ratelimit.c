@@ -4,7 +4,6 @@
 #include "api/ratelimit.h"
 #include "core/hash.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -28,18 +27,16 @@ static void init_locks(void)
     pthread_mutex_init(&g_locks[i], NULL);
 }
 
-static unsigned long long addr_key(const struct sockaddr *addr)
+static unsigned long long addr_key(const struct rl_netaddr *addr)
 {
-  if (addr != NULL && addr->sa_family == AF_INET)
-    return rl_fnv1a(RL_FNV_OFFSET,
-                    &((const struct sockaddr_in *)(const void *)addr)->sin_addr, 4);
-  if (addr != NULL && addr->sa_family == AF_INET6) /* a /64 is one client */
-    return rl_fnv1a(RL_FNV_OFFSET,
-                    &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr, 8);
+  if (addr->family == AF_INET)
+    return rl_fnv1a(RL_FNV_OFFSET, addr->bytes, 4);
+  if (addr->family == AF_INET6) /* a /64 is one client */
+    return rl_fnv1a(RL_FNV_OFFSET, addr->bytes, 8);
   return RL_FNV_OFFSET;
 }
 
-int rl_ratelimit_take(const struct sockaddr *addr, unsigned per_minute, unsigned *retry_after)
+int rl_ratelimit_take(const struct rl_netaddr *addr, unsigned per_minute, unsigned *retry_after)
 {
   pthread_once(&g_once, init_locks);
   struct timespec ts;

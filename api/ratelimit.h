@@ -4,11 +4,12 @@
 #ifndef RL_API_RATELIMIT_H
 #define RL_API_RATELIMIT_H
 
-#include <sys/socket.h>
+#include "core/netaddr.h"
 
-/* Counts one request from addr against a limit of per_minute requests in a
- * one-minute window. Returns 0 when allowed, -1 when over the limit (then
- * *retry_after is the seconds until the window ends). */
-int rl_ratelimit_take(const struct sockaddr *addr, unsigned per_minute, unsigned *retry_after);
+/* Counts one request from addr (the client, see rl_client_address) against
+ * a limit of per_minute requests in a one-minute window. Returns 0 when
+ * allowed, -1 when over the limit (then *retry_after is the seconds until
+ * the window ends). */
+int rl_ratelimit_take(const struct rl_netaddr *addr, unsigned per_minute, unsigned *retry_after);
 
 #endif

@@ -234,11 +234,11 @@ void rl_reply_error(struct _u_response *res, int err, const char *detail)
   reply_problem(res, err, detail, NULL);
 }
 
-/* A problem listing field errors, with the status of err. */
-static void reply_fields(struct _u_response *res, int err, json_t *errors)
+/* A problem of type err listing errors (taken), with a detail for people. */
+static void reply_errors(struct _u_response *res, int err, json_t *errors)
 {
   size_t n = json_array_size(errors);
-  char detail[160];
+  char detail[320];
   if (n == 1) {
     json_t *e = json_array_get(errors, 0);
     snprintf(detail, sizeof detail, "%s %s", json_string_value(json_object_get(e, "field")),
@@ -251,44 +251,122 @@ static void reply_fields(struct _u_response *res, int err, json_t *errors)
 
 void rl_reply_invalid(struct _u_response *res, json_t *errors)
 {
-  reply_fields(res, RL_EINVALID, errors);
+  reply_errors(res, RL_EINVALID, errors);
 }
 
 void rl_reply_failure(struct _u_response *res, int rc, json_t *errors, const char *not_found)
 {
   if (errors)
-    reply_fields(res, rc == RL_EUNPROCESSABLE ? rc : RL_EINVALID, errors);
+    reply_errors(res, rc == RL_EUNPROCESSABLE ? RL_EUNPROCESSABLE : RL_EINVALID, errors);
   else
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? not_found : NULL);
 }
 
-void rl_reply_bad_field(struct _u_response *res, const char *field, const char *message)
+void rl_reply_bad_field(struct _u_response *res, const char *field, const char *code,
+                        const char *message)
 {
   json_t *errors = json_array();
-  rl_spec_error(errors, field, message);
+  rl_spec_error(errors, field, code, message);
   rl_reply_invalid(res, errors);
 }
 
-int rl_page_params(const struct rl_req *req, struct _u_response *res, int *limit,
-                   const char **cursor)
+/* Percent-decodes s[0..n) into out (n + 1 bytes), '+' as a space, as
+ * browsers encode forms. Returns -1 when it decodes to a NUL byte. */
+static int url_decode(char *out, const char *s, size_t n)
 {
-  const char *l = rl_param(req, "limit");
-  *limit = 50;
-  if (l != NULL) {
-    char *end = NULL;
-    long v = strtol(l, &end, 10);
-    if (*l == '\0' || *end != '\0' || v < 1 || v > 500) {
-      rl_reply_bad_field(res, "limit", "must be a whole number from 1 to 500");
-      return -1;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    int hi, lo;
+    if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
+        (lo = hex_value(s[i + 2])) >= 0) {
+      if (hi == 0 && lo == 0)
+        return -1;
+      out[o++] = (char)(hi * 16 + lo);
+      i += 2;
+    } else {
+      out[o++] = s[i] == '+' ? ' ' : s[i];
     }
-    *limit = (int)v;
   }
-  *cursor = rl_param(req, "cursor");
-  if (*cursor != NULL && (**cursor == '\0' || strlen(*cursor) > 200)) {
-    rl_reply_bad_field(res, "cursor", "is not a cursor this service issued");
-    return -1;
-  }
+  out[o] = '\0';
   return 0;
+}
+
+/* Adds name=value to params; a repeated name collects its values in an
+ * array; a value that is not text is null (rl_spec_query says so). */
+static int is_utf8(const char *s)
+{
+  json_t *probe = json_string(s);
+  json_decref(probe);
+  return probe != NULL;
+}
+
+/* Adds name=value (taken) to params; a repeated name collects its values
+ * in an array; a value that is not text is null (rl_spec_query says so). */
+static void add_param(json_t *params, const char *raw, size_t raw_len, const char *name,
+                      json_t *value)
+{
+  char shown[3 * 64 + 1];
+  if (!is_utf8(name)) {
+    /* Named as sent, its bytes escaped, so that the error can say it. */
+    size_t o = 0;
+    for (size_t i = 0; i < raw_len && o + 4 < sizeof shown; i++) {
+      unsigned char c = (unsigned char)raw[i];
+      if (c < 0x20 || c >= 0x7f)
+        o += (size_t)snprintf(shown + o, sizeof shown - o, "%%%02X", c);
+      else
+        shown[o++] = (char)c;
+    }
+    shown[o] = '\0';
+    name = shown;
+  }
+  json_t *old = json_object_get(params, name);
+  if (old == NULL) {
+    json_object_set_new(params, name, value);
+    return;
+  }
+  if (!json_is_array(old)) {
+    json_t *values = json_pack("[O]", old);
+    json_object_set_new(params, name, values);
+    old = values;
+  }
+  json_array_append_new(old, value);
+}
+
+int rl_check_query(const struct rl_req *req, struct _u_response *res,
+                   const struct rl_field *spec, json_t **query)
+{
+  *query = NULL;
+  json_t *params = json_object();
+  const char *q = req->u->http_url ? strchr(req->u->http_url, '?') : NULL;
+  while (params && q && *q) {
+    q++;
+    size_t len = strcspn(q, "&");
+    const char *eq = memchr(q, '=', len);
+    size_t nlen = eq ? (size_t)(eq - q) : len, vlen = eq ? len - nlen - 1 : 0;
+    if (len > 0) {
+      char *name = malloc(nlen + 1), *value = malloc(vlen + 1);
+      if (name && value) {
+        int bad = url_decode(name, q, nlen) != 0;
+        if (bad)
+          snprintf(name, nlen + 1, "%.*s", (int)nlen, q);
+        json_t *v = url_decode(value, eq ? eq + 1 : "", vlen) == 0 ? json_string(value) : NULL;
+        add_param(params, q, nlen, name, v ? v : json_null());
+      }
+      free(name);
+      free(value);
+    }
+    q += len;
+  }
+  json_t *errors = NULL;
+  int rc = params ? rl_spec_query(query, &errors, params, spec) : RL_ENOMEM;
+  json_decref(params);
+  if (rc == RL_OK)
+    return 0;
+  if (errors)
+    rl_reply_invalid(res, errors);
+  else
+    rl_reply_error(res, rc, NULL);
+  return -1;
 }
 
 int rl_check_body(const struct rl_req *req, struct _u_response *res,

@@ -7,10 +7,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api/client.h"
 #include "api/http.h"
 #include "api/idempotency.h"
 #include "api/metrics.h"
 #include "api/problem.h"
+#include "api/public.h"
 #include "api/ratelimit.h"
 #include "api/routes.h"
 #include "core/apikey.h"
@@ -227,12 +229,11 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
     add_cors(res);
 
   unsigned retry_after = 0;
+  struct rl_netaddr client;
+  rl_client_address(&client, u, g_cfg);
   if ((route->flags & ROUTE_RATE_LIMITED) &&
-      rl_ratelimit_take(u->client_address, g_cfg->public_rate_limit, &retry_after) != 0) {
-    char ra[16];
-    snprintf(ra, sizeof ra, "%u", retry_after);
-    rl_reply_error(res, API_ERATELIMIT, "too many requests from your address; wait a moment");
-    u_map_put(res->map_header, "Retry-After", ra);
+      rl_ratelimit_take(&client, g_cfg->public_rate_limit, &retry_after) != 0) {
+    rl_public_rate_limited(&req, res, retry_after);
   } else if (authenticate(&req, res) == 0 && read_body(&req, res) == 0) {
     run_handler(&req, res);
   }
@@ -292,7 +293,7 @@ static int fallback(const struct _u_request *u, struct _u_response *res, void *u
     cors |= (rl_routes[i].flags & ROUTE_CORS) != 0;
   }
   if (allow[0] == '\0') {
-    rl_reply_error(res, API_EROUTE, "no such path");
+    rl_public_no_route(&req, res);
   } else if (strcmp(u->http_verb, "OPTIONS") == 0 && cors) {
     ulfius_set_empty_body_response(res, 204);
     add_cors(res);

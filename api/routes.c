@@ -11,6 +11,11 @@ const struct rl_route rl_routes[] = {
     {"GET", "/metrics", RL_ROLE_NONE, 0, h_metrics},
     {"GET", "/openapi.yaml", RL_ROLE_NONE, ROUTE_CORS, h_openapi},
 
+    {"GET", "/", RL_ROLE_NONE, 0, h_home},
+    {"GET", "/help/tracking", RL_ROLE_NONE, 0, h_help_tracking},
+    {"GET", "/favicon.ico", RL_ROLE_NONE, 0, h_favicon},
+    {"GET", "/robots.txt", RL_ROLE_NONE, 0, h_robots},
+
     {"GET", "/api/v1/keys", RL_ROLE_ADMIN, 0, h_keys_list},
     /* Not idempotent on purpose: a stored reply would keep the secret. */
     {"POST", "/api/v1/keys", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_keys_create},

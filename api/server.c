@@ -1,16 +1,20 @@
 /* The HTTP daemon: libmicrohttpd's own thread pool with epoll (not ulfius's
- * default thread per connection), and a graceful stop on signals. */
+ * default thread per connection), on a listening socket that no other
+ * process shares, and a graceful stop on signals. */
 #include "api/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <ulfius.h>
+#include <unistd.h>
 
 #include "api/router.h"
 #include "core/error.h"
@@ -64,6 +68,34 @@ static int make_address(const struct rl_config *cfg, struct sockaddr_storage *ss
   return -1;
 }
 
+/* Binds and listens ourselves, rather than through MHD, so that a taken
+ * port is told apart from other failures. Only SO_REUSEADDR (a restart
+ * need not wait for TIME_WAIT), never SO_REUSEPORT: a second repaird on the
+ * same port would silently share requests with this one. Returns the
+ * socket, or -1 with the reason in why. */
+static int open_listener(const struct sockaddr_storage *addr, int ipv6, char *why, size_t cap)
+{
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    snprintf(why, cap, "%s", strerror(errno));
+    return -1;
+  }
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (ipv6)
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  socklen_t len = ipv6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  if (bind(fd, (const struct sockaddr *)addr, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+    int e = errno;
+    snprintf(why, cap, "%s",
+             e == EADDRINUSE ? "the address is already in use (is another repaird running?)"
+                             : strerror(e));
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int rl_serve(const struct rl_config *cfg)
 {
   char msg[1024];
@@ -85,6 +117,13 @@ int rl_serve(const struct rl_config *cfg)
     fprintf(stderr, "repaird: REPAIRD_LISTEN: %s is not an IP address\n", cfg->listen_host);
     return 1;
   }
+  char why[128];
+  int listen_fd = open_listener(&addr, ipv6, why, sizeof why);
+  if (listen_fd < 0) {
+    fprintf(stderr, "repaird: cannot listen on %s:%u: %s\n", cfg->listen_host, cfg->listen_port,
+            why);
+    return 1;
+  }
 
   /* Signals are taken by sigwait below, so every thread must block them. */
   sigset_t stop;
@@ -97,6 +136,7 @@ int rl_serve(const struct rl_config *cfg)
   struct _u_instance inst;
   if (ulfius_init_instance(&inst, cfg->listen_port, NULL, NULL) != U_OK) {
     fprintf(stderr, "repaird: cannot initialise the HTTP layer\n");
+    close(listen_fd);
     return 1;
   }
   inst.max_post_body_size = cfg->max_body + 1;
@@ -104,14 +144,14 @@ int rl_serve(const struct rl_config *cfg)
   if (rl_router_install(&inst, cfg) != 0) {
     fprintf(stderr, "repaird: cannot register routes\n");
     ulfius_clean_instance(&inst);
+    close(listen_fd);
     return 1;
   }
 
   struct MHD_OptionItem ops[] = {
       {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &addr},
-      {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+      {MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, 4096, NULL},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, NULL},
@@ -121,9 +161,10 @@ int rl_serve(const struct rl_config *cfg)
   if (ipv6)
     flags |= MHD_USE_IPv6;
   if (ulfius_start_framework_with_mhd_options(&inst, flags, ops) != U_OK) {
-    fprintf(stderr, "repaird: cannot listen on %s:%u (in use, or not allowed)\n",
-            cfg->listen_host, cfg->listen_port);
+    fprintf(stderr, "repaird: cannot start the HTTP daemon on %s:%u\n", cfg->listen_host,
+            cfg->listen_port);
     ulfius_clean_instance(&inst);
+    close(listen_fd);
     return 1;
   }
   if (rl_maintenance_start(MAINTENANCE_INTERVAL_S) != RL_OK)
@@ -135,8 +176,9 @@ int rl_serve(const struct rl_config *cfg)
   sigwait(&stop, &sig);
   rl_log(RL_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
 
-  /* Stop accepting; requests already begun are answered before we close. */
-  MHD_quiesce_daemon(inst.mhd_daemon);
+  /* Stop accepting; requests already begun are answered before we close.
+   * Once quiesced, the listening socket is ours to close. */
+  MHD_socket quiesced = MHD_quiesce_daemon(inst.mhd_daemon);
   for (int i = 0; i < DRAIN_TIMEOUT_S * 20 && atomic_load(&g_in_flight) > 0; i++) {
     struct timespec t = {0, 50 * 1000 * 1000};
     nanosleep(&t, NULL);
@@ -144,6 +186,8 @@ int rl_serve(const struct rl_config *cfg)
   ulfius_stop_framework(&inst);
   ulfius_clean_instance(&inst);
   rl_maintenance_stop();
+  if (quiesced != MHD_INVALID_SOCKET)
+    close(quiesced);
   store_pool_close_thread();
   rl_log(RL_LOG_INFO, "stop", "stopped");
   return 0;

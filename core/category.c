@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/spec.h"
 #include "core/store/store_category.h"
 
 struct entry {
@@ -116,19 +117,62 @@ int category_get(const char **json, size_t *len, const char **etag, const char *
   return RL_OK;
 }
 
-int category_list(json_t **out, int *more, const char *after, int limit)
+int category_list(json_t **out, char *next_cursor, const char *cursor, int limit)
 {
+  next_cursor[0] = '\0';
   struct table *t;
   int rc = table(&t);
   if (rc != RL_OK)
     return rc;
-  size_t start = upper_bound(t, after), end = start + (size_t)limit;
+  size_t start = upper_bound(t, cursor ? cursor : ""), end = start + (size_t)limit;
   if (end > t->n)
     end = t->n;
   json_t *items = json_array();
   for (size_t i = start; i < end; i++)
     json_array_append_new(items, json_deep_copy(json_array_get(t->all, i)));
-  *more = end < t->n;
+  if (end < t->n && end > start)
+    snprintf(next_cursor, RL_SPEC_CURSOR_MAX, "%s", t->items[end - 1].slug);
   *out = items;
+  return RL_OK;
+}
+
+int category_find(const json_t **out, const char *slug)
+{
+  struct table *t;
+  int rc = table(&t);
+  if (rc != RL_OK)
+    return rc;
+  size_t i = upper_bound(t, slug);
+  if (i == 0 || strcmp(t->items[i - 1].slug, slug) != 0)
+    return RL_ENOTFOUND;
+  *out = json_array_get(t->all, i - 1);
+  return RL_OK;
+}
+
+int category_check(json_t *errors, const char *field, const char *slug)
+{
+  const json_t *found;
+  int rc = category_find(&found, slug);
+  if (rc != RL_ENOTFOUND)
+    return rc;
+  struct table *t;
+  if ((rc = table(&t)) != RL_OK)
+    return rc;
+  /* The desk may type the slug, or the name as printed in either language. */
+  struct rl_suggest s;
+  rl_suggest_init(&s, slug);
+  for (size_t i = 0; i < t->n; i++) {
+    const json_t *c = json_array_get(t->all, i);
+    rl_suggest_offer(&s, t->items[i].slug, t->items[i].slug);
+    rl_suggest_offer(&s, json_string_value(json_object_get(c, "name_en")), t->items[i].slug);
+    rl_suggest_offer(&s, json_string_value(json_object_get(c, "name_fr")), t->items[i].slug);
+  }
+  const char *best = rl_suggest_best(&s);
+  char msg[160];
+  if (best)
+    snprintf(msg, sizeof msg, "is not a known category slug; did you mean %s?", best);
+  rl_spec_error_suggest(errors, field, "unknown_category",
+                        best ? msg : "is not a known category slug (see GET /api/v1/categories)",
+                        best);
   return RL_OK;
 }

@@ -13,8 +13,18 @@
  * when the first load cannot reach the database. */
 int category_get(const char **json, size_t *len, const char **etag, const char *slug);
 
-/* One page of categories after slug `after` ("" from the start), by slug.
- * *out (caller owns) is an array; *more tells whether more follow. */
-int category_list(json_t **out, int *more, const char *after, int limit);
+/* One page of categories after the slug `cursor` (NULL: from the start),
+ * by slug. *out (caller owns) is an array; next_cursor (RL_SPEC_CURSOR_MAX
+ * bytes) is "" on the last page. */
+int category_list(json_t **out, char *next_cursor, const char *cursor, int limit);
+
+/* The category with this slug (borrowed for the life of the process), or
+ * RL_ENOTFOUND. */
+int category_find(const json_t **out, const char *slug);
+
+/* Appends an `unknown_category` error about field to errors when slug is
+ * no category, suggesting the closest slug, English or French name. RL_OK
+ * (whether or not it was known), or RL_EUNAVAILABLE. */
+int category_check(json_t *errors, const char *field, const char *slug);
 
 #endif

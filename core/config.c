@@ -44,6 +44,34 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max,
   return 0;
 }
 
+/* A duration: whole seconds, or a number with one suffix s, m, h or d, in
+ * [min, max] seconds; 0 on success. */
+static int parse_duration(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+  if (s == NULL || !isdigit((unsigned char)*s))
+    return -1;
+  errno = 0;
+  char *end = NULL;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno != 0)
+    return -1;
+  unsigned long unit = 1;
+  switch (*end) {
+  case '\0': break;
+  case 's': break;
+  case 'm': unit = 60; break;
+  case 'h': unit = 3600; break;
+  case 'd': unit = 86400; break;
+  default: return -1;
+  }
+  if (*end != '\0' && end[1] != '\0')
+    return -1;
+  if (v > max / unit || v * unit < min)
+    return -1;
+  *out = v * unit;
+  return 0;
+}
+
 static int copy_str(char *dst, size_t cap, const char *src)
 {
   size_t n = strlen(src);
@@ -182,7 +210,24 @@ int rl_config_load(struct rl_config *c, rl_getenv_fn get, void *ctx, char *err,
   } else {
     c->public_rate_limit = (unsigned)n;
   }
-  c->idempotency_ttl_s = 24 * 3600;
+
+  v = get("REPAIRD_IDEMPOTENCY_TTL", ctx);
+  if (v == NULL || *v == '\0') {
+    c->idempotency_ttl_s = 24 * 3600;
+  } else if (parse_duration(v, 60, 30UL * 86400, &n) != 0) {
+    return fail(err, errlen, "REPAIRD_IDEMPOTENCY_TTL",
+                "expected a duration from 1 minute to 30 days: seconds, or a number with "
+                "s, m, h or d (e.g. 24h)");
+  } else {
+    c->idempotency_ttl_s = (unsigned)n;
+  }
+
+  char why[128], msg[192];
+  if (rl_netaddr_cidrs_parse(&c->trusted_proxies, get("REPAIRD_TRUSTED_PROXIES", ctx), why,
+                             sizeof why) != RL_OK) {
+    snprintf(msg, sizeof msg, "%s (expected CIDR blocks such as 10.0.0.0/8,::1)", why);
+    return fail(err, errlen, "REPAIRD_TRUSTED_PROXIES", msg);
+  }
   return RL_OK;
 }
 

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "core/netaddr.h"
+
 enum rl_log_level { RL_LOG_DEBUG, RL_LOG_INFO, RL_LOG_WARN, RL_LOG_ERROR };
 
 struct rl_config {
@@ -18,7 +20,8 @@ struct rl_config {
   char code_prefix[8];       /* REPAIRD_CODE_PREFIX */
   unsigned public_rate_limit;/* REPAIRD_PUBLIC_RATE_LIMIT, requests a minute per address */
   char timezone[64];         /* REPAIRD_TIMEZONE: dates printed for people (labels, pages) */
-  unsigned idempotency_ttl_s; /* REPAIRD_IDEMPOTENCY_TTL: how long stored replies are kept */
+  unsigned idempotency_ttl_s;/* REPAIRD_IDEMPOTENCY_TTL: seconds stored replies are kept */
+  struct rl_cidrs trusted_proxies; /* REPAIRD_TRUSTED_PROXIES: whose X-Forwarded-For counts */
 };
 
 /* Looks a setting up by name; returns NULL when unset. */

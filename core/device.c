@@ -1,22 +1,27 @@
 /* Device rules on top of store_device. */
 #include "core/device.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/category.h"
 #include "core/code.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/lifecycle.h"
 #include "core/random.h"
+#include "core/site.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
 #include "core/store/store_device.h"
 #include "core/violation.h"
 
 #define CODE_ATTEMPTS 5
+/* Over this many times its category's usual weight, a measured weight is
+ * most likely grams typed as kilograms: it must be confirmed. */
+#define IMPLAUSIBLE_FACTOR 10.0
 
 int device_code_body(char *body, const char *code, const char *field, json_t **errors)
 {
@@ -24,11 +29,12 @@ int device_code_body(char *body, const char *code, const char *field, json_t **e
   case RL_CODE_OK:
     return RL_OK;
   case RL_CODE_BAD_CHECK:
-    return rl_spec_invalid(errors, field,
+    return rl_spec_invalid(errors, field, "check_character_mismatch",
                            "the check character does not match: a character was probably "
                            "mistyped");
   default:
-    return rl_spec_invalid(errors, field, "is not a device code (they look like RL-4K7Q-9M2R)");
+    return rl_spec_invalid(errors, field, "not_a_device_code",
+                           "is not a device code (they look like RL-4K7Q-9M2R)");
   }
 }
 
@@ -73,39 +79,109 @@ static void fields_from_json(struct field_text *t, const json_t *d)
   }
 }
 
-static int email_ok(const char *s)
+/* Format errors of d, then its category: both known before any write. */
+static void check_fields(json_t *errs, const json_t *d, enum rl_spec_mode mode)
 {
-  const char *at = strchr(s, '@');
-  return at && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL && !strchr(s, ' ');
+  json_t *format = NULL;
+  rl_spec_check(&format, d, fields_device, mode);
+  rl_spec_append(errs, format);
+  const char *category = str_or_null(d, "category");
+  /* A category table that cannot be loaded leaves the check to the write. */
+  if (category && !rl_spec_names(errs, "category"))
+    category_check(errs, "category", category);
 }
 
-static int phone_ok(const char *s)
+/* A measured weight far over its category's usual one: the device's
+ * weight as it would be (d over cur), checked when d sets the weight or
+ * the category, unless d confirms it. Categories without a usual weight
+ * have no check. */
+static void check_weight(json_t *errs, const json_t *d, const json_t *cur)
 {
-  int digits = 0;
-  for (; *s; s++) {
-    if (isdigit((unsigned char)*s))
-      digits++;
-    else if (!strchr("+-. ()", *s))
-      return 0;
-  }
-  return digits >= 3;
+  const json_t *w = json_object_get(d, "weight_kg"), *c = json_object_get(d, "category");
+  if ((w == NULL && c == NULL) || json_is_true(json_object_get(d, "weight_confirmed")) ||
+      rl_spec_names(errs, "weight_kg") || rl_spec_names(errs, "category"))
+    return;
+  if (w == NULL && cur)
+    w = json_object_get(cur, "weight_kg");
+  const char *slug = c ? json_string_value(c) : str_or_null(cur, "category");
+  const json_t *category;
+  if (!json_is_number(w) || slug == NULL || category_find(&category, slug) != RL_OK)
+    return;
+  const json_t *usual = json_object_get(category, "weight_kg");
+  if (!json_is_number(usual) ||
+      json_number_value(w) <= IMPLAUSIBLE_FACTOR * json_number_value(usual))
+    return;
+  char msg[256];
+  snprintf(msg, sizeof msg,
+           "%g kg is over %g times the usual weight of the category %s (%g kg): was it weighed "
+           "in grams? If it is right, send weight_confirmed: true",
+           json_number_value(w), IMPLAUSIBLE_FACTOR, str_or_null(category, "name_en"),
+           json_number_value(usual));
+  rl_spec_error(errs, "weight_kg", "implausible_weight", msg);
 }
 
-/* Rules shared by intake and edits; appends to errs. */
-static void check_rules(json_t *errs, const json_t *d, const char *kind)
+/* Rules of the domain, on the device as it would be: d (an intake, or a
+ * patch) over cur (the device before the patch; NULL on intake). */
+static void check_rules(json_t *errs, const json_t *d, const json_t *cur)
 {
   const json_t *y = json_object_get(d, "year_of_manufacture");
-  if (json_is_integer(y) && json_integer_value(y) > current_year())
-    rl_spec_error(errs, "year_of_manufacture", "must not be in the future");
-  const json_t *owner = json_object_get(d, "owner");
-  if (json_is_object(owner) && kind && strcmp(kind, "repair") != 0)
-    rl_spec_error(errs, "owner", "only a repair-kind device has an owner");
-  const char *email = str_or_null(owner, "email");
-  if (email && !email_ok(email))
-    rl_spec_error(errs, "owner.email", "is not an email address");
-  const char *phone = str_or_null(owner, "phone");
-  if (phone && !phone_ok(phone))
-    rl_spec_error(errs, "owner.phone", "is not a phone number");
+  if (json_is_integer(y) && !rl_spec_names(errs, "year_of_manufacture") &&
+      json_integer_value(y) > current_year())
+    rl_spec_error(errs, "year_of_manufacture", "in_the_future", "must not be in the future");
+  const char *kind = str_or_null(cur ? cur : d, "kind");
+  if (json_is_object(json_object_get(d, "owner")) && rl_kind_parse(kind) == RL_KIND_DONATION)
+    rl_spec_error(errs, "owner", "owner_on_donation", "only a repair-kind device has an owner");
+  check_weight(errs, d, cur);
+}
+
+/* A body refused anyway: whether its site is known is told in the same
+ * reply (inserted at `at`, before the rules' errors), though it costs a
+ * read. A body otherwise right leaves that to the write. */
+static void check_site(json_t *errs, size_t at, const json_t *d, const json_t *cur)
+{
+  const char *site = str_or_null(d, "site");
+  if (site == NULL || rl_spec_names(errs, "site"))
+    return;
+  json_t *found = json_array();
+  if (site_check(found, "site", site, 1, str_or_null(cur, "site")) == RL_OK)
+    for (size_t i = 0; i < json_array_size(found); i++)
+      json_array_insert(errs, at + i, json_array_get(found, i));
+  json_decref(found);
+}
+
+/* 422 when all that is wrong is a value to confirm (the body is right if
+ * the person says so), 400 otherwise. Takes errs. */
+static int refuse(json_t **errors, json_t *errs)
+{
+  int rc = RL_EUNPROCESSABLE;
+  size_t i;
+  json_t *e;
+  json_array_foreach(errs, i, e) {
+    if (strcmp(str_or_null(e, "code"), "implausible_weight") != 0)
+      rc = RL_EINVALID;
+  }
+  *errors = errs;
+  return rc;
+}
+
+/* A write that failed on a declared constraint, as field errors; an
+ * unknown or closed site says which, and what was probably meant. d is the
+ * body or patch sent, cur the device before it (NULL on intake). */
+static int write_error(int rc, json_t **errors, const json_t *d, const json_t *cur)
+{
+  rc = rl_violation_errors(rc, errors);
+  const char *site = str_or_null(d, "site");
+  if (*errors != NULL && site != NULL && rl_spec_names(*errors, "site")) {
+    json_t *better = json_array();
+    if (site_check(better, "site", site, 1, str_or_null(cur, "site")) == RL_OK &&
+        json_array_size(better) > 0) {
+      json_decref(*errors);
+      *errors = better;
+    } else {
+      json_decref(better);
+    }
+  }
+  return rc;
 }
 
 static void owner_from_json(struct store_owner *o, const json_t *owner)
@@ -119,14 +195,17 @@ int device_create(json_t **out, int *version, json_t **errors, const json_t *bod
                   const struct rl_principal *who, const char *code_prefix)
 {
   *errors = NULL;
-  const char *kind = str_or_null(body, "kind");
   json_t *errs = json_array();
-  check_rules(errs, body, kind);
+  check_fields(errs, body, RL_SPEC_CREATE);
+  size_t rules_at = json_array_size(errs);
+  if (json_is_object(body))
+    check_rules(errs, body, NULL);
   if (json_array_size(errs) > 0) {
-    *errors = errs;
-    return RL_EINVALID;
+    check_site(errs, rules_at, body, NULL);
+    return refuse(errors, errs);
   }
   json_decref(errs);
+  const char *kind = str_or_null(body, "kind");
 
   struct field_text t;
   fields_from_json(&t, body);
@@ -155,7 +234,7 @@ int device_create(json_t **out, int *version, json_t **errors, const json_t *bod
                              has_owner ? &owner : NULL, &actor);
   }
   if (rc != RL_OK)
-    return rl_violation_errors(rc, errors);
+    return write_error(rc, errors, body, NULL);
   *version = ref.version;
   return RL_OK;
 }
@@ -187,6 +266,12 @@ static void merge(json_t *target, const json_t *patch)
     else
       json_object_set(target, key, v);
   }
+}
+
+/* Whether a patch asks for a change; weight_confirmed alone changes nothing. */
+static int changes_something(const json_t *patch)
+{
+  return json_object_size(patch) > (json_object_get(patch, "weight_confirmed") ? 1u : 0u);
 }
 
 /* What a patch or a move works on, inside its transaction. */
@@ -242,14 +327,14 @@ static int patch_tx(void *ctx)
     return RL_EPRECONDITION;
   }
   json_t *errs = json_array();
-  check_rules(errs, c->patch, str_or_null(cur, "kind"));
+  check_rules(errs, c->patch, cur);
   if (json_array_size(errs) > 0) {
+    check_site(errs, 0, c->patch, cur);
     json_decref(cur);
-    c->errors = errs;
-    return RL_EINVALID;
+    return refuse(&c->errors, errs);
   }
   json_decref(errs);
-  if (json_object_size(c->patch) == 0) {
+  if (!changes_something(c->patch)) {
     c->out = cur;
     c->version = ref.version;
     return RL_OK;
@@ -270,6 +355,8 @@ static int patch_tx(void *ctx)
   const char *key;
   json_t *v;
   json_object_foreach((json_t *)c->patch, key, v) {
+    if (strcmp(key, "weight_confirmed") == 0)
+      continue; /* not a field of the device */
     size_t n = strlen(fields);
     snprintf(fields + n, sizeof fields - n, "%s%s", n > 1 ? "," : "", key);
   }
@@ -284,7 +371,7 @@ static int patch_tx(void *ctx)
   json_decref(cur);
   if (rc == RL_OK)
     c->version = ref.version;
-  return rl_violation_errors(rc, &c->errors);
+  return write_error(rc, &c->errors, c->patch, NULL);
 }
 
 int device_patch(json_t **out, int *version, json_t **errors, const char *code,
@@ -292,9 +379,23 @@ int device_patch(json_t **out, int *version, json_t **errors, const char *code,
 {
   char body[RL_CODE_BODY_LEN + 1];
   *errors = NULL;
-  int rc = device_code_body(body, code, "code", errors);
-  if (rc != RL_OK)
-    return rc;
+  json_t *early = json_array(), *code_error = NULL;
+  int rc = device_code_body(body, code, "code", &code_error);
+  rl_spec_append(early, code_error);
+  check_fields(early, patch, RL_SPEC_UPDATE);
+  if (json_array_size(early) > 0) {
+    /* Refused already: the rules that need the device are told too, when
+     * it can be read. */
+    size_t rules_at = json_array_size(early);
+    json_t *cur = NULL;
+    struct store_device_ref ref;
+    if (rc == RL_OK && json_is_object(patch) && store_device_get(&cur, &ref, body, 0) == RL_OK)
+      check_rules(early, patch, cur);
+    check_site(early, rules_at, patch, cur);
+    json_decref(cur);
+    return refuse(errors, early);
+  }
+  json_decref(early);
   struct device_change c = {.body = body, .patch = patch, .if_match = if_match, .who = who};
   rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
   return change_results(&c, rc, out, version, errors, NULL);
@@ -341,7 +442,7 @@ int device_transition(json_t **out, int *version, json_t **errors, json_t **allo
     return rc;
   enum rl_status target = rl_status_parse(to);
   if (target == RL_ST_INVALID)
-    return rl_spec_invalid(errors, "to", "is not a device status");
+    return rl_spec_invalid(errors, "to", "not_a_status", "is not a device status");
   struct device_change c = {.body = body, .target = target, .note = note, .who = who};
   rc = store_tx_run(STORE_READ_COMMITTED, transition_tx, &c);
   return change_results(&c, rc, out, version, errors, allowed);
@@ -351,26 +452,6 @@ int device_list(json_t **out, char *next_cursor, json_t **errors, const struct d
 {
   *errors = NULL;
   next_cursor[0] = '\0';
-  json_t *errs = json_array();
-  if (q->status && rl_status_parse(q->status) == RL_ST_INVALID)
-    rl_spec_error(errs, "status", "is not a device status");
-  if (q->kind && rl_kind_parse(q->kind) == RL_KIND_INVALID)
-    rl_spec_error(errs, "kind", "must be donation or repair");
-  if (q->category && strlen(q->category) > 64)
-    rl_spec_error(errs, "category", "is not a category slug");
-  if (q->site && strlen(q->site) > 64)
-    rl_spec_error(errs, "site", "is not a site slug");
-  if (q->received_from && !rl_spec_is_date(q->received_from))
-    rl_spec_error(errs, "received_from", "must be a date, YYYY-MM-DD");
-  if (q->received_to && !rl_spec_is_date(q->received_to))
-    rl_spec_error(errs, "received_to", "must be a date, YYYY-MM-DD");
-  if (q->q && (rl_utf8_len(q->q) < 1 || rl_utf8_len(q->q) > 100))
-    rl_spec_error(errs, "q", "must be 1 to 100 characters long");
-  if (json_array_size(errs) > 0) {
-    *errors = errs;
-    return RL_EINVALID;
-  }
-  json_decref(errs);
   int64_t before;
   int rc = rl_spec_cursor(&before, q->cursor, errors);
   if (rc != RL_OK)
@@ -424,8 +505,7 @@ int device_history(json_t **out, char *next_cursor, json_t **errors, const char 
 
 void device_strip_personal(json_t *device)
 {
-  json_object_del(device, "owner");
-  json_object_del(device, "tracking_token");
+  rl_spec_strip_personal(device, fields_device);
 }
 
 int device_label_data(json_t **out, json_t **errors, json_t **unknown,

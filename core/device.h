@@ -1,8 +1,10 @@
 /* Devices: intake, reading, editing, lifecycle moves, history, search.
- * Input bodies arrive already checked against their field specs (types,
- * lengths); these functions apply the rules that need the domain: codes,
- * kinds, the lifecycle table, references to sites and categories.
- * Field-level problems come back as RL_EINVALID with *errors (caller owns). */
+ * Intake and edit bodies are checked here, whole: their fields
+ * (core/fields.h), then the category and site they name, then the rules
+ * of the domain (codes, kinds, years, plausible weights), so that one
+ * reply lists every problem. Field-level problems come back as RL_EINVALID
+ * with *errors (caller owns); RL_EUNPROCESSABLE with *errors when all that
+ * is wrong is a value to confirm (implausible_weight). */
 #ifndef RL_CORE_DEVICE_H
 #define RL_CORE_DEVICE_H
 
@@ -16,15 +18,17 @@
  * told apart from something that is not a code at all). */
 int device_code_body(char *body, const char *code, const char *field, json_t **errors);
 
-/* Registers a device from an intake body; *out is the new device. */
+/* Registers a device from an intake body (unchecked); *out is the new
+ * device. */
 int device_create(json_t **out, int *version, json_t **errors, const json_t *body,
                   const struct rl_principal *who, const char *code_prefix);
 
 /* The device with this code, typed by a person (see rl_code_parse). */
 int device_get(json_t **out, int *version, json_t **errors, const char *code);
 
-/* Applies a JSON merge patch (RFC 7396) of the editable fields. if_match is
- * the version the client read, or -1; RL_EPRECONDITION when it is stale. */
+/* Applies a JSON merge patch (RFC 7396, unchecked) of the editable fields.
+ * if_match is the version the client read, or -1; RL_EPRECONDITION when it
+ * is stale. */
 int device_patch(json_t **out, int *version, json_t **errors, const char *code,
                  const json_t *patch, int if_match, const struct rl_principal *who);
 
@@ -34,6 +38,7 @@ int device_transition(json_t **out, int *version, json_t **errors, json_t **allo
                       const char *code, const char *to, const char *note,
                       const struct rl_principal *who);
 
+/* Filters as checked against fields_device_filters. */
 struct device_query {
   const char *status, *kind, *category, *site, *received_from, *received_to, *q;
   const char *cursor; /* NULL: first page */
@@ -54,8 +59,9 @@ int device_history(json_t **out, char *next_cursor, json_t **errors, const char 
 int device_label_data(json_t **out, json_t **errors, json_t **unknown,
                       const char *const *codes, size_t n);
 
-/* Removes what only volunteers and admins may see (owner contact, tracking
- * token) from a device object. */
+/* Removes what only volunteers and admins may see from a device object:
+ * the RL_F_PERSONAL fields of fields_device (owner contact, tracking
+ * token). */
 void device_strip_personal(json_t *device);
 
 #endif

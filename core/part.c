@@ -9,6 +9,8 @@
 
 #include "core/category.h"
 #include "core/error.h"
+#include "core/fields.h"
+#include "core/site.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
 #include "core/store/store_part.h"
@@ -17,25 +19,6 @@
 #define SITES_MAX 200 /* thresholds in one site_low_stock */
 #define SKU_RULE                                                                                   \
   "must be 1 to 40 letters, digits, '-', '_' or '.', starting with a letter or digit"
-
-/* Every field error of this file goes through here; `code` is the stable
- * machine code of the error, for when field errors carry one. */
-static void bad(json_t *errs, const char *field, const char *code, const char *message)
-{
-  (void)code;
-  rl_spec_error(errs, field, message);
-}
-
-/* Hands errs over as *errors when it holds any; else frees it. */
-static int errors_out(json_t *errs, json_t **errors)
-{
-  if (json_array_size(errs) == 0) {
-    json_decref(errs);
-    return RL_OK;
-  }
-  *errors = errs;
-  return RL_EINVALID;
-}
 
 int part_sku_ok(const char *sku)
 {
@@ -48,6 +31,19 @@ int part_sku_ok(const char *sku)
       return 0;
   }
   return 1;
+}
+
+const struct rl_format part_format_sku = {"not_a_sku", SKU_RULE, part_sku_ok};
+
+/* Hands errs over as *errors when it holds any; else frees it. */
+static int errors_out(json_t *errs, json_t **errors)
+{
+  if (json_array_size(errs) == 0) {
+    json_decref(errs);
+    return RL_OK;
+  }
+  *errors = errs;
+  return RL_EINVALID;
 }
 
 /* s in upper case (ASCII, as upper() has a sku), cut to cap - 1 bytes. */
@@ -64,86 +60,140 @@ static const char *str(const json_t *obj, const char *name)
   return json_string_value(json_object_get(obj, name));
 }
 
-/* A quantity of this unit (a threshold): a number from 0 to QUANTITY_MAX
- * with at most three decimals (numeric(12,3)), whole for pieces. */
-static void check_quantity(json_t *errs, const char *field, const json_t *v, const char *unit)
+static void threshold_field(char *out, size_t cap, const char *slug)
 {
-  if (v == NULL)
+  snprintf(out, cap, "site_low_stock.%.100s", slug);
+}
+
+/* The shape of site_low_stock, which a field list cannot give since its
+ * members are site slugs: an object of at most SITES_MAX numbers from 0 to
+ * QUANTITY_MAX; in an update, null (as a whole, or for a site) removes. */
+static void check_threshold_shapes(json_t *errs, const json_t *v, enum rl_spec_mode mode)
+{
+  if (v == NULL || (json_is_null(v) && mode == RL_SPEC_UPDATE))
     return;
-  double x = json_number_value(v);
-  if (!json_is_number(v) || !isfinite(x) || x < 0 || x > QUANTITY_MAX)
-    bad(errs, field, "bad_quantity", "must be a number from 0 to 1000000");
-  else if (strcmp(unit, "piece") == 0 && x != floor(x))
-    bad(errs, field, "fractional_piece", "must be a whole number for a part counted in pieces");
-  else if (fabs(x * 1000 - nearbyint(x * 1000)) > 1e-6)
-    bad(errs, field, "too_precise", "must have at most three decimals");
-}
-
-static int check_categories(json_t *errs, const json_t *cats)
-{
-  size_t i;
-  const json_t *c;
-  json_array_foreach(cats, i, c) {
-    char field[40];
-    snprintf(field, sizeof field, "categories[%zu]", i);
-    const char *json, *etag;
-    size_t len;
-    int rc = category_get(&json, &len, &etag, json_string_value(c));
-    if (rc == RL_ENOTFOUND)
-      bad(errs, field, "unknown_category", "is not a known category slug");
-    else if (rc != RL_OK)
-      return rc;
-    for (size_t k = 0; k < i; k++)
-      if (json_equal(json_array_get(cats, k), c)) {
-        bad(errs, field, "duplicate_category", "is listed twice");
-        break;
-      }
+  if (json_is_null(v)) {
+    rl_spec_error(errs, "site_low_stock", "not_nullable", "must not be null");
+    return;
   }
-  return RL_OK;
-}
-
-/* Checks site_low_stock as sent: an object of known site slugs to
- * thresholds; in an update, null (as a whole, or for a site) removes. */
-static int check_thresholds(json_t *errs, const json_t *v, const char *unit, int update)
-{
-  if (v == NULL || (json_is_null(v) && update))
-    return RL_OK;
   if (!json_is_object(v)) {
-    bad(errs, "site_low_stock", "bad_thresholds",
-        "must be an object of site slug to low-stock threshold");
-    return RL_OK;
+    rl_spec_error(errs, "site_low_stock", "not_an_object",
+                  "must be an object of site slugs to low-stock thresholds");
+    return;
   }
   if (json_object_size(v) > SITES_MAX) {
-    bad(errs, "site_low_stock", "too_many_sites", "must hold at most 200 sites");
-    return RL_OK;
+    rl_spec_error(errs, "site_low_stock", "item_count", "must hold at most 200 sites");
+    return;
   }
-  const char **slugs = calloc(json_object_size(v) + 1, sizeof *slugs);
+  const char *slug;
+  json_t *q;
+  json_object_foreach((json_t *)v, slug, q) {
+    char field[128];
+    threshold_field(field, sizeof field, slug);
+    double x = json_number_value(q);
+    if (json_is_null(q) && mode == RL_SPEC_CREATE)
+      rl_spec_error(errs, field, "not_nullable", "must not be null");
+    else if (!json_is_null(q) && !json_is_number(q))
+      rl_spec_error(errs, field, "not_a_number", "must be a number");
+    else if (json_is_number(q) && (!isfinite(x) || x < 0 || x > QUANTITY_MAX))
+      rl_spec_error(errs, field, "out_of_range", "must be from 0 to 1e+06");
+  }
+}
+
+/* The categories and sites a body names must exist (categories once
+ * each); suggestions come with the unknown ones. */
+static int check_references(json_t *errs, const json_t *body)
+{
+  const json_t *cats = json_object_get(body, "categories");
+  size_t i;
+  const json_t *c;
+  if (!rl_spec_names(errs, "categories"))
+    json_array_foreach(cats, i, c) {
+      char field[40];
+      snprintf(field, sizeof field, "categories[%zu]", i);
+      if (rl_spec_names(errs, field))
+        continue;
+      int rc = category_check(errs, field, json_string_value(c));
+      if (rc != RL_OK)
+        return rc;
+      for (size_t k = 0; k < i; k++)
+        if (json_equal(json_array_get(cats, k), c)) {
+          rl_spec_error(errs, field, "listed_twice", "is listed twice");
+          break;
+        }
+    }
+  const json_t *v = json_object_get(body, "site_low_stock");
+  if (!json_is_object(v) || json_object_size(v) == 0 || rl_spec_names(errs, "site_low_stock"))
+    return RL_OK;
+  /* Every slug at once; only the unknown ones are looked at again, for a
+   * suggestion. */
+  const char **slugs = calloc(json_object_size(v), sizeof *slugs);
   if (slugs == NULL)
     return RL_ENOMEM;
   size_t n = 0;
   const char *slug;
   json_t *q;
-  json_object_foreach((json_t *)v, slug, q) {
-    char field[128];
-    snprintf(field, sizeof field, "site_low_stock.%.100s", slug);
-    slugs[n++] = slug;
-    if (json_is_null(q) && !update)
-      bad(errs, field, "bad_quantity", "must not be null");
-    else if (!json_is_null(q))
-      check_quantity(errs, field, q, unit);
-  }
+  json_object_foreach((json_t *)v, slug, q) slugs[n++] = slug;
   json_t *unknown = NULL;
-  int rc = n ? store_part_unknown_sites(&unknown, slugs, n) : RL_OK;
+  int rc = store_part_unknown_sites(&unknown, slugs, n);
   free(slugs);
-  size_t i;
   json_t *u;
   json_array_foreach(unknown, i, u) {
     char field[128];
-    snprintf(field, sizeof field, "site_low_stock.%.100s", json_string_value(u));
-    bad(errs, field, "unknown_site", "is not a known site slug");
+    threshold_field(field, sizeof field, json_string_value(u));
+    if (rc == RL_OK)
+      rc = site_check(errs, field, json_string_value(u), 0, NULL);
   }
   json_decref(unknown);
   return rc;
+}
+
+/* The fields as sent: formats (the field list, and site_low_stock's
+ * shape), then the categories and sites they name. */
+static int check_fields(json_t *errs, const json_t *body, enum rl_spec_mode mode)
+{
+  json_t *rest = json_is_object(body) ? json_copy((json_t *)body) : json_incref((json_t *)body);
+  json_object_del(rest, "site_low_stock");
+  json_t *format = NULL;
+  int rc = rl_spec_check(&format, rest, fields_part, mode);
+  json_decref(rest);
+  if (rc == RL_ENOMEM)
+    return rc;
+  rl_spec_append(errs, format);
+  if (!json_is_object(body))
+    return RL_OK;
+  check_threshold_shapes(errs, json_object_get(body, "site_low_stock"), mode);
+  return check_references(errs, body);
+}
+
+/* A threshold in the part's unit: whole for pieces, else at most three
+ * decimals (numeric(12,3)). Numbers already out of range are told so. */
+static void check_quantity(json_t *errs, const char *field, const json_t *v, const char *unit)
+{
+  double x = json_number_value(v);
+  if (!json_is_number(v) || rl_spec_names(errs, field) || !isfinite(x))
+    return;
+  if (strcmp(unit, "piece") == 0 && x != floor(x))
+    rl_spec_error(errs, field, "fraction_of_a_piece",
+                  "must be a whole number for a part counted in pieces");
+  else if (fabs(x * 1000 - nearbyint(x * 1000)) > 1e-6)
+    rl_spec_error(errs, field, "too_many_decimals", "must have at most three decimals");
+}
+
+/* The rules of the domain for a part counted in `unit`. */
+static void check_rules(json_t *errs, const json_t *body, const char *unit)
+{
+  if (!json_is_object(body))
+    return;
+  check_quantity(errs, "low_stock", json_object_get(body, "low_stock"), unit);
+  const json_t *v = json_object_get(body, "site_low_stock");
+  const char *slug;
+  json_t *q;
+  json_object_foreach((json_t *)v, slug, q) {
+    char field[128];
+    threshold_field(field, sizeof field, slug);
+    check_quantity(errs, field, q, unit);
+  }
 }
 
 /* Text forms of a part's editable fields, kept with the strings they
@@ -181,56 +231,47 @@ static void fields_free(struct field_text *t)
   free(t->thresholds);
 }
 
-/* The rules of a create body or a patch for a part counted in `unit`. */
-static int check_rules(json_t *errs, const json_t *body, const char *unit, int update)
-{
-  int rc = check_categories(errs, json_object_get(body, "categories"));
-  if (rc != RL_OK)
-    return rc;
-  check_quantity(errs, "low_stock", json_object_get(body, "low_stock"), unit);
-  return check_thresholds(errs, json_object_get(body, "site_low_stock"), unit, update);
-}
-
 int part_create(json_t **out, int *version, json_t **errors, const json_t *body)
 {
   *errors = NULL;
-  const char *unit = str(body, "unit") ? str(body, "unit") : "piece";
-  const char *sku = str(body, "sku");
   json_t *errs = json_array();
   if (errs == NULL)
     return RL_ENOMEM;
-  if (!part_sku_ok(sku))
-    bad(errs, "sku", "bad_sku", SKU_RULE);
-  int rc = check_rules(errs, body, unit, 0);
-  if (rc == RL_OK)
+  int rc = check_fields(errs, body, RL_SPEC_CREATE);
+  const char *unit = str(body, "unit") ? str(body, "unit") : "piece";
+  if (rc == RL_OK) {
+    check_rules(errs, body, unit);
     rc = errors_out(errs, errors);
-  else
+  } else {
     json_decref(errs);
+  }
   struct field_text t = {0};
   if (rc == RL_OK)
     rc = fields_from_json(&t, body, json_object_get(body, "site_low_stock"));
   struct store_part_ref ref;
   if (rc == RL_OK)
-    rc = store_part_insert(out, &ref, sku, unit, &t.f);
+    rc = store_part_insert(out, &ref, str(body, "sku"), unit, &t.f);
   fields_free(&t);
   if (rc == RL_OK)
     *version = ref.version;
   return rc;
 }
 
-static int sku_or_error(const char *sku, json_t **errors)
+/* A sku from a path: errs names "sku" when it is malformed. */
+static int check_path_sku(json_t *errs, const char *sku)
 {
   if (part_sku_ok(sku))
-    return RL_OK;
-  json_t *errs = json_array();
-  bad(errs, "sku", "bad_sku", SKU_RULE);
-  return errors_out(errs, errors);
+    return 1;
+  rl_spec_error(errs, "sku", part_format_sku.code, part_format_sku.message);
+  return 0;
 }
 
 int part_get(json_t **out, int *version, json_t **errors, const char *sku)
 {
   *errors = NULL;
-  int rc = sku_or_error(sku, errors);
+  json_t *errs = json_array();
+  check_path_sku(errs, sku);
+  int rc = errors_out(errs, errors);
   if (rc != RL_OK)
     return rc;
   struct store_part_ref ref;
@@ -261,17 +302,13 @@ static int patch_tx(void *ctx)
   if (rc != RL_OK)
     return rc;
   struct field_text t = {0};
-  json_t *errs = NULL;
   if (c->if_match >= 0 && c->if_match != ref.version) {
     rc = RL_EPRECONDITION;
     goto out;
   }
-  errs = json_array();
-  rc = errs ? check_rules(errs, c->patch, ref.unit, 1) : RL_ENOMEM;
-  if (rc != RL_OK)
-    goto out;
+  json_t *errs = json_array();
+  check_rules(errs, c->patch, ref.unit);
   rc = errors_out(errs, &c->errors);
-  errs = NULL;
   if (rc != RL_OK)
     goto out;
   /* The patch on the locked row's fields: null removes (description,
@@ -298,7 +335,6 @@ static int patch_tx(void *ctx)
     c->version = ref.version;
 out:
   fields_free(&t);
-  json_decref(errs);
   json_decref(cur);
   return rc;
 }
@@ -307,18 +343,34 @@ int part_patch(json_t **out, int *version, json_t **errors, const char *sku,
                const json_t *patch, int if_match)
 {
   *errors = NULL;
+  json_t *early = json_array();
+  if (early == NULL)
+    return RL_ENOMEM;
+  int sku_ok = check_path_sku(early, sku);
+  int rc = check_fields(early, patch, RL_SPEC_UPDATE);
+  if (rc != RL_OK) {
+    json_decref(early);
+    return rc;
+  }
+  if (json_array_size(early) > 0) {
+    /* Refused already: the rules that need the part's unit are told too,
+     * when it can be read. */
+    struct store_part_ref ref;
+    if (sku_ok && store_part_get(NULL, &ref, sku, 0) == RL_OK)
+      check_rules(early, patch, ref.unit);
+    *errors = early;
+    return RL_EINVALID;
+  }
+  json_decref(early);
   if (json_object_size(patch) == 0) {
     /* Nothing to change: the part as it is, if it is still at if_match. */
-    int rc = part_get(out, version, errors, sku);
+    rc = part_get(out, version, errors, sku);
     if (rc == RL_OK && if_match >= 0 && if_match != *version) {
       json_decref(*out);
       return RL_EPRECONDITION;
     }
     return rc;
   }
-  int rc = sku_or_error(sku, errors);
-  if (rc != RL_OK)
-    return rc;
   struct part_change c = {.sku = sku, .patch = patch, .if_match = if_match};
   rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
   if (rc == RL_OK) {
@@ -336,29 +388,19 @@ int part_list(json_t **out, char *next_cursor, json_t **errors, const struct par
   *errors = NULL;
   next_cursor[0] = '\0';
   json_t *errs = json_array();
-  if (q->q && (rl_utf8_len(q->q) < 1 || rl_utf8_len(q->q) > 100))
-    bad(errs, "q", "bad_query", "must be 1 to 100 characters long");
-  if (q->category) {
-    const char *json, *etag;
-    size_t len;
-    int rc = category_get(&json, &len, &etag, q->category);
-    if (rc == RL_ENOTFOUND)
-      bad(errs, "category", "unknown_category", "is not a known category slug");
-    else if (rc != RL_OK) {
-      json_decref(errs);
-      return rc;
-    }
+  if (errs == NULL)
+    return RL_ENOMEM;
+  int rc = q->category ? category_check(errs, "category", q->category) : RL_OK;
+  if (rc != RL_OK) {
+    json_decref(errs);
+    return rc;
   }
-  if (q->in_stock_at && (strlen(q->in_stock_at) < 1 || strlen(q->in_stock_at) > 64))
-    bad(errs, "in_stock_at", "bad_site", "is not a site slug");
-  if (q->active && strcmp(q->active, "true") != 0 && strcmp(q->active, "false") != 0)
-    bad(errs, "active", "bad_boolean", "must be true or false");
   char after[PART_SKU_MAX + 1] = "";
   if (q->cursor && !part_sku_ok(q->cursor))
-    bad(errs, "cursor", "bad_cursor", "is not a cursor this service issued");
+    rl_spec_error(errs, "cursor", "not_a_cursor", "is not a cursor this service issued");
   else if (q->cursor)
     upper_copy(after, sizeof after, q->cursor);
-  int rc = errors_out(errs, errors);
+  rc = errors_out(errs, errors);
   if (rc != RL_OK)
     return rc;
 
@@ -391,7 +433,7 @@ int part_label_data(json_t **out, json_t **errors, json_t **unknown, const char 
     char field[32];
     snprintf(field, sizeof field, "skus[%zu]", i);
     if (!part_sku_ok(skus[i]))
-      bad(errs, field, "bad_sku", SKU_RULE);
+      rl_spec_error(errs, field, part_format_sku.code, part_format_sku.message);
   }
   int rc = errors_out(errs, errors);
   json_t *found = NULL;

@@ -1,24 +1,28 @@
 /* Spare parts: the catalogue's rules (the sku pattern, known categories and
  * sites, whole quantities for parts counted in pieces), what bin labels
- * print and what the public part page shows. Bodies arrive checked against
- * their field specs, except site_low_stock (keyed by site slugs, which a
- * spec cannot list), which these functions check whole. Field-level
- * problems come back as RL_EINVALID with *errors (caller owns). */
+ * print and what the public part page shows. Bodies are checked here,
+ * against fields_part (core/fields.c) and the rules, every problem at
+ * once; site_low_stock, keyed by site slugs, which a field list cannot
+ * name, is checked here whole. Field-level problems come back as
+ * RL_EINVALID with *errors (caller owns). */
 #ifndef RL_CORE_PART_H
 #define RL_CORE_PART_H
 
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/spec.h"
+
 enum { PART_SKU_MAX = 40 };
 
 /* Whether sku has the sku pattern: 1 to 40 letters, digits, '-', '_' or
  * '.', starting with a letter or digit. */
 int part_sku_ok(const char *sku);
+/* The same as a field format ("not_a_sku"). */
+extern const struct rl_format part_format_sku;
 
-/* Creates a part from a checked body; *out is the part, *version its row
- * version. RL_EDUPLICATE (no *errors) when another part has this sku in
- * any case. */
+/* Creates a part from a body; *out is the part, *version its row version.
+ * RL_EDUPLICATE (no *errors) when another part has this sku in any case. */
 int part_create(json_t **out, int *version, json_t **errors, const json_t *body);
 
 /* The part with this sku, in any case. A malformed sku is RL_EINVALID
@@ -37,7 +41,7 @@ struct part_query {
   const char *q;           /* substring of sku or name, any case */
   const char *category;    /* compatible with this category slug */
   const char *in_stock_at; /* site slug: stock above 0 there */
-  const char *active;      /* "true" or "false" */
+  const char *active;      /* "true" or "false", or NULL */
   const char *cursor;      /* NULL: first page */
   int limit;
 };

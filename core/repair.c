@@ -8,6 +8,7 @@
 #include "core/code.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/lifecycle.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
@@ -102,8 +103,19 @@ static int check_barrier(json_t **errors, const json_t *r)
 {
   const char *outcome = str(r, "outcome") ? str(r, "outcome") : "unknown";
   if (str(r, "barrier") && strcmp(outcome, "end_of_life") != 0)
-    return rl_spec_invalid(errors, "barrier", "is only given with the outcome end_of_life");
+    return rl_spec_invalid(errors, "barrier", "barrier_needs_end_of_life",
+                           "is only given with the outcome end_of_life");
   return RL_OK;
+}
+
+/* Appends the barrier rule's error on r, unless outcome or barrier is
+ * already wrong in itself. */
+static void add_barrier_error(json_t *errs, const json_t *r)
+{
+  json_t *one = NULL;
+  if (!rl_spec_names(errs, "outcome") && !rl_spec_names(errs, "barrier") &&
+      check_barrier(&one, r) != RL_OK)
+    rl_spec_append(errs, one);
 }
 
 /* A repair recorded in a session happens at the session's site, once the
@@ -116,15 +128,17 @@ static int check_session(json_t **errors, const char *session_id, const char *de
   int in_future = 0;
   int rc = store_session_brief(site, sizeof site, &in_future, strtoll(session_id, NULL, 10));
   if (rc == RL_ENOTFOUND)
-    return rl_spec_invalid(errors, "session_id", "is not a repair session");
+    return rl_spec_invalid(errors, "session_id", "unknown_session", "is not a repair session");
   if (rc != RL_OK)
     return rc;
   if (strcmp(site, device_site) != 0) {
-    rl_spec_invalid(errors, "session_id", "is a session at another site than the device's");
+    rl_spec_invalid(errors, "session_id", "session_at_another_site",
+                    "is a session at another site than the device's");
     return RL_EUNPROCESSABLE;
   }
   if (in_future) {
-    rl_spec_invalid(errors, "session_id", "is a session that has not begun yet");
+    rl_spec_invalid(errors, "session_id", "session_not_begun",
+                    "is a session that has not begun yet");
     return RL_EUNPROCESSABLE;
   }
   return RL_OK;
@@ -210,12 +224,18 @@ int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
   *errors = NULL;
   *allowed = NULL;
   char cbody[RL_CODE_BODY_LEN + 1];
-  int rc = device_code_body(cbody, code, "code", errors);
-  if (rc != RL_OK)
-    return rc;
-  rc = check_barrier(errors, body);
-  if (rc != RL_OK)
-    return rc;
+  /* The device code, the fields, the barrier rule: all told at once. */
+  json_t *errs = json_array(), *one = NULL, *format = NULL;
+  int rc = device_code_body(cbody, code, "code", &one);
+  rl_spec_append(errs, one);
+  rl_spec_check(&format, body, fields_repair, RL_SPEC_CREATE);
+  rl_spec_append(errs, format);
+  add_barrier_error(errs, body);
+  if (json_array_size(errs) > 0) {
+    *errors = errs;
+    return RL_EINVALID;
+  }
+  json_decref(errs);
   struct repair_change c = {.code_body = cbody, .body = body, .who = who};
   rc = store_tx_run(STORE_READ_COMMITTED, create_tx, &c);
   return change_results(&c, rc, out, version, errors, allowed);
@@ -270,6 +290,21 @@ int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, 
 {
   *errors = NULL;
   *allowed = NULL;
+  json_t *format = NULL;
+  if (rl_spec_check(&format, patch, fields_repair, RL_SPEC_UPDATE) != RL_OK) {
+    /* Refused already: the barrier rule on the repair as patched is told
+     * too, when the repair can be read. */
+    json_t *cur;
+    struct store_repair_device dev;
+    int v;
+    if (format && json_is_object(patch) && store_repair_get(&cur, &v, &dev, id, 0) == RL_OK) {
+      json_object_update(cur, (json_t *)patch);
+      add_barrier_error(format, cur);
+      json_decref(cur);
+    }
+    *errors = format;
+    return format ? RL_EINVALID : RL_ENOMEM;
+  }
   struct repair_change c = {.id = id, .body = patch, .if_match = if_match, .who = who};
   int rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
   return change_results(&c, rc, out, version, errors, allowed);

@@ -11,14 +11,17 @@
 
 #include "core/auth.h"
 
-/* Records a repair on a device. RL_ECONFLICT with *allowed (caller owns)
- * when the outcome's move is refused; RL_EINVALID with *errors. */
+/* Records a repair on a device. The code, the body (fields_repair) and the
+ * barrier rule are checked here, all at once: RL_EINVALID with *errors
+ * (caller owns). RL_ECONFLICT with *allowed (caller owns) when the
+ * outcome's move is refused. */
 int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed,
                   const char *code, const json_t *body, const struct rl_principal *who);
 
 int repair_get(json_t **out, int *version, int64_t id);
 
-/* JSON merge patch of a repair; a new outcome moves the device. if_match:
+/* JSON merge patch of a repair (checked here, like a creation); a new
+ * outcome moves the device. if_match:
  * the version the client read, or -1; RL_EPRECONDITION when stale. */
 int repair_patch(json_t **out, int *version, json_t **errors, json_t **allowed, int64_t id,
                  const json_t *patch, int if_match, const struct rl_principal *who);

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/fields.h"
 #include "core/impact.h"
+#include "core/site.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
 #include "core/store/store_repair.h"
@@ -16,6 +18,50 @@
 static const char *str(const json_t *o, const char *k)
 {
   return json_string_value(json_object_get(o, k));
+}
+
+/* The rule between the times of s (a session as it would be), unless
+ * either time is already wrong in itself. */
+static void check_times(json_t *errs, const json_t *s)
+{
+  double starts, ends;
+  const char *a = str(s, "starts_at"), *b = str(s, "ends_at");
+  if (a && b && !rl_spec_names(errs, "starts_at") && !rl_spec_names(errs, "ends_at") &&
+      rl_spec_time_seconds(&starts, a) == RL_OK && rl_spec_time_seconds(&ends, b) == RL_OK &&
+      ends <= starts)
+    rl_spec_error(errs, "ends_at", "ends_before_start", "must be after starts_at");
+}
+
+/* A body refused anyway: its site is checked too, so that one reply tells
+ * everything (inserted at `at`, before the rules' errors). */
+static void check_site(json_t *errs, size_t at, const json_t *d)
+{
+  const char *site = str(d, "site");
+  if (site == NULL || rl_spec_names(errs, "site"))
+    return;
+  json_t *found = json_array();
+  if (site_check(found, "site", site, 0, NULL) == RL_OK)
+    for (size_t i = 0; i < json_array_size(found); i++)
+      json_array_insert(errs, at + i, json_array_get(found, i));
+  json_decref(found);
+}
+
+/* A write that failed on a declared constraint, as field errors; an
+ * unknown site with what was probably meant. d: the body or patch sent. */
+static int write_error(int rc, json_t **errors, const json_t *d)
+{
+  rc = rl_violation_errors(rc, errors);
+  if (*errors != NULL && str(d, "site") != NULL && rl_spec_names(*errors, "site")) {
+    json_t *better = json_array();
+    if (site_check(better, "site", str(d, "site"), 0, NULL) == RL_OK &&
+        json_array_size(better) > 0) {
+      json_decref(*errors);
+      *errors = better;
+    } else {
+      json_decref(better);
+    }
+  }
+  return rc;
 }
 
 static const char *int_text(char *buf, size_t cap, const json_t *v)
@@ -38,13 +84,26 @@ static void add_figures(json_t *session, char *facts)
 int session_create(json_t **out, int *version, json_t **errors, const json_t *body)
 {
   *errors = NULL;
+  json_t *errs = NULL;
+  if (rl_spec_check(&errs, body, fields_session, RL_SPEC_CREATE) == RL_ENOMEM)
+    return RL_ENOMEM;
+  if (errs == NULL)
+    errs = json_array();
+  size_t rules_at = json_array_size(errs);
+  check_times(errs, body);
+  if (json_array_size(errs) > 0) {
+    check_site(errs, rules_at, body);
+    *errors = errs;
+    return RL_EINVALID;
+  }
+  json_decref(errs);
   char vol[16];
   int rc = store_session_insert(out, version, str(body, "site"), str(body, "starts_at"),
                                 str(body, "ends_at"),
                                 int_text(vol, sizeof vol, json_object_get(body, "volunteers")),
                                 str(body, "notes"));
   if (rc != RL_OK)
-    return rl_violation_errors(rc, errors);
+    return write_error(rc, errors, body);
   add_figures(*out, NULL);
   return RL_OK;
 }
@@ -122,6 +181,15 @@ static int patch_tx(void *ctx)
     return RL_EPRECONDITION;
   }
   json_object_update(cur, (json_t *)c->patch);
+  json_t *errs = json_array();
+  check_times(errs, cur);
+  if (json_array_size(errs) > 0) {
+    check_site(errs, 0, c->patch);
+    json_decref(cur);
+    c->errors = errs;
+    return RL_EINVALID;
+  }
+  json_decref(errs);
   char vol[16];
   const char *volunteers = int_text(vol, sizeof vol, json_object_get(cur, "volunteers"));
   store_tx_commit_next();
@@ -131,12 +199,32 @@ static int patch_tx(void *ctx)
   json_decref(cur);
   if (rc == RL_OK)
     add_figures(c->out, facts);
-  return rl_violation_errors(rc, &c->errors);
+  return write_error(rc, &c->errors, c->patch);
 }
 
 int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const json_t *patch,
                   int if_match)
 {
+  *errors = NULL;
+  json_t *format = NULL;
+  if (rl_spec_check(&format, patch, fields_session, RL_SPEC_UPDATE) != RL_OK) {
+    if (format == NULL)
+      return RL_ENOMEM;
+    /* Refused already: the times as patched and the site are told too. */
+    json_t *cur;
+    int v;
+    char *facts = NULL;
+    size_t rules_at = json_array_size(format);
+    if (json_is_object(patch) && store_session_get(&cur, &v, &facts, id, 0) == RL_OK) {
+      json_object_update(cur, (json_t *)patch);
+      check_times(format, cur);
+      json_decref(cur);
+    }
+    free(facts);
+    check_site(format, rules_at, patch);
+    *errors = format;
+    return RL_EINVALID;
+  }
   struct session_change c = {.id = id, .patch = patch, .if_match = if_match};
   int rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
   if (rc == RL_OK) {
@@ -154,12 +242,6 @@ int session_list(json_t **out, char *next_cursor, json_t **errors, const char *s
 {
   *errors = NULL;
   next_cursor[0] = '\0';
-  if (from && !rl_spec_is_date(from))
-    return rl_spec_invalid(errors, "from", "must be a date, YYYY-MM-DD");
-  if (to && !rl_spec_is_date(to))
-    return rl_spec_invalid(errors, "to", "must be a date, YYYY-MM-DD");
-  if (site && strlen(site) > 64)
-    return rl_spec_invalid(errors, "site", "is not a site slug");
   int64_t before;
   int rc = rl_spec_cursor(&before, cursor, errors);
   if (rc != RL_OK)

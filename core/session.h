@@ -6,13 +6,18 @@
 #include <jansson.h>
 #include <stdint.h>
 
-/* A new session from a checked body, with its (empty) figures. */
+/* Creates a session from a body checked here, whole (fields_session, then
+ * ends_at after starts_at, then the site): RL_EINVALID with *errors
+ * (caller owns) listing every problem. *out has its (empty) figures. */
 int session_create(json_t **out, int *version, json_t **errors, const json_t *body);
 /* The session with its figures (devices seen, fixed, repairable, end of
  * life, waste and CO2e avoided by the devices fixed there). */
 int session_get(json_t **out, int *version, int64_t id);
+/* JSON merge patch of a session, checked like a creation. */
 int session_patch(json_t **out, int *version, json_t **errors, int64_t id, const json_t *patch,
                   int if_match);
+/* Filters as checked against fields_session_filters. next_cursor: 32
+ * bytes, "" when last. */
 int session_list(json_t **out, char *next_cursor, json_t **errors, const char *site,
                  const char *from, const char *to, const char *cursor, int limit);
 

@@ -1,7 +1,11 @@
 /* Site rules on top of store_site. */
 #include "core/site.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "core/error.h"
+#include "core/spec.h"
 #include "core/store/store_site.h"
 
 #define UPDATE_ATTEMPTS 5
@@ -46,4 +50,81 @@ int site_patch(json_t **out, int *version, const char *slug, const json_t *patch
       return RL_EPRECONDITION;
   }
   return RL_ECONFLICT;
+}
+
+int site_get(json_t **out, int *version, const char *slug)
+{
+  return store_site_get(out, version, slug);
+}
+
+int site_list(json_t **out, char *next_cursor, const char *cursor, int active, int limit)
+{
+  next_cursor[0] = '\0';
+  int more;
+  int rc = store_site_list(out, &more, cursor ? cursor : "", active, limit);
+  size_t n = json_array_size(rc == RL_OK ? *out : NULL);
+  if (rc == RL_OK && more && n > 0)
+    snprintf(next_cursor, RL_SPEC_CURSOR_MAX, "%s",
+             rl_spec_str(json_array_get(*out, n - 1), "slug"));
+  return rc;
+}
+
+/* The slug of the site, among those that may be chosen, closest to what
+ * was typed (slug or name); NULL when none is close. Copied into best. */
+static int suggest(char *best, size_t cap, const char *typed, int need_active)
+{
+  struct rl_suggest s;
+  rl_suggest_init(&s, typed);
+  char after[RL_SPEC_CURSOR_MAX] = "", next[RL_SPEC_CURSOR_MAX];
+  best[0] = '\0';
+  for (;;) {
+    json_t *page;
+    int rc = site_list(&page, next, after, need_active ? 1 : -1, 500);
+    if (rc != RL_OK)
+      return rc;
+    size_t i;
+    json_t *site;
+    json_array_foreach(page, i, site) {
+      const char *slug = rl_spec_str(site, "slug");
+      rl_suggest_offer(&s, slug, slug);
+      rl_suggest_offer(&s, rl_spec_str(site, "name"), slug);
+    }
+    /* The answer points into this page: keep a copy before it goes. */
+    if (rl_suggest_best(&s)) {
+      snprintf(best, cap, "%s", rl_suggest_best(&s));
+      s.best = best;
+    }
+    json_decref(page);
+    if (next[0] == '\0')
+      return RL_OK;
+    memcpy(after, next, sizeof after);
+  }
+}
+
+int site_check(json_t *errors, const char *field, const char *slug, int need_active,
+               const char *current)
+{
+  json_t *site;
+  int rc = store_site_get(&site, NULL, slug);
+  if (rc == RL_OK) {
+    int usable = !need_active || json_is_true(json_object_get(site, "active")) ||
+                 (current && strcmp(current, slug) == 0);
+    json_decref(site);
+    if (!usable)
+      rl_spec_error(errors, field, "inactive_site",
+                    "is a site that is no longer active; choose an active one");
+    return RL_OK;
+  }
+  if (rc != RL_ENOTFOUND)
+    return rc;
+  char best[RL_SPEC_CURSOR_MAX], msg[160];
+  rc = suggest(best, sizeof best, slug, need_active);
+  if (rc != RL_OK)
+    return rc;
+  if (best[0])
+    snprintf(msg, sizeof msg, "is not a known site slug; did you mean %s?", best);
+  rl_spec_error_suggest(errors, field, "unknown_site",
+                        best[0] ? msg : "is not a known site slug (see GET /api/v1/sites)",
+                        best[0] ? best : NULL);
+  return RL_OK;
 }

@@ -1,30 +1,50 @@
-/* Declarative validation of JSON request bodies: a handler declares its
- * fields, one walk over the body reports every bad field at once. */
+/* Declarative validation: a resource declares its fields once (type,
+ * bounds, format, personal or not) and one walk checks a JSON body, or a
+ * request's query parameters, reporting every problem at once. Each problem
+ * is {"field", "code", "message"[, "suggestion"]}: `code` is stable and
+ * listed in docs/errors.md (clients translate it), `message` is English. */
 #ifndef RL_CORE_SPEC_H
 #define RL_CORE_SPEC_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum rl_spec_type {
-  RL_T_STRING,   /* min/max: length in characters */
-  RL_T_TEXT,     /* like STRING, but newlines and tabs allowed */
-  RL_T_INT,      /* min/max: value */
-  RL_T_NUMBER,   /* min/max: value (integers accepted) */
+  RL_T_STRING,  /* min/max: length in characters; format: optional */
+  RL_T_TEXT,    /* like STRING, but newlines and tabs allowed */
+  RL_T_INT,     /* min/max: value */
+  RL_T_NUMBER,  /* min/max: value (integers accepted) */
   RL_T_BOOL,
-  RL_T_ENUM,     /* one of values[] */
-  RL_T_OBJECT,   /* fields in sub[] */
-  RL_T_STRINGS,  /* array of STRING, min/max: item count; item_max: length */
-  RL_T_DATE,     /* "YYYY-MM-DD" */
-  RL_T_TIME,     /* RFC 3339 date-time */
+  RL_T_ENUM,    /* one of values[] */
+  RL_T_OBJECT,  /* fields in sub[] */
+  RL_T_STRINGS, /* array of STRING, min/max: item count; item_max: length */
+  RL_T_DATE,    /* "YYYY-MM-DD" */
+  RL_T_TIME,    /* RFC 3339 date-time */
 };
 
 enum {
-  RL_F_REQUIRED = 1 << 0, /* must be present (on create) */
-  RL_F_READONLY = 1 << 1, /* set by the server: refused if sent */
-  RL_F_NULLABLE = 1 << 2, /* null accepted (on update: removes the value) */
-  RL_F_IMMUTABLE = 1 << 3,/* accepted on create, refused on update */
+  RL_F_REQUIRED = 1 << 0,  /* must be present (on create; always, for a query) */
+  RL_F_READONLY = 1 << 1,  /* set by the server: refused if sent */
+  RL_F_NULLABLE = 1 << 2,  /* null accepted (on update: removes the value) */
+  RL_F_IMMUTABLE = 1 << 3, /* accepted on create, refused on update */
+  RL_F_PERSONAL = 1 << 4,  /* personal data: never shown to keys below volunteer */
 };
+
+/* A shape a string must have beyond its length, with the error that says
+ * it does not. */
+struct rl_format {
+  const char *code;    /* e.g. "not_an_email" */
+  const char *message; /* e.g. "is not an e-mail address" */
+  int (*ok)(const char *s);
+};
+
+/* Lower-case letters, digits and dashes, not starting with a dash, 1-64. */
+extern const struct rl_format rl_format_slug;
+/* One @ with something on both sides, no spaces. */
+extern const struct rl_format rl_format_email;
+/* Digits (at least 3), spaces and + - . ( ). */
+extern const struct rl_format rl_format_phone;
 
 struct rl_field {
   const char *name;
@@ -34,27 +54,60 @@ struct rl_field {
   const char *const *values;      /* RL_T_ENUM: NULL-terminated */
   const struct rl_field *sub;     /* RL_T_OBJECT: terminated by name NULL */
   double item_max;                /* RL_T_STRINGS: longest item */
+  const struct rl_format *format; /* RL_T_STRING: NULL for any text */
 };
+
+/* The paging parameters of every list, for query specs. */
+#define RL_SPEC_LIMIT {.name = "limit", .type = RL_T_INT, .min = 1, .max = 500}
+#define RL_SPEC_CURSOR {.name = "cursor", .type = RL_T_STRING, .min = 1, .max = 200}
+#define RL_SPEC_LIMIT_DEFAULT 50
+/* Room for any next_cursor a list returns (ids and slugs). */
+#define RL_SPEC_CURSOR_MAX 80
 
 enum rl_spec_mode { RL_SPEC_CREATE, RL_SPEC_UPDATE };
 
-/* Checks body against spec. Returns RL_OK, or RL_EINVALID with *errors (a
- * new array of {"field","message"}, caller owns) listing every problem:
- * not an object, unknown fields, server-owned fields, missing required ones,
- * wrong types, out of bounds. In RL_SPEC_UPDATE mode nothing is required and
- * RL_F_IMMUTABLE fields are refused. */
+/* Checks body against spec. Returns RL_OK with *errors NULL, or RL_EINVALID
+ * with *errors (a new array, caller owns) listing every problem: not an
+ * object, unknown fields, server-owned fields, missing required ones, wrong
+ * types, out of bounds, bad formats. In RL_SPEC_UPDATE mode nothing is
+ * required and RL_F_IMMUTABLE fields are refused. RL_ENOMEM. */
 int rl_spec_check(json_t **errors, const json_t *body, const struct rl_field *spec,
                   enum rl_spec_mode mode);
 
-/* Appends {"field": field, "message": message} to errors. */
-void rl_spec_error(json_t *errors, const char *field, const char *message);
+/* Checks query parameters against spec (scalar types only). params maps
+ * each name to its decoded value: a string, an array of strings when the
+ * parameter was repeated, or null when its value was not valid UTF-8 text.
+ * RL_OK with *out (caller owns) holding the values typed as the spec says
+ * (RL_T_INT and RL_T_NUMBER as numbers, RL_T_BOOL as true/false, others as
+ * strings), or RL_EINVALID with *errors (caller owns): unknown parameters
+ * (with a suggestion among the known ones), repeated ones, bad values. */
+int rl_spec_query(json_t **out, json_t **errors, const json_t *params,
+                  const struct rl_field *spec);
 
+/* Removes the RL_F_PERSONAL members of obj, and of its objects, as spec
+ * describes them. */
+void rl_spec_strip_personal(json_t *obj, const struct rl_field *spec);
+
+/* Appends {"field", "code", "message"} to errors. */
+void rl_spec_error(json_t *errors, const char *field, const char *code, const char *message);
+/* The same with "suggestion" (omitted when suggestion is NULL). */
+void rl_spec_error_suggest(json_t *errors, const char *field, const char *code,
+                           const char *message, const char *suggestion);
 /* Sets *errors to a new array holding one such error; returns RL_EINVALID. */
-int rl_spec_invalid(json_t **errors, const char *field, const char *message);
+int rl_spec_invalid(json_t **errors, const char *field, const char *code, const char *message);
+/* Whether errors already hold an error about field. */
+int rl_spec_names(const json_t *errors, const char *field);
+/* Moves every error of more (which it releases; NULL is fine) to the end
+ * of errors. */
+void rl_spec_append(json_t *errors, json_t *more);
 
 /* Reads a list cursor this service issued (a positive decimal id); NULL
  * gives 0. RL_OK, or RL_EINVALID with *errors naming "cursor". */
 int rl_spec_cursor(int64_t *out, const char *cursor, json_t **errors);
+/* limit from a query checked with RL_SPEC_LIMIT; the default when absent. */
+int rl_spec_limit(const json_t *query);
+/* A string member of obj, or NULL. */
+const char *rl_spec_str(const json_t *obj, const char *name);
 
 /* Number of Unicode characters in a valid UTF-8 string. */
 size_t rl_utf8_len(const char *s);
@@ -63,5 +116,25 @@ size_t rl_utf8_len(const char *s);
 int rl_spec_is_date(const char *s);
 /* Whether s is an RFC 3339 date-time with a time zone. */
 int rl_spec_is_time(const char *s);
+/* Seconds since 1970 of an RFC 3339 date-time (its offset applied), so
+ * that two can be compared. RL_OK, or RL_EINVALID when it is not one. */
+int rl_spec_time_seconds(double *out, const char *s);
+
+/* "Did you mean": the candidate closest to what a person typed, comparing
+ * both without case, accents or punctuation ("Grille pain" is
+ * "grille-pain"), and only when it is close enough to be a typo or the
+ * same name. Offer every candidate, then read the best. */
+#define RL_SUGGEST_MAX 80
+struct rl_suggest {
+  char typed[RL_SUGGEST_MAX];
+  const char *best; /* borrowed from the offers */
+  size_t distance;
+};
+void rl_suggest_init(struct rl_suggest *s, const char *typed);
+/* Compares name with what was typed; answer (borrowed until the end) is
+ * what to suggest if it is the closest so far. */
+void rl_suggest_offer(struct rl_suggest *s, const char *name, const char *answer);
+/* The best answer, or NULL when nothing was close. */
+const char *rl_suggest_best(const struct rl_suggest *s);
 
 #endif

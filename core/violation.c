@@ -10,6 +10,6 @@ int rl_violation_errors(int rc, json_t **errors)
   const struct store_violation *v = store_last_violation();
   if (rc == RL_OK || v == NULL || v->err != rc)
     return rc;
-  rl_spec_invalid(errors, v->field, v->message);
+  rl_spec_invalid(errors, v->field, v->code, v->message);
   return rc;
 }

@@ -2,7 +2,8 @@
 // them: the tracking page behind a receipt's token (French by default,
 // English on request, readable without JavaScript, nothing fetched from
 // another origin), the page a device's label opens, the page a parts bin's
-// label opens (in stock yes or no, never how many), and the 404 page.
+// label opens (in stock yes or no, never how many), the 404 page, and the
+// home page with its tracking help, favicon and not-found page.
 //
 // Usage: RL_TEST_URL=http://127.0.0.1:PORT RL_TEST_ADMIN_KEY=rlk_… \
 //        RL_TEST_PSQL=/usr/lib/postgresql/15/bin/psql RL_TEST_DATABASE_URL=… \
@@ -359,13 +360,19 @@ async function main() {
       };
     });
     await attempt('part page: no quantities, no people', async () => {
+      // Other tests' site names may hold any digits: the stock list is
+      // checked by its shape (a name, then yes or no), the rest for the number.
       const html = await pp.page.content();
-      const text = await pp.page.locator('body').innerText();
+      const rows = await pp.page.locator('ul.stock li').allInnerTexts();
+      const odd = rows.filter((r) => !/^[^\n]+ : (en stock|pas en stock)$/.test(r.trim()));
+      const mine = rows.filter((r) => r.trim() === `${site.name} : en stock`);
+      const outside = html.replace(/<ul class="stock">[\s\S]*?<\/ul>/, '');
       const q = String(part.quantity);
       const leaked = Object.entries(secrets).filter(([, v]) => html.includes(v));
       return {
-        ok: !text.includes(q) && !html.includes(q) && leaked.length === 0,
-        detail: `quantity shown: ${text.includes(q)}, leaked ${leaked.map(([k]) => k).join(', ')}`,
+        ok: odd.length === 0 && mine.length === 1 && !outside.includes(q) && leaked.length === 0,
+        detail: `odd rows ${JSON.stringify(odd.slice(0, 3))}, quantity outside the list: ` +
+          `${outside.includes(q)}, leaked ${leaked.map(([k]) => k).join(', ')}`,
       };
     });
     await attempt('part page: no other origin, no console errors', () => {
@@ -419,6 +426,98 @@ async function main() {
       return { ok: !html.includes(code) && !html.includes(site.name) };
     });
     await nf.context.close();
+
+    // 6. The home page, in both languages, and where its links lead.
+    for (const [locale, lang, title, help] of [
+      ['fr-FR', 'fr', 'Le registre du repair café', 'Suivre votre réparation'],
+      ['en-US', 'en', "The repair café's ledger", 'Follow your repair'],
+    ]) {
+      const home = await open(browser, `${base}/`, { locale });
+      await attempt(`home ${lang}: 200, html[lang=${lang}], one h1 "${title}"`, async () => {
+        const got = await home.page.locator('html').getAttribute('lang');
+        const h1s = await home.page.locator('h1').allInnerTexts();
+        return {
+          ok: home.response.status() === 200 && got === lang && h1s.length === 1 && h1s[0].trim() === title,
+          detail: `status ${home.response.status()}, lang=${got}, h1 ${JSON.stringify(h1s)}`,
+        };
+      });
+      await attempt(`home ${lang}: every link answers 200`, async () => {
+        const hrefs = await home.page.locator('a[href]').evaluateAll((as) => as.map((a) => a.href));
+        const bad = [];
+        for (const href of hrefs) {
+          const res = await home.context.request.get(href);
+          if (res.status() !== 200) bad.push(`${href} ${res.status()}`);
+        }
+        return { ok: hrefs.length >= 3 && bad.length === 0, detail: `${hrefs.length} links; ${bad.join(' ')}` };
+      });
+      await attempt(`home ${lang}: links to the API description, not to pages to come`, async () => {
+        const hrefs = await home.page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        const ok = hrefs.includes('/openapi.yaml') && !hrefs.some((h) => h.startsWith('/desk') || h.includes('open-data'));
+        return { ok, detail: JSON.stringify(hrefs) };
+      });
+      await attempt(`home ${lang}: fits a phone screen`, async () => {
+        const [sw, cw] = await home.page.evaluate(() => [
+          document.documentElement.scrollWidth,
+          document.documentElement.clientWidth,
+        ]);
+        return { ok: sw <= cw, detail: `scrollWidth ${sw} > clientWidth ${cw}` };
+      });
+      await attempt(`home ${lang}: the tracking help opens in the same language`, async () => {
+        await home.page.locator('main a.button').click();
+        await home.page.waitForLoadState('load');
+        const got = await home.page.locator('html').getAttribute('lang');
+        const h1 = (await home.page.locator('h1').innerText()).trim();
+        const path = new URL(home.page.url()).pathname;
+        return { ok: path === '/help/tracking' && got === lang && h1 === help, detail: `${path} lang=${got} h1 "${h1}"` };
+      });
+      await attempt(`home ${lang}: no request to any other origin`, () => {
+        const foreign = foreignRequests(home.requests);
+        return { ok: foreign.length === 0 && home.requests.length >= 2, detail: foreign.join(' ') };
+      });
+      await attempt(`home ${lang}: no console errors (CSP violations included)`, () => ({
+        ok: home.consoleErrors.length === 0,
+        detail: home.consoleErrors.join(' | '),
+      }));
+      await home.context.close();
+    }
+    const sw = await open(browser, `${base}/?lang=en`, { locale: 'fr-FR' });
+    await attempt('home: the language link switches back to French', async () => {
+      await sw.page.locator('footer a[hreflang="fr"]').click();
+      await sw.page.waitForLoadState('load');
+      const lang = await sw.page.locator('html').getAttribute('lang');
+      return { ok: lang === 'fr', detail: `lang=${lang}` };
+    });
+    await sw.context.close();
+
+    const icon = await open(browser, `${base}/favicon.ico`);
+    await attempt('favicon: an SVG image the browser draws', async () => {
+      const type = icon.response.headers()['content-type'];
+      const root = await icon.page.evaluate(() => document.documentElement.localName);
+      return { ok: icon.response.status() === 200 && type === 'image/svg+xml' && root === 'svg', detail: `${type}, root <${root}>` };
+    });
+    await icon.context.close();
+
+    const lost = await open(browser, `${base}/pas/de/page`, { locale: 'fr-FR' });
+    await attempt('unknown path: a French 404 page, not JSON', async () => {
+      const type = lost.response.headers()['content-type'];
+      const lang = await lost.page.locator('html').getAttribute('lang');
+      const h1 = (await lost.page.locator('h1').innerText()).trim();
+      return {
+        ok: lost.response.status() === 404 && type.startsWith('text/html') && lang === 'fr' && h1 === 'Page introuvable',
+        detail: `status ${lost.response.status()}, ${type}, lang=${lang}, h1 "${h1}"`,
+      };
+    });
+    await attempt('unknown path: its link leads home', async () => {
+      await lost.page.locator('footer a[href^="/?"]').click();
+      await lost.page.waitForLoadState('load');
+      const h1 = (await lost.page.locator('h1').innerText()).trim();
+      return { ok: h1 === 'Le registre du repair café', detail: `h1 "${h1}"` };
+    });
+    await attempt('unknown path: no console errors besides the 404 itself', () => {
+      const others = lost.consoleErrors.filter((m) => !m.includes('404'));
+      return { ok: others.length === 0, detail: others.join(' | ') };
+    });
+    await lost.context.close();
   } catch (e) {
     check('browser session', false, String(e && e.message ? e.message : e).split('\n')[0]);
   } finally {

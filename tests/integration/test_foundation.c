@@ -374,11 +374,19 @@ Test(categories, one_with_etag)
 }
 
 /* ulfius merges a query parameter into a path parameter of the same name;
- * path segments must come from the path alone. */
+ * path segments must come from the path alone, and such a parameter is
+ * refused like any other the operation does not take. */
 Test(categories, query_parameter_cannot_override_the_path)
 {
   struct th_resp *r =
       th_req("GET", "/api/v1/categories/laptop?slug=kettle", th_key("reader"), NULL, NULL);
+  cr_assert(th_is_problem(r, 400), "%ld %s", r->status, r->body);
+  json_t *e = json_array_get(json_object_get(r->json, "errors"), 0);
+  cr_assert_str_eq(json_string_value(json_object_get(e, "field")), "slug");
+  cr_assert_str_eq(json_string_value(json_object_get(e, "code")), "unknown_parameter");
+  cr_assert_null(strstr(r->body, "Kettle"), "the query's category was served");
+  th_free(r);
+  r = th_req("GET", "/api/v1/categories/laptop", th_key("reader"), NULL, NULL);
   cr_assert_eq(r->status, 200, "%s", r->body);
   cr_assert_str_eq(th_str(r, "slug"), "laptop");
   th_free(r);

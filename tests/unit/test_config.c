@@ -92,3 +92,59 @@ Test(config, timezone_defaults_to_paris_and_refuses_paths)
   expect_bad("REPAIRD_TIMEZONE", "../../etc/passwd");
   expect_bad("REPAIRD_TIMEZONE", "/etc/localtime");
 }
+
+static unsigned ttl_of(const char *value)
+{
+  struct env e = {{"REPAIRD_IDEMPOTENCY_TTL", NULL}, {value, NULL}};
+  struct rl_config c;
+  char err[256] = "";
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK, "%s: %s", value, err);
+  return c.idempotency_ttl_s;
+}
+
+Test(config, idempotency_ttl_is_a_day_by_default_with_units)
+{
+  cr_assert_eq(ttl_of(NULL), 86400);
+  cr_assert_eq(ttl_of(""), 86400);
+  cr_assert_eq(ttl_of("60"), 60);
+  cr_assert_eq(ttl_of("90s"), 90);
+  cr_assert_eq(ttl_of("15m"), 900);
+  cr_assert_eq(ttl_of("24h"), 86400);
+  cr_assert_eq(ttl_of("7d"), 7 * 86400);
+  cr_assert_eq(ttl_of("30d"), 30 * 86400);
+  cr_assert_eq(ttl_of("2592000"), 30 * 86400);
+}
+
+Test(config, idempotency_ttl_out_of_bounds_or_malformed_is_refused)
+{
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "59");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "0");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "0m");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "31d");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "2592001");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "721h");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "-1h");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "1w");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "1hh");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "1.5h");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", " 1h");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "h");
+  expect_bad("REPAIRD_IDEMPOTENCY_TTL", "99999999999999999999999d");
+}
+
+Test(config, trusted_proxies_are_none_by_default_and_parsed_as_cidr)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK);
+  cr_assert_eq(c.trusted_proxies.n, 0);
+  struct env t = {{"REPAIRD_TRUSTED_PROXIES", NULL}, {"127.0.0.1/32, 10.0.0.0/8,::1", NULL}};
+  cr_assert_eq(rl_config_load(&c, get, &t, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_eq(c.trusted_proxies.n, 3);
+  cr_assert_eq(c.trusted_proxies.items[1].bits, 8);
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "10.0.0.0/33");
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "10.0.0.0/8,");
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "proxy.example.org");
+  expect_bad("REPAIRD_TRUSTED_PROXIES", "192.168.1.1/24");
+}

@@ -1,0 +1,201 @@
+/* Field lists of the resources (see core/fields.h). */
+#include "core/fields.h"
+
+#include "core/lifecycle.h"
+#include "core/part.h"
+
+static const char *const kinds[] = {"donation", "repair", NULL};
+
+static const struct rl_field owner[] = {
+    {.name = "name", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 200},
+    {.name = "email",
+     .type = RL_T_STRING,
+     .flags = RL_F_NULLABLE,
+     .min = 3,
+     .max = 254,
+     .format = &rl_format_email},
+    {.name = "phone",
+     .type = RL_T_STRING,
+     .flags = RL_F_NULLABLE,
+     .min = 3,
+     .max = 40,
+     .format = &rl_format_phone},
+    {0},
+};
+
+/* category and site have no slug format: whatever was typed is looked up,
+ * so that a French name or a typo gets a suggestion rather than a lesson
+ * in slugs. */
+const struct rl_field fields_device[] = {
+    {.name = "kind", .type = RL_T_ENUM, .flags = RL_F_REQUIRED | RL_F_IMMUTABLE, .values = kinds},
+    {.name = "category", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
+    {.name = "site", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
+    {.name = "brand", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 100},
+    {.name = "model", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
+    {.name = "serial", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
+    {.name = "year_of_manufacture",
+     .type = RL_T_INT,
+     .flags = RL_F_NULLABLE,
+     .min = 1900,
+     .max = 2200},
+    {.name = "weight_kg", .type = RL_T_NUMBER, .flags = RL_F_NULLABLE, .min = 0.001, .max = 2000},
+    {.name = "weight_confirmed", .type = RL_T_BOOL},
+    {.name = "problem", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 2000},
+    {.name = "notes", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
+    {.name = "owner", .type = RL_T_OBJECT, .flags = RL_F_NULLABLE | RL_F_PERSONAL, .sub = owner},
+    {.name = "code", .flags = RL_F_READONLY},
+    {.name = "status", .flags = RL_F_READONLY},
+    {.name = "tracking_token", .flags = RL_F_READONLY | RL_F_PERSONAL},
+    {.name = "received_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_device_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "status", .type = RL_T_ENUM, .values = rl_status_names},
+    {.name = "kind", .type = RL_T_ENUM, .values = kinds},
+    {.name = "category", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "site", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "received_from", .type = RL_T_DATE},
+    {.name = "received_to", .type = RL_T_DATE},
+    {.name = "q", .type = RL_T_STRING, .min = 1, .max = 100},
+    {0},
+};
+
+const struct rl_field fields_transition[] = {
+    {.name = "to", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = rl_status_names},
+    {.name = "note", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 1000},
+    {0},
+};
+
+static const char *const outcomes[] = {"fixed", "repairable", "end_of_life", "unknown", NULL};
+static const char *const barriers[] = {"spare_parts_not_available",
+                                       "spare_parts_too_expensive",
+                                       "no_way_to_open",
+                                       "repair_information_not_available",
+                                       "lack_of_equipment",
+                                       "too_worn_out",
+                                       NULL};
+static const char *const next_steps[] = {"more_time_needed", "professional_help",
+                                         "do_it_yourself", NULL};
+
+const struct rl_field fields_repair[] = {
+    {.name = "session_id", .type = RL_T_INT, .flags = RL_F_NULLABLE, .min = 1, .max = 9e15},
+    {.name = "problem", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 2000},
+    {.name = "diagnosis", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
+    {.name = "actions", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
+    {.name = "outcome", .type = RL_T_ENUM, .values = outcomes},
+    {.name = "barrier", .type = RL_T_ENUM, .flags = RL_F_NULLABLE, .values = barriers},
+    {.name = "next_steps", .type = RL_T_ENUM, .flags = RL_F_NULLABLE, .values = next_steps},
+    {.name = "minutes", .type = RL_T_INT, .flags = RL_F_NULLABLE, .min = 0, .max = 10000},
+    {.name = "repairer", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
+    {.name = "id", .flags = RL_F_READONLY},
+    {.name = "device", .flags = RL_F_READONLY},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_session[] = {
+    {.name = "site", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
+    {.name = "starts_at", .type = RL_T_TIME, .flags = RL_F_REQUIRED},
+    {.name = "ends_at", .type = RL_T_TIME, .flags = RL_F_REQUIRED},
+    {.name = "volunteers", .type = RL_T_INT, .min = 0, .max = 1000},
+    {.name = "notes", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 4000},
+    {.name = "id", .flags = RL_F_READONLY},
+    {.name = "figures", .flags = RL_F_READONLY},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_session_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "site", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "from", .type = RL_T_DATE},
+    {.name = "to", .type = RL_T_DATE},
+    {0},
+};
+
+const struct rl_field fields_site[] = {
+    {.name = "slug",
+     .type = RL_T_STRING,
+     .flags = RL_F_REQUIRED | RL_F_IMMUTABLE,
+     .min = 1,
+     .max = 64,
+     .format = &rl_format_slug},
+    {.name = "name", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 200},
+    {.name = "address", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 0, .max = 500},
+    {.name = "opening_hours", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 0, .max = 1000},
+    {.name = "active", .type = RL_T_BOOL},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_site_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "active", .type = RL_T_BOOL},
+    {0},
+};
+
+static const char *const units[] = {"piece", "g", "m", "ml", NULL};
+static const struct rl_field no_fields[] = {{0}};
+
+const struct rl_field fields_part[] = {
+    {.name = "sku",
+     .type = RL_T_STRING,
+     .flags = RL_F_REQUIRED | RL_F_IMMUTABLE,
+     .min = 1,
+     .max = PART_SKU_MAX,
+     .format = &part_format_sku},
+    {.name = "name", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 200},
+    {.name = "description", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 2000},
+    {.name = "categories",
+     .type = RL_T_STRINGS,
+     .flags = RL_F_NULLABLE,
+     .min = 0,
+     .max = 100,
+     .item_max = 64},
+    /* Stock is counted in it: it never changes. */
+    {.name = "unit", .type = RL_T_ENUM, .flags = RL_F_IMMUTABLE, .values = units},
+    {.name = "low_stock", .type = RL_T_NUMBER, .min = 0, .max = 1000000},
+    /* Site slug → threshold: its members are checked by core/part.c. */
+    {.name = "site_low_stock", .type = RL_T_OBJECT, .flags = RL_F_NULLABLE, .sub = no_fields},
+    {.name = "active", .type = RL_T_BOOL},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_part_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "q", .type = RL_T_STRING, .min = 1, .max = 100},
+    {.name = "category", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "in_stock_at", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "active", .type = RL_T_BOOL},
+    {0},
+};
+
+static const char *const roles[] = {"admin", "volunteer", "reader", NULL};
+
+const struct rl_field fields_key[] = {
+    {.name = "name", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 100},
+    {.name = "role", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = roles},
+    {.name = "id", .flags = RL_F_READONLY},
+    {.name = "prefix", .flags = RL_F_READONLY},
+    {.name = "key", .flags = RL_F_READONLY},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "last_used_at", .flags = RL_F_READONLY},
+    {.name = "revoked_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_page[] = {RL_SPEC_LIMIT, RL_SPEC_CURSOR, {0}};
+
+const struct rl_field fields_none[] = {{0}};

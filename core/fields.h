@@ -1,0 +1,43 @@
+/* The fields of each resource, in one place: what a body may hold (types,
+ * bounds, formats), what a list's query may filter on, and which fields are
+ * personal data. Handlers and core check requests against these; replies
+ * to keys below volunteer are stripped by them (rl_spec_strip_personal). */
+#ifndef RL_CORE_FIELDS_H
+#define RL_CORE_FIELDS_H
+
+#include "core/spec.h"
+
+/* A device: intake (RL_SPEC_CREATE) and edits (RL_SPEC_UPDATE), and the
+ * device objects the API returns (owner and tracking_token are personal).
+ * weight_confirmed is not stored: it lets an implausible weight through. */
+extern const struct rl_field fields_device[];
+/* GET /api/v1/devices: paging and filters. */
+extern const struct rl_field fields_device_filters[];
+/* POST /api/v1/devices/{code}/transitions. */
+extern const struct rl_field fields_transition[];
+
+/* A repair: recorded and edited. */
+extern const struct rl_field fields_repair[];
+
+/* A repair café session; GET /api/v1/sessions filters. */
+extern const struct rl_field fields_session[];
+extern const struct rl_field fields_session_filters[];
+
+/* A site; GET /api/v1/sites filters. */
+extern const struct rl_field fields_site[];
+extern const struct rl_field fields_site_filters[];
+
+/* A spare part: created and edited (site_low_stock, keyed by site slugs,
+ * is checked by core/part.c); GET /api/v1/parts filters. */
+extern const struct rl_field fields_part[];
+extern const struct rl_field fields_part_filters[];
+
+/* An API key to create. */
+extern const struct rl_field fields_key[];
+
+/* A list that takes only limit and cursor. */
+extern const struct rl_field fields_page[];
+/* An operation that takes no query parameters. */
+extern const struct rl_field fields_none[];
+
+#endif
