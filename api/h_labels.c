@@ -1,4 +1,5 @@
-/* Labels and receipts: device data from core/, drawing from labels/. */
+/* Labels and receipts: device and part data from core/, drawing from
+ * labels/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/part.h"
 #include "core/spec.h"
 #include "labels/label.h"
 
@@ -17,6 +19,7 @@
 struct label_text {
   char date[32], brand_model[2 * 400 + 2], qr[640], received[48];
   char hours[LABEL_MAX_LINES][LABEL_TEXT_MAX];
+  char categories[LABEL_TEXT_MAX];
 };
 
 static const char *str(const json_t *o, const char *k)
@@ -40,6 +43,39 @@ static void device_item(struct label_item *it, struct label_text *t, const json_
   it->lines[2] = t->received;
   it->lines[3] = str(d, "site_name");
   it->n_lines = 4;
+  it->qr = t->qr;
+}
+
+/* A parts bin: the sku, the part's name, the French names of the
+ * categories it fits (the first two a line each, the others together on
+ * a third), and a QR to its public page. */
+static void part_item(struct label_item *it, struct label_text *t, const json_t *p,
+                      const char *public_url)
+{
+  memset(it, 0, sizeof *it);
+  snprintf(t->qr, sizeof t->qr, "%s/p/%s", public_url, str(p, "sku"));
+  it->title = str(p, "sku");
+  it->lines[it->n_lines++] = str(p, "name");
+  const json_t *cats = json_object_get(p, "categories_fr");
+  size_t n = json_array_size(cats), i;
+  for (i = 0; i < n && i < 2; i++)
+    it->lines[it->n_lines++] = json_string_value(json_array_get(cats, i));
+  if (i < n) {
+    /* Whole names only, so that a long list is never cut inside a character. */
+    size_t len = 0;
+    for (; i < n; i++) {
+      const char *name = json_string_value(json_array_get(cats, i));
+      size_t need = strlen(name) + (len ? 2 : 0);
+      if (len + need + 1 > sizeof t->categories) {
+        if (len + sizeof "…" <= sizeof t->categories)
+          memcpy(t->categories + len, "…", sizeof "…");
+        break;
+      }
+      snprintf(t->categories + len, sizeof t->categories - len, "%s%s", len ? ", " : "", name);
+      len += need;
+    }
+    it->lines[it->n_lines++] = t->categories;
+  }
   it->qr = t->qr;
 }
 
@@ -145,20 +181,52 @@ static void render_reply(const struct rl_req *req, struct _u_response *res,
   u_map_put(res->map_header, "Cache-Control", "private, no-cache");
 }
 
-static int fetch(struct _u_response *res, json_t **items, const char *const *codes, size_t n)
+/* Unknown codes or skus: 422 listing them in unknown_codes and
+ * unknown_skus (each taken). */
+static void reply_unknown(struct _u_response *res, json_t *codes, json_t *skus)
 {
-  json_t *errors, *unknown;
-  int rc = device_label_data(items, &errors, &unknown, codes, n);
-  if (rc == RL_OK)
+  rl_reply_error(res, RL_EUNPROCESSABLE,
+                 codes && skus ? "some codes are of no device and some skus of no part; see "
+                                 "unknown_codes and unknown_skus"
+                 : codes       ? "some codes are of no device; see unknown_codes"
+                               : "some skus are of no part; see unknown_skus");
+  if (codes)
+    rl_reply_add_member(res, "unknown_codes", codes);
+  if (skus)
+    rl_reply_add_member(res, "unknown_skus", skus);
+}
+
+/* The label data of the devices and the parts of a batch (either list may
+ * be empty). Replies and returns -1 when any is malformed (400 naming
+ * every one) or unknown (422 listing them). */
+static int fetch(struct _u_response *res, json_t **devices, json_t **parts,
+                 const char *const *codes, size_t nc, const char *const *skus, size_t ns)
+{
+  json_t *errors = NULL, *part_errors = NULL, *unknown_codes = NULL, *unknown_skus = NULL;
+  *devices = *parts = NULL;
+  int rc = nc ? device_label_data(devices, &errors, &unknown_codes, codes, nc) : RL_OK;
+  int prc = ns ? part_label_data(parts, &part_errors, &unknown_skus, skus, ns) : RL_OK;
+  if (rc == RL_OK && prc == RL_OK)
     return 0;
-  if (errors) {
+  if (errors || part_errors) {
+    if (errors == NULL)
+      errors = json_array();
+    json_array_extend(errors, part_errors);
     rl_reply_invalid(res, errors);
-  } else if (unknown) {
-    rl_reply_error(res, RL_EUNPROCESSABLE, "some codes are of no device; see unknown_codes");
-    rl_reply_add_member(res, "unknown_codes", unknown);
+    json_decref(unknown_codes);
+    json_decref(unknown_skus);
+  } else if ((unknown_codes || unknown_skus) && (rc == RL_OK || rc == RL_EUNPROCESSABLE) &&
+             (prc == RL_OK || prc == RL_EUNPROCESSABLE)) {
+    reply_unknown(res, unknown_codes, unknown_skus);
   } else {
-    rl_reply_error(res, rc, NULL);
+    json_decref(unknown_codes);
+    json_decref(unknown_skus);
+    rl_reply_error(res, rc != RL_OK && rc != RL_EUNPROCESSABLE ? rc : prc, NULL);
   }
+  json_decref(part_errors);
+  json_decref(*devices);
+  json_decref(*parts);
+  *devices = *parts = NULL;
   return -1;
 }
 
@@ -169,20 +237,34 @@ static const struct rl_field label_query[] = {
     {0},
 };
 
-static void single(struct rl_req *req, struct _u_response *res, int receipt)
+/* The template and format asked for (NULL when not), copied into q so
+ * that the query can go. Replies 400 and returns -1 when the query is bad. */
+struct label_names {
+  char tbuf[32 * 4 + 1], fbuf[16 * 4 + 1];
+  const char *tname, *fname;
+};
+
+static int read_names(struct rl_req *req, struct _u_response *res, struct label_names *q)
 {
   json_t *query;
   if (rl_check_query(req, res, label_query, &query) != 0)
-    return;
-  /* Both are compared with the templates and formats at once: copied, so
-   * that the query can go. */
-  char tbuf[32 * 4 + 1], fbuf[16 * 4 + 1];
-  const char *tname = rl_spec_str(query, "template"), *fname = rl_spec_str(query, "format");
-  if (tname)
-    snprintf(tbuf, sizeof tbuf, "%s", tname), tname = tbuf;
-  if (fname)
-    snprintf(fbuf, sizeof fbuf, "%s", fname), fname = fbuf;
+    return -1;
+  q->tname = rl_spec_str(query, "template");
+  q->fname = rl_spec_str(query, "format");
+  if (q->tname)
+    snprintf(q->tbuf, sizeof q->tbuf, "%s", q->tname), q->tname = q->tbuf;
+  if (q->fname)
+    snprintf(q->fbuf, sizeof q->fbuf, "%s", q->fname), q->fname = q->fbuf;
   json_decref(query);
+  return 0;
+}
+
+static void single(struct rl_req *req, struct _u_response *res, int receipt)
+{
+  struct label_names names;
+  if (read_names(req, res, &names) != 0)
+    return;
+  const char *tname = names.tname, *fname = names.fname;
   if (receipt && tname && strcmp(tname, "62-receipt") != 0) {
     rl_reply_bad_field(res, "template", "not_one_of", "a receipt prints on 62-receipt");
     return;
@@ -238,6 +320,42 @@ void h_device_label(struct rl_req *req, struct _u_response *res) { single(req, r
 
 void h_device_receipt(struct rl_req *req, struct _u_response *res) { single(req, res, 1); }
 
+void h_part_label(struct rl_req *req, struct _u_response *res)
+{
+  struct label_names names;
+  if (read_names(req, res, &names) != 0)
+    return;
+  const struct label_template *t;
+  enum label_format f;
+  if (pick(res, names.tname ? names.tname : "62x29", names.fname ? names.fname : "pdf", &t, &f) !=
+      0)
+    return;
+  const char *sku = rl_path(req, "sku");
+  json_t *items, *errors, *unknown;
+  int rc = part_label_data(&items, &errors, &unknown, &sku, 1);
+  if (rc != RL_OK) {
+    json_decref(unknown);
+    if (errors) {
+      /* One sku, from the path: name it as the path does. */
+      json_object_set_new(json_array_get(errors, 0), "field", json_string("sku"));
+      rl_reply_invalid(res, errors);
+    } else {
+      rl_reply_error(res, rc == RL_EUNPROCESSABLE ? RL_ENOTFOUND : rc,
+                     rc == RL_EUNPROCESSABLE ? "no part has this sku" : NULL);
+    }
+    return;
+  }
+  const json_t *p = json_array_get(items, 0);
+  struct label_item item;
+  struct label_text text = {0};
+  part_item(&item, &text, p, req->cfg->public_url);
+  struct label_options opt = {0, 0, 0, 0};
+  char base[96];
+  snprintf(base, sizeof base, "%s-%s", str(p, "sku"), t->id);
+  render_reply(req, res, t, f, &item, 1, &opt, base);
+  json_decref(items);
+}
+
 static const char *const batch_formats[] = {"pdf", "svg", "zpl", NULL};
 static const struct rl_field offset_spec[] = {
     {.name = "x", .type = RL_T_NUMBER, .min = -10, .max = 10},
@@ -245,12 +363,8 @@ static const struct rl_field offset_spec[] = {
     {0},
 };
 static const struct rl_field batch_spec[] = {
-    {.name = "codes",
-     .type = RL_T_STRINGS,
-     .flags = RL_F_REQUIRED,
-     .min = 1,
-     .max = BATCH_MAX,
-     .item_max = 32},
+    {.name = "codes", .type = RL_T_STRINGS, .min = 1, .max = BATCH_MAX, .item_max = 32},
+    {.name = "skus", .type = RL_T_STRINGS, .min = 1, .max = BATCH_MAX, .item_max = PART_SKU_MAX},
     {.name = "template", .type = RL_T_STRING, .min = 1, .max = 32},
     {.name = "format", .type = RL_T_ENUM, .values = batch_formats},
     {.name = "skip", .type = RL_T_INT, .min = 0, .max = 1000},
@@ -280,28 +394,44 @@ void h_labels_batch(struct rl_req *req, struct _u_response *res)
   opt.offset_x_mm = json_number_value(json_object_get(off, "x"));
   opt.offset_y_mm = json_number_value(json_object_get(off, "y"));
 
+  /* Devices first, then parts, each in the order given. */
   const json_t *codes_json = json_object_get(req->body, "codes");
-  size_t n = json_array_size(codes_json);
-  const char **codes = calloc(n, sizeof *codes);
+  const json_t *skus_json = json_object_get(req->body, "skus");
+  size_t nc = json_array_size(codes_json), ns = json_array_size(skus_json), n = nc + ns;
+  if (n == 0) {
+    rl_reply_bad_field(res, "codes", "required", "is required, unless skus is given");
+    return;
+  }
+  if (n > BATCH_MAX) {
+    rl_reply_bad_field(res, "skus", "item_count",
+                       "codes and skus together must hold at most 1000 labels");
+    return;
+  }
+  const char **names = calloc(n, sizeof *names);
   struct label_item *items = calloc(n, sizeof *items);
   struct label_text *texts = calloc(n, sizeof *texts);
-  json_t *data = NULL;
-  if (codes == NULL || items == NULL || texts == NULL) {
+  json_t *devices = NULL, *parts = NULL;
+  if (names == NULL || items == NULL || texts == NULL) {
     rl_reply_error(res, RL_ENOMEM, NULL);
     goto out;
   }
-  for (size_t i = 0; i < n; i++)
-    codes[i] = json_string_value(json_array_get(codes_json, i));
-  if (fetch(res, &data, codes, n) != 0)
+  for (size_t i = 0; i < nc; i++)
+    names[i] = json_string_value(json_array_get(codes_json, i));
+  for (size_t i = 0; i < ns; i++)
+    names[nc + i] = json_string_value(json_array_get(skus_json, i));
+  if (fetch(res, &devices, &parts, names, nc, names + nc, ns) != 0)
     goto out;
-  for (size_t i = 0; i < n; i++)
-    device_item(&items[i], &texts[i], json_array_get(data, i), req->cfg->public_url);
+  for (size_t i = 0; i < nc; i++)
+    device_item(&items[i], &texts[i], json_array_get(devices, i), req->cfg->public_url);
+  for (size_t i = 0; i < ns; i++)
+    part_item(&items[nc + i], &texts[nc + i], json_array_get(parts, i), req->cfg->public_url);
   char base[64];
   snprintf(base, sizeof base, "labels-%s", t->id);
   render_reply(req, res, t, f, items, n, &opt, base);
 out:
-  json_decref(data);
-  free(codes);
+  json_decref(devices);
+  json_decref(parts);
+  free(names);
   free(items);
   free(texts);
 }

@@ -1,10 +1,10 @@
-/* Public, key-less views: a resident's repair tracking (JSON and page) and
- * the page a device's label opens. Rate-limited per address by the router,
- * whose 404 and 429 answers to browsers are the pages here too. The JSON
- * view takes no query parameter, like the rest of the API; the pages read
- * `lang` and ignore any other, on purpose: a link shared in a messenger
- * comes back with tracking parameters added, and the resident must still
- * see their page. */
+/* Public, key-less views: a resident's repair tracking (JSON and page),
+ * the page a device's label opens and the page a parts bin's label opens.
+ * Rate-limited per address by the router, whose 404 and 429 answers to
+ * browsers are the pages here too. The JSON view takes no query parameter,
+ * like the rest of the API; the pages read `lang` and ignore any other, on
+ * purpose: a link shared in a messenger comes back with tracking
+ * parameters added, and the resident must still see their page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fields.h"
+#include "core/part.h"
 #include "core/tracking.h"
 
 static const char *brand(enum rl_lang l)
@@ -235,6 +236,78 @@ void h_device_page(struct rl_req *req, struct _u_response *res)
   json_decref(t);
   size_t len;
   char *html = rl_page_render("device.html", v, &len);
+  json_decref(v);
+  if (html == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  rl_reply_page(res, 200, html, len, "public, max-age=60");
+  free(html);
+}
+
+/* Whether each active site has the part, yes or no: never how many, and
+ * never who took or gave one. */
+void h_part_page(struct rl_req *req, struct _u_response *res)
+{
+  json_t *p;
+  int rc = part_public(&p, rl_path(req, "sku"));
+  if (rc != RL_OK) {
+    not_found_page(req, res, rc);
+    return;
+  }
+  enum rl_lang l = rl_page_lang(req);
+  int en = l == RL_LANG_EN;
+  struct rl_buf cats = {0}, sites = {0};
+  size_t i;
+  json_t *e;
+  if (json_array_size(json_object_get(p, "categories")) == 0) {
+    rl_buf_add(&cats, en ? "<p>No device category given.</p>"
+                         : "<p>Aucune catégorie d'appareil indiquée.</p>");
+  } else {
+    rl_buf_add(&cats, "<ul class=\"categories\">");
+    json_array_foreach(json_object_get(p, "categories"), i, e) {
+      rl_buf_add(&cats, "<li>");
+      rl_buf_add_html(&cats, json_string_value(json_object_get(e, en ? "name_en" : "name_fr")));
+      rl_buf_add(&cats, "</li>");
+    }
+    rl_buf_add(&cats, "</ul>");
+  }
+  if (json_array_size(json_object_get(p, "sites")) == 0) {
+    rl_buf_add(&sites, en ? "<p>No site is open at the moment.</p>"
+                          : "<p>Aucun lieu n'est ouvert en ce moment.</p>");
+  } else {
+    rl_buf_add(&sites, "<ul class=\"stock\">");
+    json_array_foreach(json_object_get(p, "sites"), i, e) {
+      int yes = json_is_true(json_object_get(e, "in_stock"));
+      rl_buf_add(&sites, yes ? "<li class=\"in-stock\">" : "<li class=\"out-of-stock\">");
+      rl_buf_add_html(&sites, json_string_value(json_object_get(e, "name")));
+      rl_buf_add(&sites, en ? ": <strong>" : " : <strong>");
+      rl_buf_add(&sites,
+                 yes ? (en ? "in stock" : "en stock") : (en ? "out of stock" : "pas en stock"));
+      rl_buf_add(&sites, "</strong></li>");
+    }
+    rl_buf_add(&sites, "</ul>");
+  }
+  if (rl_buf_status(&cats) != RL_OK || rl_buf_status(&sites) != RL_OK) {
+    rl_buf_free(&cats);
+    rl_buf_free(&sites);
+    json_decref(p);
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  json_t *v = json_object();
+  lang_values(v, l);
+  set(v, "t_fits", en ? "Fits" : "Convient pour");
+  set(v, "t_where", en ? "Where to find it" : "Où la trouver");
+  set(v, "sku", json_string_value(json_object_get(p, "sku")));
+  set(v, "name", json_string_value(json_object_get(p, "name")));
+  set(v, "categories", cats.data);
+  set(v, "sites", sites.data);
+  rl_buf_free(&cats);
+  rl_buf_free(&sites);
+  json_decref(p);
+  size_t len;
+  char *html = rl_page_render("part.html", v, &len);
   json_decref(v);
   if (html == NULL) {
     rl_reply_error(res, RL_ENOMEM, NULL);

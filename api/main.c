@@ -10,9 +10,9 @@
 #include "core/error.h"
 #include "core/keys.h"
 #include "core/log.h"
+#include "core/spec.h"
 #include "core/store/migrate.h"
 #include "core/store/pool.h"
-#include "core/store/store_apikey.h"
 
 #ifndef RL_VERSION
 #define RL_VERSION "dev"
@@ -73,28 +73,30 @@ static int cmd_keys_create(int argc, char **argv)
 
 static int cmd_keys_list(void)
 {
-  long long after = 0;
+  char cursor[RL_SPEC_CURSOR_MAX] = "";
   for (;;) {
-    json_t *items;
-    int more;
-    int rc = store_apikey_list(&items, &more, after, 500);
+    json_t *items, *errors = NULL;
+    char next[RL_SPEC_CURSOR_MAX];
+    int rc = keys_list(&items, next, &errors, cursor[0] ? cursor : NULL, 500);
     if (rc != RL_OK) {
+      json_decref(errors);
       fprintf(stderr, "repaird: keys list: %s\n", rl_err_name(rc));
       return 1;
     }
     size_t i;
     json_t *k;
     json_array_foreach(items, i, k) {
-      after = json_integer_value(json_object_get(k, "id"));
-      printf("%lld\t%s\t%s\t%s\t%s\t%s\n", after, json_string_value(json_object_get(k, "role")),
+      printf("%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)json_integer_value(json_object_get(k, "id")),
+             json_string_value(json_object_get(k, "role")),
              json_string_value(json_object_get(k, "name")),
              json_string_value(json_object_get(k, "prefix")),
              json_string_value(json_object_get(k, "created_at")),
              json_is_null(json_object_get(k, "revoked_at")) ? "active" : "revoked");
     }
     json_decref(items);
-    if (!more)
+    if (next[0] == '\0')
       return 0;
+    snprintf(cursor, sizeof cursor, "%s", next);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/stock.h"
 #include "core/store/pool.h"
 
 static const unsigned statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
@@ -95,5 +96,11 @@ char *rl_metrics_render(size_t *len)
                 "# TYPE repaird_db_reconnects_total counter\n"
                 "repaird_db_reconnects_total %lu\n",
                 store_pool_reconnects());
+  rl_buf_printf(&b,
+                "# HELP repaird_part_low_stock_alerts_total Movements that took a site's stock "
+                "of a part to or below its threshold.\n"
+                "# TYPE repaird_part_low_stock_alerts_total counter\n"
+                "repaird_part_low_stock_alerts_total %lu\n",
+                stock_alerts_total());
   return rl_buf_take(&b, len);
 }

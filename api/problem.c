@@ -15,6 +15,8 @@ static const struct rl_problem table[] = {
     {API_EMETHOD, 405, "/problems/method-not-allowed", "Method not allowed"},
     {RL_ECONFLICT, 409, "/problems/conflict", "The current state does not allow this"},
     {RL_EDUPLICATE, 409, "/problems/duplicate", "This already exists"},
+    {RL_ESHORT, 409, "/problems/insufficient-stock",
+     "Not enough in stock: see errors for each part short and what is available"},
     {RL_EINFLIGHT, 409, "/problems/idempotency-in-flight",
      "A request with this Idempotency-Key is still being processed"},
     {RL_EPRECONDITION, 412, "/problems/precondition-failed",

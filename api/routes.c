@@ -2,7 +2,7 @@
  * matter to ulfius here: paths do not overlap. Device replies may hold the
  * owner's contact (for volunteer keys): personal. Public lookups are
  * rate-limited per client address; a tracking token in a path is secret,
- * a device code (printed on the device) is not. */
+ * a device code or a sku (printed on a label) is not. */
 #include "api/routes.h"
 
 const struct rl_route rl_routes[] = {
@@ -56,10 +56,27 @@ const struct rl_route rl_routes[] = {
     {"PATCH", "/api/v1/sessions/:id", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_sessions_patch},
     {"GET", "/api/v1/sessions/:id/repairs", RL_ROLE_READER, 0, h_sessions_repairs},
 
+    {"POST", "/api/v1/parts/:sku/movements", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
+     h_stock_movement_create},
+    {"GET", "/api/v1/parts/:sku/movements", RL_ROLE_READER, 0, h_stock_movements},
+    {"GET", "/api/v1/parts/:sku/movements/:id", RL_ROLE_READER, 0, h_stock_movement_get},
+    {"GET", "/api/v1/parts/:sku/stock", RL_ROLE_READER, 0, h_stock_get},
+    {"GET", "/api/v1/parts/:sku/stock/:site", RL_ROLE_READER, 0, h_stock_get_site},
+    {"GET", "/api/v1/sites/:slug/low-stock", RL_ROLE_READER, 0, h_stock_low},
+    {"GET", "/api/v1/stock/check", RL_ROLE_ADMIN, 0, h_stock_check},
+    {"POST", "/api/v1/devices/:code/harvest", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
+     h_devices_harvest},
+    {"GET", "/api/v1/parts", RL_ROLE_READER, 0, h_parts_list},
+    {"POST", "/api/v1/parts", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT, h_parts_create},
+    {"GET", "/api/v1/parts/:sku", RL_ROLE_READER, 0, h_parts_get},
+    {"PATCH", "/api/v1/parts/:sku", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_parts_patch},
+    {"GET", "/api/v1/parts/:sku/label", RL_ROLE_VOLUNTEER, 0, h_part_label},
+
     {"GET", "/api/v1/track/:token", RL_ROLE_NONE,
      ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH | ROUTE_CORS, h_track_json},
     {"GET", "/t/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_track_page},
     {"GET", "/d/:code", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_device_page},
+    {"GET", "/p/:sku", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_part_page},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -46,8 +46,22 @@ void h_sessions_list(struct rl_req *req, struct _u_response *res);
 void h_sessions_get(struct rl_req *req, struct _u_response *res);
 void h_sessions_patch(struct rl_req *req, struct _u_response *res);
 void h_sessions_repairs(struct rl_req *req, struct _u_response *res);
+void h_stock_movement_create(struct rl_req *req, struct _u_response *res);
+void h_stock_movements(struct rl_req *req, struct _u_response *res);
+void h_stock_movement_get(struct rl_req *req, struct _u_response *res);
+void h_stock_get(struct rl_req *req, struct _u_response *res);
+void h_stock_get_site(struct rl_req *req, struct _u_response *res);
+void h_stock_low(struct rl_req *req, struct _u_response *res);
+void h_stock_check(struct rl_req *req, struct _u_response *res);
+void h_devices_harvest(struct rl_req *req, struct _u_response *res);
+void h_parts_create(struct rl_req *req, struct _u_response *res);
+void h_parts_list(struct rl_req *req, struct _u_response *res);
+void h_parts_get(struct rl_req *req, struct _u_response *res);
+void h_parts_patch(struct rl_req *req, struct _u_response *res);
+void h_part_label(struct rl_req *req, struct _u_response *res);
 void h_track_json(struct rl_req *req, struct _u_response *res);
 void h_track_page(struct rl_req *req, struct _u_response *res);
 void h_device_page(struct rl_req *req, struct _u_response *res);
+void h_part_page(struct rl_req *req, struct _u_response *res);
 
 #endif

@@ -21,6 +21,7 @@ enum rl_err {
   RL_ERETRY = -14,         /* serialization failure or deadlock: run the transaction again */
   RL_EINDOUBT = -15,       /* the connection was lost after a write was sent: it may have
                               been applied */
+  RL_ESHORT = -16,         /* not enough in stock (the parts short are attached) */
 };
 
 /* A short stable name for the code ("not_found"); never NULL. */

@@ -2,6 +2,7 @@
 #include "core/fields.h"
 
 #include "core/lifecycle.h"
+#include "core/part.h"
 
 static const char *const kinds[] = {"donation", "repair", NULL};
 
@@ -90,6 +91,10 @@ const struct rl_field fields_repair[] = {
     {.name = "next_steps", .type = RL_T_ENUM, .flags = RL_F_NULLABLE, .values = next_steps},
     {.name = "minutes", .type = RL_T_INT, .flags = RL_F_NULLABLE, .min = 0, .max = 10000},
     {.name = "repairer", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
+    /* [{sku, quantity}] taken from the stock of the device's site (checked
+     * by core/stock.c); fixed once recorded: a wrong use is undone by a
+     * correcting movement. */
+    {.name = "parts", .type = RL_T_ARRAY, .flags = RL_F_IMMUTABLE, .min = 0, .max = 50},
     {.name = "id", .flags = RL_F_READONLY},
     {.name = "device", .flags = RL_F_READONLY},
     {.name = "created_at", .flags = RL_F_READONLY},
@@ -142,6 +147,45 @@ const struct rl_field fields_site_filters[] = {
     {0},
 };
 
+static const char *const units[] = {"piece", "g", "m", "ml", NULL};
+static const struct rl_field no_fields[] = {{0}};
+
+const struct rl_field fields_part[] = {
+    {.name = "sku",
+     .type = RL_T_STRING,
+     .flags = RL_F_REQUIRED | RL_F_IMMUTABLE,
+     .min = 1,
+     .max = PART_SKU_MAX,
+     .format = &part_format_sku},
+    {.name = "name", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 200},
+    {.name = "description", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 2000},
+    {.name = "categories",
+     .type = RL_T_STRINGS,
+     .flags = RL_F_NULLABLE,
+     .min = 0,
+     .max = 100,
+     .item_max = 64},
+    /* Stock is counted in it: it never changes. */
+    {.name = "unit", .type = RL_T_ENUM, .flags = RL_F_IMMUTABLE, .values = units},
+    {.name = "low_stock", .type = RL_T_NUMBER, .min = 0, .max = 1000000},
+    /* Site slug → threshold: its members are checked by core/part.c. */
+    {.name = "site_low_stock", .type = RL_T_OBJECT, .flags = RL_F_NULLABLE, .sub = no_fields},
+    {.name = "active", .type = RL_T_BOOL},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_part_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "q", .type = RL_T_STRING, .min = 1, .max = 100},
+    {.name = "category", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "in_stock_at", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "active", .type = RL_T_BOOL},
+    {0},
+};
+
 static const char *const roles[] = {"admin", "volunteer", "reader", NULL};
 
 const struct rl_field fields_key[] = {
@@ -153,6 +197,47 @@ const struct rl_field fields_key[] = {
     {.name = "created_at", .flags = RL_F_READONLY},
     {.name = "last_used_at", .flags = RL_F_READONLY},
     {.name = "revoked_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+static const char *const movement_types[] = {"received", "harvested",   "used", "adjusted",
+                                             "scrapped", "transferred", NULL};
+static const char *const movement_sources[] = {"donated", "bought", NULL};
+
+const struct rl_field fields_movement[] = {
+    {.name = "type", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = movement_types},
+    {.name = "site", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "to_site", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "quantity", .type = RL_T_NUMBER, .min = 0, .max = 1e9},
+    {.name = "counted", .type = RL_T_NUMBER, .min = 0, .max = 1e9},
+    {.name = "source", .type = RL_T_ENUM, .values = movement_sources},
+    {.name = "device", .type = RL_T_STRING, .min = 1, .max = 32},
+    {.name = "repair_id", .type = RL_T_INT, .min = 1, .max = 9e15},
+    {.name = "note", .type = RL_T_TEXT, .min = 1, .max = 1000},
+    {.name = "id", .flags = RL_F_READONLY},
+    {.name = "at", .flags = RL_F_READONLY},
+    {.name = "actor", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_movement_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "site", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "type", .type = RL_T_ENUM, .values = movement_types},
+    {.name = "from", .type = RL_T_DATE},
+    {.name = "to", .type = RL_T_DATE},
+    {0},
+};
+
+const struct rl_field fields_harvest[] = {
+    {.name = "parts", .type = RL_T_ARRAY, .flags = RL_F_REQUIRED, .min = 1, .max = 50},
+    {.name = "note", .type = RL_T_TEXT, .min = 1, .max = 1000},
+    {0},
+};
+
+const struct rl_field fields_stock_query[] = {
+    {.name = "as_of", .type = RL_T_DATE},
     {0},
 };
 

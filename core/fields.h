@@ -27,8 +27,20 @@ extern const struct rl_field fields_session_filters[];
 extern const struct rl_field fields_site[];
 extern const struct rl_field fields_site_filters[];
 
+/* A spare part: created and edited (site_low_stock, keyed by site slugs,
+ * is checked by core/part.c); GET /api/v1/parts filters. */
+extern const struct rl_field fields_part[];
+extern const struct rl_field fields_part_filters[];
+
 /* An API key to create. */
 extern const struct rl_field fields_key[];
+
+/* Stock movements, harvests, and the stock queries (core/stock.c checks
+ * what each movement type needs on top). */
+extern const struct rl_field fields_movement[];
+extern const struct rl_field fields_movement_filters[];
+extern const struct rl_field fields_harvest[];
+extern const struct rl_field fields_stock_query[];
 
 /* A list that takes only limit and cursor. */
 extern const struct rl_field fields_page[];

@@ -11,6 +11,7 @@
 #include "core/fields.h"
 #include "core/lifecycle.h"
 #include "core/spec.h"
+#include "core/stock.h"
 #include "core/store/pool.h"
 #include "core/store/store_device.h"
 #include "core/store/store_repair.h"
@@ -210,12 +211,28 @@ static int create_tx(void *ctx)
   if ((rc = check_session(&c->errors, t.f.session_id, site)) != RL_OK)
     return rc;
   struct move_plan plan;
-  if ((rc = plan_moves(&plan, &c->allowed, kind, from, t.f.outcome)) != RL_OK ||
-      (rc = queue_moves(&plan, &ref, c->who)) != RL_OK)
+  if ((rc = plan_moves(&plan, &c->allowed, kind, from, t.f.outcome)) != RL_OK)
     return rc;
-  store_tx_commit_next();
-  rc = store_repair_insert(&c->out, &c->version, &ref, &t.f);
-  return rl_violation_errors(rc, &c->errors);
+  const json_t *parts = json_object_get(c->body, "parts");
+  struct stock_take take = {0, NULL};
+  if (parts != NULL && (rc = stock_take_plan(&take, &c->errors, parts, ref.site_id)) != RL_OK)
+    return rc;
+  if ((rc = queue_moves(&plan, &ref, c->who)) == RL_OK) {
+    if (take.n == 0)
+      store_tx_commit_next();
+    rc = rl_violation_errors(store_repair_insert(&c->out, &c->version, &ref, &t.f), &c->errors);
+  }
+  if (rc == RL_OK && take.n > 0) {
+    /* The parts are taken in the same transaction: all of it, or nothing. */
+    json_t *taken;
+    int64_t id = json_integer_value(json_object_get(c->out, "id"));
+    store_tx_commit_next();
+    rc = stock_take_apply(&taken, &take, id, ref.id, c->who);
+    if (rc == RL_OK)
+      json_object_set_new(c->out, "parts", taken);
+  }
+  stock_take_free(&take);
+  return rc;
 }
 
 int repair_create(json_t **out, int *version, json_t **errors, json_t **allowed, const char *code,

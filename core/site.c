@@ -6,9 +6,8 @@
 
 #include "core/error.h"
 #include "core/spec.h"
+#include "core/store/pool.h"
 #include "core/store/store_site.h"
-
-#define UPDATE_ATTEMPTS 5
 
 static const char *text_or_empty(const json_t *obj, const char *name)
 {
@@ -25,36 +24,55 @@ int site_create(json_t **out, int *version, const json_t *body)
                            active == NULL || json_is_true(active));
 }
 
+struct site_change {
+  const char *slug;
+  const json_t *patch;
+  int if_match;
+  json_t *out;
+  int version;
+};
+
+static int patch_tx(void *ctx)
+{
+  struct site_change *c = ctx;
+  json_decref(c->out);
+  c->out = NULL;
+  json_t *cur;
+  int v;
+  int rc = store_site_get(&cur, &v, c->slug, 1);
+  if (rc != RL_OK)
+    return rc;
+  if (c->if_match >= 0 && c->if_match != v) {
+    json_decref(cur);
+    return RL_EPRECONDITION;
+  }
+  /* null clears the free-text fields; name and active are not nullable. */
+  json_object_update(cur, (json_t *)c->patch);
+  const json_t *active = json_object_get(cur, "active");
+  store_tx_commit_next();
+  rc = store_site_update(
+      &c->out, &c->version, c->slug, json_string_value(json_object_get(cur, "name")),
+      text_or_empty(cur, "address"), text_or_empty(cur, "opening_hours"), json_is_true(active));
+  json_decref(cur);
+  return rc;
+}
+
 int site_patch(json_t **out, int *version, const char *slug, const json_t *patch, int if_match)
 {
-  for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-    json_t *cur;
-    int v;
-    int rc = store_site_get(&cur, &v, slug);
-    if (rc != RL_OK)
-      return rc;
-    if (if_match >= 0 && if_match != v) {
-      json_decref(cur);
-      return RL_EPRECONDITION;
-    }
-    /* null clears the free-text fields; name and active are not nullable. */
-    json_object_update(cur, (json_t *)patch);
-    const json_t *active = json_object_get(cur, "active");
-    rc = store_site_update(out, version, slug, v, json_string_value(json_object_get(cur, "name")),
-                           text_or_empty(cur, "address"), text_or_empty(cur, "opening_hours"),
-                           json_is_true(active));
-    json_decref(cur);
-    if (rc != RL_ECONFLICT)
-      return rc;
-    if (if_match >= 0)
-      return RL_EPRECONDITION;
+  struct site_change c = {slug, patch, if_match, NULL, 0};
+  int rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
+  if (rc == RL_OK) {
+    *out = c.out;
+    *version = c.version;
+  } else {
+    json_decref(c.out);
   }
-  return RL_ECONFLICT;
+  return rc;
 }
 
 int site_get(json_t **out, int *version, const char *slug)
 {
-  return store_site_get(out, version, slug);
+  return store_site_get(out, version, slug, 0);
 }
 
 int site_list(json_t **out, char *next_cursor, const char *cursor, int active, int limit)
@@ -105,7 +123,7 @@ int site_check(json_t *errors, const char *field, const char *slug, int need_act
                const char *current)
 {
   json_t *site;
-  int rc = store_site_get(&site, NULL, slug);
+  int rc = store_site_get(&site, NULL, slug, 0);
   if (rc == RL_OK) {
     int usable = !need_active || json_is_true(json_object_get(site, "active")) ||
                  (current && strcmp(current, slug) == 0);

@@ -484,6 +484,14 @@ static void check_value(json_t *errors, const char *path, const json_t *v, const
     if (!json_is_string(v) || !rl_spec_is_date(json_string_value(v)))
       rl_spec_error(errors, path, "not_a_date", "must be a date, YYYY-MM-DD");
     break;
+  case RL_T_ARRAY:
+    if (!json_is_array(v)) {
+      rl_spec_error(errors, path, "not_an_array", "must be an array");
+    } else if ((double)json_array_size(v) < f->min || (double)json_array_size(v) > f->max) {
+      snprintf(msg, sizeof msg, "must hold from %.0f to %.0f items", f->min, f->max);
+      rl_spec_error(errors, path, "item_count", msg);
+    }
+    break;
   case RL_T_TIME:
     if (!json_is_string(v) || !rl_spec_is_time(json_string_value(v)))
       rl_spec_error(errors, path, "not_a_time",

@@ -21,6 +21,7 @@ enum rl_spec_type {
   RL_T_STRINGS, /* array of STRING, min/max: item count; item_max: length */
   RL_T_DATE,    /* "YYYY-MM-DD" */
   RL_T_TIME,    /* RFC 3339 date-time */
+  RL_T_ARRAY,   /* an array, min/max: item count; its items are checked by core */
 };
 
 enum {

@@ -44,7 +44,8 @@ struct pending {
 
 /* This thread's transaction, while store_tx_run runs. */
 struct tx_state {
-  int depth; /* 1 inside store_tx_run */
+  int depth;  /* 1 inside store_tx_run */
+  int nested; /* how many store_tx_run calls joined it: their COMMIT is the outer one's */
   enum store_isolation isolation;
   int sent;      /* BEGIN reached the server */
   int aborted;   /* a statement failed: only ROLLBACK (or to the mark) helps */
@@ -447,8 +448,12 @@ static void backoff(int attempt)
 
 int store_tx_run(enum store_isolation isolation, int (*fn)(void *ctx), void *ctx)
 {
-  if (tl_tx.depth > 0)
-    return fn(ctx);
+  if (tl_tx.depth > 0) {
+    tl_tx.nested++;
+    int rc = fn(ctx);
+    tl_tx.nested--;
+    return rc;
+  }
   int rc = RL_ERETRY;
   for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
     memset(&tl_tx, 0, sizeof tl_tx);
@@ -471,7 +476,8 @@ int store_tx_active(void) { return tl_tx.depth > 0; }
 
 void store_tx_commit_next(void)
 {
-  if (tl_tx.depth > 0)
+  /* A joined function's last statement is not the transaction's last. */
+  if (tl_tx.depth > 0 && tl_tx.nested == 0)
     tl_tx.commit_next = 1;
 }
 
@@ -556,7 +562,7 @@ int store_exec(PGresult **out, const char *stmt, int nparams, const char *const 
 
 /* Names prepared on first use on this thread's connection (tl_shaped_conn);
  * forgotten when the connection is replaced. */
-#define SHAPED_MAX 256 /* every shape of the device list (8 optional filters) */
+#define SHAPED_MAX 320 /* every shape of the device list (256) and of the part list (32) */
 static _Thread_local PGconn *tl_shaped_conn;
 static _Thread_local char tl_shaped[SHAPED_MAX][40];
 static _Thread_local int tl_shaped_n;
@@ -592,6 +598,10 @@ int store_exec_shaped(PGresult **out, const char *name, const char *sql, int npa
                       const char *const *params)
 {
   *out = NULL;
+  if (tl_tx.depth > 0) { /* inside a transaction: prepared, then sent like any other */
+    int rc = tl_tx.aborted ? tl_tx.err : shaped_prepare(name, sql);
+    return rc == RL_OK ? store_exec(out, name, nparams, params) : rc;
+  }
   /* A read: when the connection is lost on the way, prepare again on the
    * fresh one and send it once more. */
   for (int attempt = 0; attempt < 2; attempt++) {
@@ -674,4 +684,14 @@ json_t *store_json_bool(const PGresult *res, int row, int col)
 {
   const char *v = store_value(res, row, col);
   return v ? json_boolean(v[0] == 't') : json_null();
+}
+
+json_t *store_json_decimal(const PGresult *res, int row, int col)
+{
+  const char *v = store_value(res, row, col);
+  if (v == NULL)
+    return json_null();
+  double d = strtod(v, NULL);
+  long long whole = (long long)d;
+  return (double)whole == d ? json_integer(whole) : json_real(d);
 }

@@ -100,7 +100,8 @@ int store_tx_run(enum store_isolation isolation, int (*fn)(void *ctx), void *ctx
 
 /* Inside a transaction: COMMIT is sent in one pipeline right after the next
  * statement, so the work's last write costs no extra round trip. fn must
- * then return RL_OK exactly when that statement succeeds. */
+ * then return RL_OK exactly when that statement succeeds. Ignored in a
+ * function that joined an outer transaction (the outer one commits). */
 void store_tx_commit_next(void);
 
 /* Inside a transaction: marks a point that store_tx_rollback_to_mark undoes
@@ -136,5 +137,8 @@ json_t *store_json_time(const PGresult *res, int row, int col);
 json_t *store_json_int(const PGresult *res, int row, int col);
 json_t *store_json_num(const PGresult *res, int row, int col);
 json_t *store_json_bool(const PGresult *res, int row, int col);
+/* A decimal quantity: an integer when it is whole ("2", "2.000"), else a
+ * real. */
+json_t *store_json_decimal(const PGresult *res, int row, int col);
 
 #endif

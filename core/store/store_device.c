@@ -14,7 +14,8 @@
 /* The same column list reads a device from the tables (d, s, o) or from the
  * CTEs named alike. */
 #define DEVICE_COLS                                                                                \
-  "d.id, d.version, d.code, d.kind, d.status, d.category, s.slug AS site, d.brand, d.model,"       \
+  "d.id, d.version, d.site_id, d.code, d.kind, d.status, d.category, s.slug AS site,"              \
+  " d.brand, d.model,"                                                                             \
   " d.serial, d.year_of_manufacture, d.weight_kg, d.problem, d.notes, d.tracking_token,"           \
   " d.received_at, d.updated_at, o.device_id AS owner_id, o.name AS owner_name,"                   \
   " o.email AS owner_email, o.phone AS owner_phone"
@@ -95,6 +96,7 @@ const struct store_violation store_device_violations[] = {
 enum {
   C_ID,
   C_VERSION,
+  C_SITE_ID,
   C_CODE,
   C_KIND,
   C_STATUS,
@@ -117,27 +119,12 @@ enum {
   C_COUNT
 };
 static const char *const device_col_names[C_COUNT] = {
-    "id",
-    "version",
-    "code",
-    "kind",
-    "status",
-    "category",
-    "site",
-    "brand",
-    "model",
-    "serial",
-    "year_of_manufacture",
-    "weight_kg",
-    "problem",
-    "notes",
-    "tracking_token",
-    "received_at",
-    "updated_at",
-    "owner_id",
-    "owner_name",
-    "owner_email",
-    "owner_phone",
+    "id",          "version",     "site_id",  "code",
+    "kind",        "status",      "category", "site",
+    "brand",       "model",       "serial",   "year_of_manufacture",
+    "weight_kg",   "problem",     "notes",    "tracking_token",
+    "received_at", "updated_at",  "owner_id", "owner_name",
+    "owner_email", "owner_phone",
 };
 
 static json_t *device_json(const PGresult *r, int row, const int *c, struct store_device_ref *ref)
@@ -145,6 +132,7 @@ static json_t *device_json(const PGresult *r, int row, const int *c, struct stor
   if (ref) {
     ref->id = strtoll(PQgetvalue(r, row, c[C_ID]), NULL, 10);
     ref->version = (int)strtol(PQgetvalue(r, row, c[C_VERSION]), NULL, 10);
+    ref->site_id = strtoll(PQgetvalue(r, row, c[C_SITE_ID]), NULL, 10);
   }
   json_t *d = json_pack(
       "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "code",
@@ -331,7 +319,7 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
     return rc;
   int n = PQntuples(r);
   json_t *arr = json_array();
-  struct store_device_ref ref = {0, 0};
+  struct store_device_ref ref = {0, 0, 0};
   int c[C_COUNT];
   store_cols(r, device_col_names, c, C_COUNT);
   for (int i = 0; i < n && i < limit; i++)

@@ -13,6 +13,7 @@
 struct store_device_ref {
   int64_t id;
   int version;
+  int64_t site_id;
 };
 
 /* The editable fields as text (NULL: SQL NULL). */

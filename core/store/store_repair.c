@@ -13,7 +13,10 @@
 
 #define REPAIR_COLS                                                                                \
   "r.id, d.code AS device, r.session_id, r.problem, r.diagnosis, r.actions, r.outcome,"            \
-  " r.barrier, r.next_steps, r.minutes, r.repairer, r.created_at, r.updated_at, r.version"
+  " r.barrier, r.next_steps, r.minutes, r.repairer, r.created_at, r.updated_at, r.version,"        \
+  " (SELECT coalesce(json_agg(json_build_object('sku', p.sku, 'quantity',"                         \
+  " trim_scale(-m.quantity)) ORDER BY m.id), '[]')::text FROM part_movements m"                    \
+  " JOIN parts p ON p.id = m.part_id WHERE m.repair_id = r.id AND m.type = 'used') AS parts"
 
 const struct store_stmt store_repair_stmts[] = {
     {"repair_insert",
@@ -24,13 +27,13 @@ const struct store_stmt store_repair_stmts[] = {
      0},
     {"repair_get",
      "SELECT " REPAIR_COLS ", d.status AS device_status, d.kind AS device_kind,"
-     " d.id AS device_id, d.version AS device_version,"
+     " d.id AS device_id, d.version AS device_version, d.site_id AS device_site_id,"
      " (SELECT slug FROM sites WHERE id = d.site_id) AS device_site"
      " FROM repairs r JOIN devices d ON d.id = r.device_id WHERE r.id = $1::bigint",
      STORE_RETRY_SAFE},
     {"repair_get_lock",
      "SELECT " REPAIR_COLS ", d.status AS device_status, d.kind AS device_kind,"
-     " d.id AS device_id, d.version AS device_version,"
+     " d.id AS device_id, d.version AS device_version, d.site_id AS device_site_id,"
      " (SELECT slug FROM sites WHERE id = d.site_id) AS device_site"
      " FROM repairs r JOIN devices d ON d.id = r.device_id WHERE r.id = $1::bigint FOR UPDATE",
      0},
@@ -79,19 +82,22 @@ enum {
   C_DEV_ID,
   C_DEV_VERSION,
   C_DEV_SITE,
+  C_DEV_SITE_ID,
+  C_PARTS,
   C_COUNT
 };
 static const char *const col_names[C_COUNT] = {
-    "id",          "device",     "session_id",     "problem",     "diagnosis",
-    "actions",     "outcome",    "barrier",        "next_steps",  "minutes",
-    "repairer",    "created_at", "updated_at",     "version",     "device_status",
-    "device_kind", "device_id",  "device_version", "device_site",
+    "id",          "device",         "session_id",    "problem",     "diagnosis", "actions",
+    "outcome",     "barrier",        "next_steps",    "minutes",     "repairer",  "created_at",
+    "updated_at",  "version",        "device_status", "device_kind", "device_id", "device_version",
+    "device_site", "device_site_id", "parts",
 };
 
 static json_t *repair_json(const PGresult *r, int row, const int *c)
 {
+  const char *parts = store_value(r, row, c[C_PARTS]);
   return json_pack(
-      "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id",
+      "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id",
       store_json_int(r, row, c[C_ID]), "device", store_json_str(r, row, c[C_DEVICE]), "session_id",
       store_json_int(r, row, c[C_SESSION]), "problem", store_json_str(r, row, c[C_PROBLEM]),
       "diagnosis", store_json_str(r, row, c[C_DIAGNOSIS]), "actions",
@@ -99,7 +105,8 @@ static json_t *repair_json(const PGresult *r, int row, const int *c)
       "barrier", store_json_str(r, row, c[C_BARRIER]), "next_steps",
       store_json_str(r, row, c[C_NEXT]), "minutes", store_json_int(r, row, c[C_MINUTES]),
       "repairer", store_json_str(r, row, c[C_REPAIRER]), "created_at",
-      store_json_time(r, row, c[C_CREATED]), "updated_at", store_json_time(r, row, c[C_UPDATED]));
+      store_json_time(r, row, c[C_CREATED]), "updated_at", store_json_time(r, row, c[C_UPDATED]),
+      "parts", parts ? json_loads(parts, 0, NULL) : json_array());
 }
 
 /* The one repair a statement returned. */
@@ -177,6 +184,7 @@ int store_repair_get(json_t **out, int *version, struct store_repair_device *dev
   dev->ref.id = strtoll(PQgetvalue(r, 0, c[C_DEV_ID]), NULL, 10);
   dev->ref.version = (int)strtol(PQgetvalue(r, 0, c[C_DEV_VERSION]), NULL, 10);
   snprintf(dev->site, sizeof dev->site, "%s", PQgetvalue(r, 0, c[C_DEV_SITE]));
+  dev->ref.site_id = strtoll(PQgetvalue(r, 0, c[C_DEV_SITE_ID]), NULL, 10);
   PQclear(r);
   return RL_OK;
 }

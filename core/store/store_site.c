@@ -16,14 +16,15 @@ const struct store_stmt store_site_stmts[] = {
      " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " SITE_COLS,
      0},
     {"site_get", "SELECT " SITE_COLS " FROM sites WHERE slug = $1", STORE_RETRY_SAFE},
+    {"site_get_lock", "SELECT " SITE_COLS " FROM sites WHERE slug = $1 FOR UPDATE", 0},
     {"site_list",
      "SELECT " SITE_COLS " FROM sites WHERE slug > $1"
      " AND ($2::boolean IS NULL OR active = $2::boolean) ORDER BY slug LIMIT $3::int",
      STORE_RETRY_SAFE},
     {"site_update",
-     "UPDATE sites SET name = $3, address = $4, opening_hours = $5,"
-     " active = $6::boolean, version = version + 1, updated_at = now()"
-     " WHERE slug = $1 AND version = $2::int RETURNING " SITE_COLS,
+     "UPDATE sites SET name = $2, address = $3, opening_hours = $4,"
+     " active = $5::boolean, version = version + 1, updated_at = now()"
+     " WHERE slug = $1 RETURNING " SITE_COLS,
      0},
     {NULL, NULL, 0},
 };
@@ -71,11 +72,11 @@ int store_site_insert(json_t **out, int *version, const char *slug, const char *
   return rc == RL_OK ? one(out, version, r) : rc;
 }
 
-int store_site_get(json_t **out, int *version, const char *slug)
+int store_site_get(json_t **out, int *version, const char *slug, int lock)
 {
   const char *p[] = {slug};
   PGresult *r;
-  int rc = store_exec(&r, "site_get", 1, p);
+  int rc = store_exec(&r, lock ? "site_get_lock" : "site_get", 1, p);
   return rc == RL_OK ? one(out, version, r) : rc;
 }
 
@@ -100,16 +101,11 @@ int store_site_list(json_t **out, int *more, const char *after, int active, int 
   return RL_OK;
 }
 
-int store_site_update(json_t **out, int *new_version, const char *slug, int version,
-                      const char *name, const char *address, const char *opening_hours, int active)
+int store_site_update(json_t **out, int *new_version, const char *slug, const char *name,
+                      const char *address, const char *opening_hours, int active)
 {
-  char v[16];
-  snprintf(v, sizeof v, "%d", version);
-  const char *p[] = {slug, v, name, address, opening_hours, active ? "true" : "false"};
+  const char *p[] = {slug, name, address, opening_hours, active ? "true" : "false"};
   PGresult *r;
-  int rc = store_exec(&r, "site_update", 6, p);
-  if (rc != RL_OK)
-    return rc;
-  rc = one(out, new_version, r);
-  return rc == RL_ENOTFOUND ? RL_ECONFLICT : rc;
+  int rc = store_exec(&r, "site_update", 5, p);
+  return rc == RL_OK ? one(out, new_version, r) : rc;
 }

@@ -8,12 +8,12 @@
 int store_site_insert(json_t **out, int *version, const char *slug, const char *name,
                       const char *address, const char *opening_hours, int active);
 /* *version is the row version (for ETag / If-Match). RL_ENOTFOUND if none. */
-int store_site_get(json_t **out, int *version, const char *slug);
+/* With lock (inside a transaction), the row stays locked until it ends. */
+int store_site_get(json_t **out, int *version, const char *slug, int lock);
 /* active: -1 any, 0 inactive only, 1 active only. */
 int store_site_list(json_t **out, int *more, const char *after, int active, int limit);
-/* Updates the editable fields if the row is still at `version`; RL_ECONFLICT
- * when it changed since. */
-int store_site_update(json_t **out, int *new_version, const char *slug, int version,
-                      const char *name, const char *address, const char *opening_hours, int active);
+/* Sets the editable fields of the site (locked by the caller's transaction). */
+int store_site_update(json_t **out, int *new_version, const char *slug, const char *name,
+                      const char *address, const char *opening_hours, int active);
 
 #endif

@@ -1,7 +1,8 @@
 // The public pages in a real headless browser, as a resident's phone sees
 // them: the tracking page behind a receipt's token (French by default,
 // English on request, readable without JavaScript, nothing fetched from
-// another origin), the page a device's label opens, the 404 page, and the
+// another origin), the page a device's label opens, the page a parts bin's
+// label opens (in stock yes or no, never how many), the 404 page, and the
 // home page with its tracking help, favicon and not-found page.
 //
 // Usage: RL_TEST_URL=http://127.0.0.1:PORT RL_TEST_ADMIN_KEY=rlk_… \
@@ -114,7 +115,16 @@ async function setup() {
     repairer: secrets.repairer,
     minutes: 35,
   });
-  return { site, secrets, code: device.code, token: device.tracking_token };
+  // A part in stock at the site, received through the ledger.
+  const part = { sku: `BRW-${tag}`.slice(0, 40), name: `Thermostat ${tag}`, quantity: 4242 };
+  await api('POST', '/api/v1/parts', { sku: part.sku, name: part.name, categories: ['kettle'] });
+  await api('POST', `/api/v1/parts/${part.sku}/movements`, {
+    type: 'received',
+    site: site.slug,
+    quantity: part.quantity,
+    source: 'donated',
+  });
+  return { site, secrets, part, code: device.code, token: device.tracking_token };
 }
 
 // Opens url in a fresh context; records every request the page makes.
@@ -162,7 +172,7 @@ async function main() {
     check('test data created through the API', false, e.message);
     finish();
   }
-  const { site, secrets, code, token } = data;
+  const { site, secrets, part, code, token } = data;
   const trackUrl = `${base}/t/${token}`;
 
   let browser;
@@ -317,7 +327,77 @@ async function main() {
     });
     await dev.context.close();
 
-    // 5. An unknown token.
+    // 5. A parts bin's page.
+    const pp = await open(browser, `${base}/p/${part.sku.toLowerCase()}`, { locale: 'fr-FR' });
+    await attempt('part page: 200, html[lang=fr], one h1 with the name', async () => {
+      const lang = await pp.page.locator('html').getAttribute('lang');
+      const n = await pp.page.locator('h1').count();
+      const h1 = n === 1 ? (await pp.page.locator('h1').innerText()).trim() : '';
+      return {
+        ok: pp.response.status() === 200 && lang === 'fr' && n === 1 && h1 === part.name,
+        detail: `status ${pp.response.status()}, lang=${lang}, ${n} h1 "${h1}"`,
+      };
+    });
+    await attempt('part page: category and "en stock" at the site', async () => {
+      const text = await pp.page.locator('body').innerText();
+      const row = (await pp.page.locator('ul.stock li', { hasText: site.name }).innerText()).trim();
+      return {
+        ok: text.includes('Bouilloire') && /en stock$/.test(row) && !/pas en stock/.test(row),
+        detail: `row "${row}"`,
+      };
+    });
+    await attempt('part page: no quantities, no people', async () => {
+      // Other tests' site names may hold any digits: the stock list is
+      // checked by its shape (a name, then yes or no), the rest for the number.
+      const html = await pp.page.content();
+      const rows = await pp.page.locator('ul.stock li').allInnerTexts();
+      const odd = rows.filter((r) => !/^[^\n]+ : (en stock|pas en stock)$/.test(r.trim()));
+      const mine = rows.filter((r) => r.trim() === `${site.name} : en stock`);
+      const outside = html.replace(/<ul class="stock">[\s\S]*?<\/ul>/, '');
+      const q = String(part.quantity);
+      const leaked = Object.entries(secrets).filter(([, v]) => html.includes(v));
+      return {
+        ok: odd.length === 0 && mine.length === 1 && !outside.includes(q) && leaked.length === 0,
+        detail: `odd rows ${JSON.stringify(odd.slice(0, 3))}, quantity outside the list: ` +
+          `${outside.includes(q)}, leaked ${leaked.map(([k]) => k).join(', ')}`,
+      };
+    });
+    await attempt('part page: no other origin, no console errors', () => {
+      const foreign = foreignRequests(pp.requests);
+      return {
+        ok: foreign.length === 0 && pp.consoleErrors.length === 0,
+        detail: `${foreign.join(' ')} ${pp.consoleErrors.join(' | ')}`,
+      };
+    });
+    await pp.context.close();
+    const ppEn = await open(browser, `${base}/p/${part.sku}?lang=en`, { locale: 'fr-FR' });
+    await attempt('part page (?lang=en): html[lang=en], "in stock", "Kettle"', async () => {
+      const lang = await ppEn.page.locator('html').getAttribute('lang');
+      const text = await ppEn.page.locator('body').innerText();
+      const li = ppEn.page.locator('ul.stock li', { hasText: site.name });
+      const row = (await li.innerText()).trim();
+      return {
+        ok: lang === 'en' && text.includes('Kettle') && /in stock$/.test(row) &&
+          !/out of/.test(row),
+        detail: `lang=${lang}, row "${row}"`,
+      };
+    });
+    await ppEn.context.close();
+    const unknownSku = `NOPE-${part.sku}`.slice(0, 40);
+    const ppNf = await open(browser, `${base}/p/${unknownSku}`, { locale: 'fr-FR' });
+    await attempt('unknown part: the 404 page', async () => {
+      const lang = await ppNf.page.locator('html').getAttribute('lang');
+      const h1 = (await ppNf.page.locator('h1').innerText()).trim();
+      const html = await ppNf.page.content();
+      return {
+        ok: ppNf.response.status() === 404 && lang === 'fr' && h1 === 'Lien non reconnu' &&
+          !html.includes(part.name),
+        detail: `status ${ppNf.response.status()}, lang=${lang}, h1 "${h1}"`,
+      };
+    });
+    await ppNf.context.close();
+
+    // 6. An unknown token.
     const bogus = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     const nf = await open(browser, `${base}/t/${bogus}`, { locale: 'fr-FR' });
     await attempt('unknown token: 404 page', async () => {

@@ -230,7 +230,9 @@ void th_free(struct th_resp *r)
 
 const char *th_header(const struct th_resp *r, const char *name)
 {
-  static char value[1024];
+  /* Per thread: racing tests send from many threads, and every reply is
+   * recorded through here. */
+  static _Thread_local char value[1024];
   size_t n = strlen(name);
   for (const char *p = r->headers; p && *p;) {
     const char *eol = strstr(p, "\r\n");

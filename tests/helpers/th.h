@@ -34,7 +34,7 @@ struct th_resp *th_reqf(const char *method, const char *path, const char *key, c
 void th_free(struct th_resp *r);
 
 /* A header of the reply (case-insensitive name), copied into a static
- * per-process buffer; NULL if absent. */
+ * per-thread buffer; NULL if absent. */
 const char *th_header(const struct th_resp *r, const char *name);
 
 /* A string member of the reply's JSON object, or NULL. */

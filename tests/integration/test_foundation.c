@@ -496,6 +496,15 @@ Test(idempotency, a_key_in_flight_is_409)
   snprintf(sql, sizeof sql, "SELECT count(*) FROM sites WHERE slug = '%s'", slug);
   cr_assert_str_eq(th_sql(sql), "0");
   cr_assert_eq(th_sql_wait(holder), 0);
+  /* psql has exited, but its server process may not have released the
+   * lock yet (it ends after the client has gone): wait until it has. */
+  snprintf(probe, sizeof probe,
+           "SELECT pg_try_advisory_lock(k) AND pg_advisory_unlock(k) FROM (SELECT"
+           " hashtextextended(id::text || ':' || '%s', 0) AS k FROM api_keys"
+           " WHERE name = 'test-admin') AS l",
+           key);
+  for (int i = 0; i < 200 && strcmp(th_sql(probe), "t") != 0; i++)
+    usleep(10000);
   r = th_req("POST", "/api/v1/sites", th_admin_key(), body, h);
   cr_assert_eq(r->status, 201, "once the holder is done, the key is free: %ld", r->status);
   th_free(r);

@@ -1159,3 +1159,252 @@ Test(labels_api, batch_of_1000_labels_is_48_pages, .timeout = 300)
   free(list);
   free(codes);
 }
+
+/* ---- parts bins --------------------------------------------------------- */
+
+struct part {
+  char sku[64];
+};
+
+/* A part made by an admin; its sku in upper case, as it is stored. */
+static struct part make_part(const char *name)
+{
+  struct part p;
+  snprintf(p.sku, sizeof p.sku, "%s", th_unique("BIN-"));
+  for (char *c = p.sku; *c; c++)
+    *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+  struct th_resp *r = th_reqf("POST", "/api/v1/parts", th_admin_key(),
+                              "{\"sku\":\"%s\",\"name\":\"%s\","
+                              "\"categories\":[\"laptop-medium\",\"tablet\",\"mobile\","
+                              "\"kettle\"]}",
+                              p.sku, name);
+  cr_assert_eq(r->status, 201, "part: %ld %s", r->status, r->body);
+  th_free(r);
+  return p;
+}
+
+static void part_url(char *out, size_t cap, const char *sku)
+{
+  snprintf(out, cap, "%s/p/%s", th_url(), sku);
+}
+
+Test(labels_api, every_template_and_format_of_a_part_label)
+{
+  struct part p = make_part("Chargeur 19 V");
+  char url[256];
+  part_url(url, sizeof url, p.sku);
+  expect_qr_target(url, "Chargeur 19 V");
+
+  for (size_t i = 0; i < sizeof label_cases / sizeof label_cases[0]; i++) {
+    const struct expect *c = &label_cases[i];
+    char path[256], what[64];
+    int n = snprintf(path, sizeof path, "/api/v1/parts/%s/label", p.sku);
+    if (c->tpl)
+      n += snprintf(path + n, sizeof path - (size_t)n, "%ctemplate=%s", '?', c->tpl);
+    if (c->fmt)
+      snprintf(path + n, sizeof path - (size_t)n, "%cformat=%s", c->tpl ? '&' : '?', c->fmt);
+    snprintf(what, sizeof what, "part label %s/%s", c->tpl ? c->tpl : "(default)",
+             c->fmt ? c->fmt : "(default)");
+
+    struct th_resp *r = get(path);
+    cr_assert_eq(r->status, 200, "%s: %ld %s", what, r->status, r->body);
+    expect_headers(r, c->mime, p.sku, c->ext, what);
+    char disp[160];
+    snprintf(disp, sizeof disp, "inline; filename=\"%s-%s.%s\"", p.sku, c->tpl ? c->tpl : "62x29",
+             c->ext);
+    cr_assert_str_eq(th_header(r, "Content-Disposition"), disp, "%s", what);
+    char file[64];
+    snprintf(file, sizeof file, "part-%zu.%s", i, c->ext);
+    const char *f = save(file, r->body, r->len);
+
+    if (strcmp(c->ext, "pdf") == 0) {
+      struct pdf_info pi = pdf_info(f);
+      cr_assert_eq(pi.pages, 1, "%s: %d pages", what, pi.pages);
+      cr_assert(fabs(pi.w_mm - c->w_mm) < 0.05 && fabs(pi.h_mm - c->h_mm) < 0.05,
+                "%s: page %.2f x %.2f mm, want %.1f x %.1f", what, pi.w_mm, pi.h_mm, c->w_mm,
+                c->h_mm);
+      expect_single_qr(raster(f, 1), url, what);
+      char *text = pdf_text(f);
+      cr_assert_not_null(strstr(text, p.sku), "%s: no sku in: %s", what, text);
+      cr_assert_not_null(strstr(text, "Chargeur 19 V"), "%s: no name in: %s", what, text);
+      /* Two categories a line each, the others together on the last. */
+      cr_assert(strstr(text, "Ordinateur portable (moyen)") && strstr(text, "Tablette") &&
+                    strstr(text, "Téléphone mobile, Bouilloire"),
+                "%s: not every French category in: %s", what, text);
+      free(text);
+    } else if (strcmp(c->ext, "png") == 0) {
+      unsigned w, h;
+      png_size(r, &w, &h);
+      cr_assert(w == c->png_w && h == c->png_h, "%s: %u x %u px, want %u x %u", what, w, h,
+                c->png_w, c->png_h);
+      expect_single_qr(f, url, what);
+    } else if (strcmp(c->ext, "svg") == 0) {
+      expect_xml(f);
+      cr_assert_not_null(strstr(r->body, "<svg"), "%s: no <svg> element", what);
+    } else {
+      const char *urls[] = {url};
+      expect_zpl(r, 1, urls);
+      cr_assert_not_null(strstr(r->body, p.sku), "%s: ZPL without the sku", what);
+      cr_assert_not_null(strstr(r->body, "Chargeur 19 V"), "%s: ZPL without the name", what);
+    }
+    expect_etag_304(r, path);
+    th_free(r);
+  }
+}
+
+Test(labels_api, part_label_by_any_case_refusals_and_roles)
+{
+  struct part p = make_part("Nappe clavier");
+  char url[256], path[160], low[64];
+  part_url(url, sizeof url, p.sku);
+  size_t k = 0;
+  for (; p.sku[k]; k++)
+    low[k] = (char)(p.sku[k] >= 'A' && p.sku[k] <= 'Z' ? p.sku[k] - 'A' + 'a' : p.sku[k]);
+  low[k] = '\0';
+  /* Typed in lower case: the same label, the sku as stored in the QR. */
+  snprintf(path, sizeof path, "/api/v1/parts/%s/label?format=png", low);
+  struct th_resp *r = get(path);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  expect_single_qr(save("part-typed.png", r->body, r->len), url, "part label by a typed sku");
+  char before[128];
+  snprintf(before, sizeof before, "%s", th_header(r, "ETag"));
+  th_free(r);
+
+  /* A renamed part prints its new name under a new ETag. */
+  char part[128];
+  snprintf(part, sizeof part, "/api/v1/parts/%s", p.sku);
+  r = th_req("PATCH", part, th_admin_key(), "{\"name\":\"Nappe clavier T440\"}", NULL);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  th_free(r);
+  snprintf(path, sizeof path, "/api/v1/parts/%s/label", p.sku);
+  char inm[160];
+  snprintf(inm, sizeof inm, "If-None-Match: %s", before);
+  const char *h[] = {inm, NULL};
+  r = th_req("GET", path, th_key("volunteer"), NULL, h);
+  cr_assert_eq(r->status, 200, "a renamed part still answers 304: %ld", r->status);
+  char *text = pdf_text(save("part-renamed.pdf", r->body, r->len));
+  cr_assert_not_null(strstr(text, "Nappe clavier T440"), "old name printed: %s", text);
+  free(text);
+  th_free(r);
+
+  const char *malformed[] = {"-x", "a%20b", "%27%3BDROP%20TABLE%20parts",
+                             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+  for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+    snprintf(path, sizeof path, "/api/v1/parts/%s/label", malformed[i]);
+    r = get(path);
+    expect_field(r, 400, "sku");
+    th_free(r);
+  }
+  r = get("/api/v1/parts/NO-SUCH-BIN-ANYWHERE/label");
+  cr_assert(th_is_problem(r, 404), "%ld %s", r->status, r->body);
+  th_free(r);
+  snprintf(path, sizeof path, "/api/v1/parts/%s/label?template=a4", p.sku);
+  r = get(path);
+  expect_field(r, 400, "template");
+  th_free(r);
+
+  snprintf(path, sizeof path, "/api/v1/parts/%s/label", p.sku);
+  r = th_req("GET", path, NULL, NULL, NULL);
+  cr_assert(th_is_problem(r, 401), "without key: %ld", r->status);
+  th_free(r);
+  r = th_req("GET", path, th_key("reader"), NULL, NULL);
+  cr_assert(th_is_problem(r, 403), "as reader: %ld", r->status);
+  th_free(r);
+}
+
+Test(labels_api, batch_with_skus_alone_or_with_codes)
+{
+  struct site s = make_site();
+  struct device d = make_device(&s, "repair");
+  struct part a = make_part("Thermostat"), b = make_part("Résistance");
+  char ua[256], ub[256], ud[256];
+  part_url(ua, sizeof ua, a.sku);
+  part_url(ub, sizeof ub, b.sku);
+  device_url(ud, sizeof ud, d.code);
+
+  /* skus alone, on roll stock: one page each, in the order given. */
+  struct th_resp *r = batch("{\"skus\":[\"%s\",\"%s\"],\"template\":\"62x29\"}", b.sku, a.sku);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  expect_headers(r, "application/pdf", "labels", "pdf", "skus batch");
+  const char *f = save("skus.pdf", r->body, r->len);
+  cr_assert_eq(pdf_info(f).pages, 2);
+  expect_single_qr(raster(f, 1), ub, "skus batch page 1");
+  expect_single_qr(raster(f, 2), ua, "skus batch page 2");
+  th_free(r);
+
+  /* With codes: devices first, then parts; skus in any case. */
+  char low[64];
+  size_t k = 0;
+  for (; a.sku[k]; k++)
+    low[k] = (char)(a.sku[k] >= 'A' && a.sku[k] <= 'Z' ? a.sku[k] - 'A' + 'a' : a.sku[k]);
+  low[k] = '\0';
+  r = batch("{\"skus\":[\"%s\",\"%s\"],\"codes\":[\"%s\"],\"template\":\"29x90\"}", low, b.sku,
+            d.code);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  f = save("mixed.pdf", r->body, r->len);
+  cr_assert_eq(pdf_info(f).pages, 3);
+  expect_single_qr(raster(f, 1), ud, "mixed batch page 1");
+  expect_single_qr(raster(f, 2), ua, "mixed batch page 2");
+  expect_single_qr(raster(f, 3), ub, "mixed batch page 3");
+  th_free(r);
+  r = batch("{\"codes\":[\"%s\"],\"skus\":[\"%s\"],\"template\":\"62x29\",\"format\":\"zpl\"}",
+            d.code, a.sku);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  const char *urls[] = {ud, ua};
+  expect_zpl(r, 2, urls);
+  th_free(r);
+  /* On a sheet by default. */
+  r = batch("{\"skus\":[\"%s\",\"%s\"]}", a.sku, b.sku);
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  f = save("skus-sheet.pdf", r->body, r->len);
+  struct pdf_info pi = pdf_info(f);
+  cr_assert(pi.pages == 1 && fabs(pi.w_mm - 210.0) < 0.05, "not one A4 sheet");
+  char *text = pdf_text(f);
+  cr_assert(strstr(text, a.sku) && strstr(text, b.sku) && strstr(text, "Résistance"), "%s", text);
+  free(text);
+  th_free(r);
+
+  /* Unknown skus: 422 listing them as sent, with unknown codes if any. */
+  char unknown[32];
+  unknown_code(unknown);
+  r = batch("{\"skus\":[\"%s\",\"nowhere-%s\"]}", a.sku, a.sku);
+  cr_assert(th_is_problem(r, 422), "%ld %s", r->status, r->body);
+  json_t *us = json_object_get(r->json, "unknown_skus");
+  cr_assert_eq(json_array_size(us), 1, "%s", r->body);
+  char want[96];
+  snprintf(want, sizeof want, "nowhere-%s", a.sku);
+  cr_assert_str_eq(json_string_value(json_array_get(us, 0)), want);
+  cr_assert_null(json_object_get(r->json, "unknown_codes"), "%s", r->body);
+  th_free(r);
+  r = batch("{\"codes\":[\"%s\"],\"skus\":[\"nowhere-%s\"]}", unknown, a.sku);
+  cr_assert(th_is_problem(r, 422), "%ld %s", r->status, r->body);
+  cr_assert_eq(json_array_size(json_object_get(r->json, "unknown_skus")), 1, "%s", r->body);
+  cr_assert_eq(json_array_size(json_object_get(r->json, "unknown_codes")), 1, "%s", r->body);
+  th_free(r);
+
+  /* Malformed skus: 400 naming them. */
+  r = batch("{\"skus\":[\"%s\",\"-x\"]}", a.sku);
+  expect_field(r, 400, "skus[1]");
+  th_free(r);
+  r = batch("{\"skus\":[\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"]}");
+  expect_field(r, 400, "skus[0]");
+  th_free(r);
+  r = batch("{\"skus\":[]}");
+  expect_field(r, 400, "skus");
+  th_free(r);
+  r = batch("{\"skus\":\"%s\"}", a.sku);
+  expect_field(r, 400, "skus");
+  th_free(r);
+
+  /* 1,000 labels at most, codes and skus together. */
+  size_t cap = 1000 * 20 + 128, len = 0;
+  char *big = malloc(cap);
+  len += (size_t)snprintf(big + len, cap - len, "{\"skus\":[\"%s\"],\"codes\":[", a.sku);
+  for (int i = 0; i < 1000; i++)
+    len += (size_t)snprintf(big + len, cap - len, "%s\"%s\"", i ? "," : "", d.code);
+  snprintf(big + len, cap - len, "]}");
+  r = th_req("POST", "/api/v1/labels", th_key("volunteer"), big, NULL);
+  expect_field(r, 400, "skus");
+  th_free(r);
+  free(big);
+}

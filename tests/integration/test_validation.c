@@ -240,6 +240,8 @@ Test(query, unknown_and_misspelled_parameters_are_refused_by_name)
       {"/api/v1/devices?status=retruned", "status", "not_one_of", "returned"},
       {"/api/v1/devices?limit=1&limit=2", "limit", "repeated_parameter", NULL},
       {"/api/v1/sites?actve=true", "actve", "unknown_parameter", "active"},
+      {"/api/v1/parts?categroy=kettle", "categroy", "unknown_parameter", "category"},
+      {"/api/v1/parts?category=bouilloire", "category", "unknown_category", "kettle"},
       {"/api/v1/sessions?form=2026-01-01", "form", "unknown_parameter", "from"},
       {"/api/v1/categories?lang=fr", "lang", "unknown_parameter", NULL},
       {"/api/v1/keys?cursor=abc", "cursor", "not_a_cursor", NULL},
@@ -311,6 +313,15 @@ Test(codes, every_field_error_has_a_documented_code)
        NULL},
       {"GET", "/api/v1/devices/RL-0000-000Z", NULL, NULL},
       {"GET", "/api/v1/devices/not-a-code", NULL, NULL},
+      {"POST", "/api/v1/parts",
+       "{\"sku\":\"-x\",\"name\":\"\",\"categories\":[\"kettle\",\"kettle\",\"nope\"],"
+       "\"low_stock\":0.5,\"site_low_stock\":{\"nowhere\":1.5,\"x\":\"1\"}}",
+       NULL},
+      {"POST", "/api/v1/parts",
+       "{\"sku\":\"OK\",\"name\":\"x\",\"unit\":\"g\",\"low_stock\":0.0001}", NULL},
+      {"GET", "/api/v1/parts/-x", NULL, NULL},
+      {"GET", "/api/v1/parts?cursor=-x&active=maybe", NULL, NULL},
+      {"POST", "/api/v1/labels", "{\"skus\":[\"-x\"]}", NULL},
       {"POST", "/api/v1/devices", "{}", h},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -237,3 +237,48 @@ Test(write_once, a_lost_commit_is_settled_by_the_idempotency_key)
   cr_assert_eq(count_brand(brand), 1, "the retry replayed the reply, it did not insert again");
   cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
 }
+
+/* Under an Idempotency-Key the work and its stored reply commit together:
+ * a move whose reply is lost is either not made (and the retry makes it) or
+ * made with its reply stored (and the retry replays it); never made without
+ * its reply, which would make the retry a 409. */
+Test(write_once, a_move_and_its_stored_reply_commit_together)
+{
+  char url[64];
+  pid_t pid = start_behind_proxy(url, sizeof url);
+  const char *site = new_site(url);
+  char body[256], key[96], path[96];
+  snprintf(body, sizeof body,
+           "{\"kind\":\"donation\",\"category\":\"lamp\",\"site\":\"%s\",\"brand\":\"Move\"}",
+           site);
+  struct th_resp *r =
+      th_request_to(url, "POST", "/api/v1/devices", th_admin_key(), body, strlen(body), NULL);
+  cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+  snprintf(path, sizeof path, "/api/v1/devices/%s/transitions", th_str(r, "code"));
+  th_free(r);
+  snprintf(key, sizeof key, "Idempotency-Key: %s", th_unique("move-key-"));
+  const char *h[] = {key, NULL};
+  const char *move = "{\"to\":\"diagnosing\"}";
+  snprintf(g_trigger, sizeof g_trigger, "device_move");
+  atomic_store(&g_armed, 1);
+  r = th_request_to(url, "POST", path, th_admin_key(), move, strlen(move), h);
+  cr_assert(th_is_problem(r, 503), "got %ld %s", r->status, r->body);
+  th_free(r);
+  r = th_request_to(url, "POST", path, th_admin_key(), move, strlen(move), h);
+  for (int i = 0; i < 20 && r->status == 503; i++) {
+    th_free(r);
+    sleep_ms(100);
+    r = th_request_to(url, "POST", path, th_admin_key(), move, strlen(move), h);
+  }
+  cr_assert_eq(r->status, 200, "the retry is the move or its replay, not a refusal: %ld %s",
+               r->status, r->body);
+  th_free(r);
+  char q[256];
+  snprintf(q, sizeof q,
+           "SELECT count(*) FROM device_events e JOIN devices d ON d.id = e.device_id"
+           " WHERE d.brand = 'Move' AND d.site_id = (SELECT id FROM sites WHERE slug = '%s')"
+           " AND e.type = 'transition'",
+           site);
+  cr_assert_str_eq(th_sql(q), "1");
+  cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
+}
