@@ -309,16 +309,24 @@ static int fallback(const struct _u_request *u, struct _u_response *res, void *u
   return U_CALLBACK_COMPLETE;
 }
 
+/* Every request comes here: ulfius's own matching splits every route's
+ * pattern on every request (allocations per route), so the table is
+ * matched here instead, without allocating. Paths do not overlap, so the
+ * first route of the request's method whose pattern matches is the one. */
+static int route_request(const struct _u_request *u, struct _u_response *res, void *user_data)
+{
+  (void)user_data;
+  for (size_t i = 0; i < rl_routes_count; i++)
+    if (strcmp(rl_routes[i].method, u->http_verb) == 0 &&
+        path_matches(rl_routes[i].path, u->url_path))
+      return dispatch(u, res, (void *)&rl_routes[i]);
+  return fallback(u, res, NULL);
+}
+
 int rl_router_install(struct _u_instance *instance, const struct rl_config *cfg)
 {
   g_cfg = cfg;
   if (rl_metrics_init() != RL_OK)
     return -1;
-  for (size_t i = 0; i < rl_routes_count; i++) {
-    const struct rl_route *r = &rl_routes[i];
-    if (ulfius_add_endpoint_by_val(instance, r->method, NULL, r->path, 0, dispatch, (void *)r) !=
-        U_OK)
-      return -1;
-  }
-  return ulfius_set_default_endpoint(instance, fallback, NULL) == U_OK ? 0 : -1;
+  return ulfius_set_default_endpoint(instance, route_request, NULL) == U_OK ? 0 : -1;
 }
