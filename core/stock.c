@@ -394,6 +394,23 @@ int stock_harvest(json_t **out, json_t **errors, const char *code, const json_t 
 
 /* ---- movements ---- */
 
+/* A harvest's errors name parts[0].quantity and code; a movement's name
+ * quantity and device. */
+static void harvest_fields_as_movement(json_t *errors)
+{
+  size_t i;
+  json_t *e;
+  json_array_foreach(errors, i, e) {
+    const char *f = json_string_value(json_object_get(e, "field"));
+    if (f == NULL)
+      continue;
+    if (strncmp(f, "parts[0].", 9) == 0)
+      json_object_set_new(e, "field", json_string(f + 9));
+    else if (strcmp(f, "code") == 0)
+      json_object_set_new(e, "field", json_string("device"));
+  }
+}
+
 struct movement_tx {
   const char *sku;
   const json_t *body;
@@ -500,6 +517,7 @@ static int movement_run(void *ctx)
     rc = harvest_run(&h);
     json_decref(one);
     json_decref(errs);
+    harvest_fields_as_movement(h.errors);
     t->errors = h.errors;
     if (rc == RL_OK) {
       t->out = json_pack("{s:O}", "movements", json_object_get(h.out, "movements"));

@@ -514,3 +514,45 @@ Test(stock, a_replayed_receipt_is_stored_once, .init = setup)
   cr_assert_str_eq(sp_stock(sku, g_site), "2");
   cr_assert_eq(sp_movements(sku), 1);
 }
+
+/* The ledger's own call records a harvest too, and a repair's use after
+ * the fact; their errors name the movement's fields. */
+Test(stock, harvest_and_use_through_the_movement_call, .init = setup)
+{
+  const char *sku = sp_part("piece", 0);
+  char code[CODE_CAP];
+  ds_device(code, "donation", g_site, "Movement");
+  struct th_resp *r = sp_move_as(ds_vol(), sku,
+                                 "{\"type\":\"harvested\",\"device\":\"%s\","
+                                 "\"quantity\":2}",
+                                 code);
+  cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+  th_free(r);
+  cr_assert_str_eq(sp_stock(sku, g_site), "2");
+  cr_assert_str_eq(ds_sql("SELECT status FROM devices WHERE code = '%s'", code), "harvested");
+  r = sp_move_as(ds_vol(), sku, "{\"type\":\"harvested\",\"device\":\"%s\",\"quantity\":0.5}",
+                 code);
+  cr_assert(th_is_problem(r, 400), "%ld %s", r->status, r->body);
+  cr_assert(ds_names_field(r, "quantity"), "%s", r->body);
+  th_free(r);
+
+  char own[CODE_CAP];
+  ds_device(own, "repair", g_site, "Used");
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/devices/%s/repairs", own);
+  r = th_req("POST", path, ds_vol(), "{\"outcome\":\"repairable\"}", NULL);
+  cr_assert_eq(r->status, 201);
+  long long repair = (long long)json_integer_value(json_object_get(r->json, "id"));
+  th_free(r);
+  r = sp_move_as(ds_vol(), sku, "{\"type\":\"used\",\"repair_id\":%lld,\"quantity\":1}", repair);
+  cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+  json_t *m = json_array_get(json_object_get(r->json, "movements"), 0);
+  cr_assert_str_eq(json_string_value(json_object_get(m, "device")), own);
+  th_free(r);
+  cr_assert_str_eq(sp_stock(sku, g_site), "1");
+  snprintf(path, sizeof path, "/api/v1/repairs/%lld", repair);
+  r = th_req("GET", path, ds_reader(), NULL, NULL);
+  cr_assert_eq(json_array_size(json_object_get(r->json, "parts")), 1, "%s", r->body);
+  th_free(r);
+  sp_check_ledger();
+}
