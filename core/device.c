@@ -465,16 +465,7 @@ int device_list(json_t **out, char *next_cursor, json_t **errors, const struct d
   /* 100 characters of up to 4 bytes, each possibly escaped, and two %. */
   char like[100 * 4 * 2 + 3], code[RL_CODE_BODY_LEN + 1];
   if (q->q) {
-    /* A substring match: LIKE's own metacharacters are taken literally. */
-    size_t n = 0;
-    like[n++] = '%';
-    for (const char *p = q->q; *p && n < sizeof like - 3; p++) {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        like[n++] = '\\';
-      like[n++] = *p;
-    }
-    like[n++] = '%';
-    like[n] = '\0';
+    rl_spec_like(like, sizeof like, q->q);
     f.q_like = like;
     if (rl_code_parse(code, q->q) == RL_CODE_OK)
       f.q_code = code;

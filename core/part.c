@@ -408,16 +408,7 @@ int part_list(json_t **out, char *next_cursor, json_t **errors, const struct par
   /* 100 characters of up to 4 bytes, each possibly escaped, and two %. */
   char like[100 * 4 * 2 + 3];
   if (q->q) {
-    /* A substring match: LIKE's own metacharacters are taken literally. */
-    size_t n = 0;
-    like[n++] = '%';
-    for (const char *p = q->q; *p && n < sizeof like - 3; p++) {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        like[n++] = '\\';
-      like[n++] = *p;
-    }
-    like[n++] = '%';
-    like[n] = '\0';
+    rl_spec_like(like, sizeof like, q->q);
     f.q_like = like;
   }
   return store_part_list(out, next_cursor, &f, q->cursor ? after : NULL, q->limit);

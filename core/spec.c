@@ -74,6 +74,19 @@ const char *rl_spec_str(const json_t *obj, const char *name)
   return json_string_value(json_object_get(obj, name));
 }
 
+void rl_spec_like(char *out, size_t cap, const char *q)
+{
+  size_t n = 0;
+  out[n++] = '%';
+  for (const char *p = q; *p && n < cap - 3; p++) {
+    if (*p == '%' || *p == '_' || *p == '\\')
+      out[n++] = '\\';
+    out[n++] = *p;
+  }
+  out[n++] = '%';
+  out[n] = '\0';
+}
+
 size_t rl_utf8_len(const char *s)
 {
   size_t n = 0;

@@ -111,6 +111,11 @@ int rl_spec_limit(const json_t *query);
 /* A string member of obj, or NULL. */
 const char *rl_spec_str(const json_t *obj, const char *name);
 
+/* An ILIKE pattern matching q anywhere: q between two %, with LIKE's own
+ * metacharacters (% _ \) taken literally. Cut to fit cap (2 * strlen(q)
+ * + 3 always fits). */
+void rl_spec_like(char *out, size_t cap, const char *q);
+
 /* Number of Unicode characters in a valid UTF-8 string. */
 size_t rl_utf8_len(const char *s);
 

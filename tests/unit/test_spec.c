@@ -333,3 +333,15 @@ Test(router, json_depth_ignores_brackets_in_strings)
   memset(deep + 40, ']', 40);
   cr_assert_gt(rl_json_depth(deep, 80, 32), 32);
 }
+
+Test(spec, like_patterns_take_metacharacters_literally)
+{
+  char out[64];
+  rl_spec_like(out, sizeof out, "50%_a\\b");
+  cr_assert_str_eq(out, "%50\\%\\_a\\\\b%");
+  rl_spec_like(out, 8, "abcdefgh");
+  size_t n = strlen(out);
+  cr_assert(n < 8 && n >= 3, "cut to fit: %s", out);
+  cr_assert(out[0] == '%' && out[n - 1] == '%', "still closed: %s", out);
+  cr_assert_eq(strncmp(out + 1, "abcd", n - 2), 0, "%s", out);
+}
