@@ -1,5 +1,6 @@
-/* Stock rules on top of store_stock: what each movement type needs, the
- * checks made with the stock rows locked, harvests and repairs' parts. */
+/* Stock rules on top of store_stock: quantities, the parts a repair takes
+ * (checked with the stock rows locked) and harvests. The movement call and
+ * the reads are in stock_movement.c. */
 #include "core/stock.h"
 
 #include <math.h>
@@ -13,9 +14,9 @@
 #include "core/error.h"
 #include "core/lifecycle.h"
 #include "core/spec.h"
+#include "core/stock_internal.h"
 #include "core/store/pool.h"
 #include "core/store/store_device.h"
-#include "core/store/store_repair.h"
 
 #define PARTS_MAX 50
 /* The most of one part a movement may carry: more is a typing mistake. */
@@ -32,8 +33,8 @@ static const char *str(const json_t *o, const char *k)
 
 /* Reads a quantity in the part's unit into thousandths. Appends an error
  * naming field and returns -1 when it is not one. */
-static int quantity(int64_t *milli, json_t *errors, const char *field, const json_t *v,
-                    const char *unit, int zero_ok)
+int stock_quantity(int64_t *milli, json_t *errors, const char *field, const json_t *v,
+                   const char *unit, int zero_ok)
 {
   if (!json_is_number(v)) {
     rl_spec_error(errors, field, "not_a_number", "must be a number");
@@ -65,8 +66,8 @@ static json_t *milli_json(int64_t m)
 }
 
 /* Appends an error saying part i is short, with what is available. */
-static void short_error(json_t *errors, const char *field, const char *sku, int64_t wanted,
-                        int64_t available)
+void stock_short_error(json_t *errors, const char *field, const char *sku, int64_t wanted,
+                       int64_t available)
 {
   char msg[160];
   snprintf(msg, sizeof msg, "%s: %g wanted, %g in stock", sku, (double)wanted / 1000.0,
@@ -165,8 +166,8 @@ static int part_list_read(struct part_list *l, json_t **errors, const json_t *ar
     else if (!l->parts[i].active && !inactive_ok)
       rl_spec_error(errs, f, "inactive_part", "is a deactivated part");
     else
-      quantity(&l->milli[i], errs, l->field[i], json_object_get(json_array_get(arr, i), "quantity"),
-               l->parts[i].unit, 0);
+      stock_quantity(&l->milli[i], errs, l->field[i],
+                     json_object_get(json_array_get(arr, i), "quantity"), l->parts[i].unit, 0);
   }
   free(skus);
   /* The same part twice: one movement with the sum. */
@@ -229,7 +230,7 @@ int stock_take_plan(struct stock_take *take, json_t **errors, const json_t *part
   json_t *errs = json_array();
   for (size_t i = 0; rc == RL_OK && i < l.n; i++) {
     if (have[i] < l.milli[i])
-      short_error(errs, l.field[i], l.parts[i].sku, l.milli[i], have[i]);
+      stock_short_error(errs, l.field[i], l.parts[i].sku, l.milli[i], have[i]);
     take->moves[i] = (struct stock_move){ids[i], site_id, -l.milli[i], "used", NULL, 0, 0, 0};
   }
   take->n = l.n;
@@ -247,7 +248,7 @@ int stock_take_plan(struct stock_take *take, json_t **errors, const json_t *part
 }
 
 /* Counts the alerts of applied movements. */
-static void count_alerts(const json_t *movements)
+void stock_count_alerts(const json_t *movements)
 {
   size_t i;
   json_t *m;
@@ -269,7 +270,7 @@ int stock_take_apply(json_t **out, const struct stock_take *take, int64_t repair
   int rc = store_stock_apply(&moves, take->moves, take->n, NULL, &actor);
   if (rc != RL_OK)
     return rc;
-  count_alerts(moves);
+  stock_count_alerts(moves);
   json_t *parts = json_array();
   size_t i;
   json_t *m;
@@ -372,6 +373,16 @@ static int harvest_run(void *ctx)
   return rc;
 }
 
+int stock_harvest_in_tx(json_t **out, json_t **errors, const char *code_body, const json_t *body,
+                        const struct rl_principal *who)
+{
+  struct harvest_tx h = {code_body, body, who, NULL, NULL};
+  int rc = harvest_run(&h);
+  *out = h.out;
+  *errors = h.errors;
+  return rc;
+}
+
 int stock_harvest(json_t **out, json_t **errors, const char *code, const json_t *body,
                   const struct rl_principal *who)
 {
@@ -384,340 +395,10 @@ int stock_harvest(json_t **out, json_t **errors, const char *code, const json_t 
   rc = store_tx_run(STORE_READ_COMMITTED, harvest_run, &h);
   if (rc == RL_OK) {
     *out = h.out;
-    count_alerts(json_object_get(h.out, "movements"));
+    stock_count_alerts(json_object_get(h.out, "movements"));
   } else {
     json_decref(h.out);
   }
   *errors = h.errors;
   return rc;
-}
-
-/* ---- movements ---- */
-
-/* A harvest's errors name parts[0].quantity and code; a movement's name
- * quantity and device. */
-static void harvest_fields_as_movement(json_t *errors)
-{
-  size_t i;
-  json_t *e;
-  json_array_foreach(errors, i, e) {
-    const char *f = json_string_value(json_object_get(e, "field"));
-    if (f == NULL)
-      continue;
-    if (strncmp(f, "parts[0].", 9) == 0)
-      json_object_set_new(e, "field", json_string(f + 9));
-    else if (strcmp(f, "code") == 0)
-      json_object_set_new(e, "field", json_string("device"));
-  }
-}
-
-struct movement_tx {
-  const char *sku;
-  const json_t *body;
-  const struct rl_principal *who;
-  json_t *out, *errors;
-};
-
-/* A site named by a body field, for a movement: known, and active unless
- * the movement only takes away (a closed site's shelf can still be counted
- * and emptied). RL_OK, 1 when an error about the field was appended, or a
- * store failure. */
-static int movement_site(int64_t *id, json_t *errs, const json_t *body, const char *field,
-                         int active_needed)
-{
-  const char *slug = str(body, field);
-  if (slug == NULL) {
-    rl_spec_error(errs, field, "required", "is required for this type of movement");
-    return 1;
-  }
-  int active = 0;
-  int rc = store_stock_site(id, &active, slug);
-  if (rc == RL_ENOTFOUND || (rc == RL_OK && active_needed && !active)) {
-    if (rc == RL_OK)
-      rl_spec_error(errs, field, "inactive_site", "is a closed site");
-    else
-      rl_spec_error(errs, field, "unknown_site", "is not a known site slug");
-    return 1;
-  }
-  return rc;
-}
-
-/* Fields each type takes besides type and note. */
-static const char *const type_fields[][5] = {
-    {"received", "site", "quantity", "source", NULL},
-    {"harvested", "device", "quantity", NULL, NULL},
-    {"used", "repair_id", "quantity", NULL, NULL},
-    {"adjusted", "site", "counted", NULL, NULL},
-    {"scrapped", "site", "quantity", NULL, NULL},
-    {"transferred", "site", "to_site", "quantity", NULL},
-};
-
-static int movement_run(void *ctx)
-{
-  struct movement_tx *t = ctx;
-  json_decref(t->out);
-  json_decref(t->errors);
-  t->out = t->errors = NULL;
-  const json_t *b = t->body;
-  const char *type = str(b, "type");
-  json_t *errs = json_array();
-
-  /* What the type takes, and nothing else. */
-  size_t k = 0;
-  while (k < sizeof type_fields / sizeof type_fields[0] && strcmp(type_fields[k][0], type) != 0)
-    k++;
-  const char *key;
-  const json_t *v;
-  json_object_foreach((json_t *)b, key, v) {
-    int ok = strcmp(key, "type") == 0 || strcmp(key, "note") == 0;
-    for (size_t f = 1; !ok && f < 5 && type_fields[k][f]; f++)
-      ok = strcmp(type_fields[k][f], key) == 0;
-    if (!ok) {
-      char msg[96];
-      snprintf(msg, sizeof msg, "is not taken by a movement of type %s", type);
-      rl_spec_error(errs, key, "not_for_this_type", msg);
-    }
-  }
-  if (json_array_size(errs) > 0) {
-    t->errors = errs;
-    return RL_EINVALID;
-  }
-
-  struct stock_part part;
-  int rc = store_stock_parts(&part, &t->sku, 1);
-  if (rc != RL_OK || part.id == 0) {
-    json_decref(errs);
-    return rc != RL_OK ? rc : RL_ENOTFOUND;
-  }
-  int adds = strcmp(type, "received") == 0 || strcmp(type, "harvested") == 0;
-  if (adds && !part.active) {
-    rl_spec_error(errs, "sku", "inactive_part", "is a deactivated part: it takes no new stock");
-    t->errors = errs;
-    return RL_EUNPROCESSABLE;
-  }
-
-  int64_t site = 0, to_site = 0, milli = 0, device_id = 0, repair_id = 0;
-  struct store_actor actor = {t->who->name, t->who->key_id};
-  if (strcmp(type, "harvested") == 0) {
-    /* One part from a device: the harvest's own rules. */
-    json_t *one =
-        json_pack("{s:[{s:s s:O}] s:O?}", "parts", "sku", part.sku, "quantity",
-                  json_object_get(b, "quantity") ? json_object_get(b, "quantity") : json_null(),
-                  "note", json_object_get(b, "note"));
-    char cbody[RL_CODE_BODY_LEN + 1];
-    json_t *e1 = NULL;
-    rc = device_code_body(cbody, str(b, "device") ? str(b, "device") : "", "device", &e1);
-    if (rc != RL_OK) {
-      json_decref(one);
-      json_decref(errs);
-      t->errors = e1;
-      return rc;
-    }
-    struct harvest_tx h = {cbody, one, t->who, NULL, NULL};
-    rc = harvest_run(&h);
-    json_decref(one);
-    json_decref(errs);
-    harvest_fields_as_movement(h.errors);
-    t->errors = h.errors;
-    if (rc == RL_OK) {
-      t->out = json_pack("{s:O}", "movements", json_object_get(h.out, "movements"));
-      json_decref(h.out);
-    }
-    return rc;
-  }
-  if (strcmp(type, "used") == 0) {
-    const json_t *rid = json_object_get(b, "repair_id");
-    json_t *rep;
-    struct store_repair_device dev;
-    int ver;
-    rc = json_is_integer(rid) && json_integer_value(rid) > 0
-             ? store_repair_get(&rep, &ver, &dev, json_integer_value(rid), 1)
-             : RL_ENOTFOUND;
-    if (rc == RL_ENOTFOUND)
-      rl_spec_error(errs, "repair_id", "unknown_repair", "is not a repair");
-    else if (rc != RL_OK) {
-      json_decref(errs);
-      return rc;
-    } else {
-      json_decref(rep);
-      site = dev.ref.site_id;
-      device_id = dev.ref.id;
-      repair_id = json_integer_value(rid);
-    }
-  } else if ((rc = movement_site(&site, errs, b, "site", adds)) < 0) {
-    json_decref(errs);
-    return rc;
-  }
-  if (strcmp(type, "transferred") == 0 &&
-      (rc = movement_site(&to_site, errs, b, "to_site", 1)) < 0) {
-    json_decref(errs);
-    return rc;
-  }
-  if (strcmp(type, "transferred") == 0 && site != 0 && site == to_site)
-    rl_spec_error(errs, "to_site", "same_site", "must be another site than site");
-  if (strcmp(type, "adjusted") == 0) {
-    if (json_object_get(b, "counted") == NULL)
-      rl_spec_error(errs, "counted", "required", "is required: the quantity found on the shelf");
-    else
-      quantity(&milli, errs, "counted", json_object_get(b, "counted"), part.unit, 1);
-  } else if (json_object_get(b, "quantity") == NULL) {
-    rl_spec_error(errs, "quantity", "required", "is required");
-  } else {
-    quantity(&milli, errs, "quantity", json_object_get(b, "quantity"), part.unit, 0);
-  }
-  if (json_array_size(errs) > 0) {
-    /* A bad shape is 400; a site or repair that does not fit is 422. */
-    int shape = 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach(errs, i, e) {
-      const char *f = json_string_value(json_object_get(e, "field"));
-      shape |= strcmp(f, "quantity") == 0 || strcmp(f, "counted") == 0;
-    }
-    t->errors = errs;
-    return shape ? RL_EINVALID : RL_EUNPROCESSABLE;
-  }
-
-  struct stock_move m[2];
-  size_t n = 1;
-  if (adds) {
-    m[0] = (struct stock_move){part.id, site, milli, type, str(b, "source"), 0, 0, 0};
-    rc = store_stock_ensure(&m[0].part_id, &m[0].site_id, 1);
-  } else {
-    int64_t ids[2] = {part.id, part.id}, sites[2] = {site, to_site}, have[2] = {0, 0};
-    size_t locked = to_site ? 2 : 1;
-    rc = store_stock_lock(have, ids, sites, locked);
-    if (rc == RL_OK && strcmp(type, "adjusted") == 0) {
-      m[0] = (struct stock_move){part.id, site, milli - have[0], type, NULL, 0, 0, 0};
-    } else if (rc == RL_OK) {
-      if (have[0] < milli) {
-        short_error(errs, "quantity", part.sku, milli, have[0]);
-        t->errors = errs;
-        return RL_ESHORT;
-      }
-      m[0] = (struct stock_move){part.id, site,      -milli,    type,
-                                 NULL,    device_id, repair_id, to_site != 0};
-      if (to_site) {
-        m[1] = (struct stock_move){part.id, to_site, milli, type, NULL, 0, 0, 1};
-        n = 2;
-      }
-    }
-  }
-  json_decref(errs);
-  if (rc != RL_OK)
-    return rc;
-  json_t *applied;
-  store_tx_commit_next();
-  rc = store_stock_apply(&applied, m, n, str(b, "note"), &actor);
-  if (rc == RL_OK)
-    t->out = json_pack("{s:o}", "movements", applied);
-  return rc;
-}
-
-int stock_movement_create(json_t **out, json_t **errors, const char *sku, const json_t *body,
-                          const struct rl_principal *who)
-{
-  *errors = NULL;
-  if (strcmp(str(body, "type"), "adjusted") == 0 && who->role < RL_ROLE_ADMIN)
-    return RL_EFORBIDDEN;
-  struct movement_tx t = {sku, body, who, NULL, NULL};
-  int rc = store_tx_run(STORE_READ_COMMITTED, movement_run, &t);
-  if (rc == RL_OK) {
-    *out = t.out;
-    count_alerts(json_object_get(t.out, "movements"));
-  } else {
-    json_decref(t.out);
-  }
-  *errors = t.errors;
-  return rc;
-}
-
-/* ---- reading ---- */
-
-/* "D 00:00:00 zone" (start of day D) or "D 24:00:00 zone" (its end), as
- * PostgreSQL reads times with a zone name. */
-static void day_bound(char *out, size_t cap, const char *date, int end, const char *tz)
-{
-  snprintf(out, cap, "%s %s %s", date, end ? "24:00:00" : "00:00:00", tz);
-}
-
-int stock_get(json_t **out, json_t **errors, const char *sku, const char *site, const char *as_of,
-              const char *timezone)
-{
-  *errors = NULL;
-  if (as_of != NULL) {
-    if (!rl_spec_is_date(as_of))
-      return rl_spec_invalid(errors, "as_of", "not_a_date", "must be a date, YYYY-MM-DD");
-    char before[96];
-    day_bound(before, sizeof before, as_of, 1, timezone);
-    int rc = store_stock_as_of(out, sku, site, before);
-    if (rc == RL_OK && site != NULL && json_array_size(json_object_get(*out, "sites")) == 0) {
-      /* No movement there by then: nothing, if the site exists. */
-      json_t *now;
-      rc = store_stock_get(&now, sku, site);
-      if (rc == RL_OK) {
-        json_array_append_new(json_object_get(*out, "sites"),
-                              json_pack("{s:s s:i}", "site", site, "quantity", 0));
-        json_decref(now);
-      } else {
-        json_decref(*out);
-      }
-    }
-    if (rc == RL_OK)
-      json_object_set_new(*out, "as_of", json_string(as_of));
-    return rc;
-  }
-  return site ? store_stock_get(out, sku, site) : store_stock_list(out, sku);
-}
-
-int stock_movements(json_t **out, char *next_cursor, json_t **errors, const char *sku,
-                    const char *site, const char *type, const char *from, const char *to,
-                    const char *timezone, const char *cursor, int limit)
-{
-  *errors = NULL;
-  next_cursor[0] = '\0';
-  int64_t before;
-  int rc = rl_spec_cursor(&before, cursor, errors);
-  if (rc != RL_OK)
-    return rc;
-  char f[96], t[96];
-  if (from)
-    day_bound(f, sizeof f, from, 0, timezone);
-  if (to)
-    day_bound(t, sizeof t, to, 1, timezone);
-  struct stock_filter filter = {sku, site, type, from ? f : NULL, to ? t : NULL};
-  int64_t next = 0;
-  rc = store_stock_movements(out, &next, &filter, before, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
-  return rc;
-}
-
-int stock_movement_get(json_t **out, const char *sku, int64_t id)
-{
-  return store_stock_movement(out, sku, id);
-}
-
-int stock_low(json_t **out, char *next_cursor, const char *site, const char *cursor, int limit)
-{
-  next_cursor[0] = '\0';
-  int more = 0;
-  int rc = store_stock_low(out, &more, site, cursor ? cursor : "", limit);
-  size_t n = json_array_size(*out);
-  if (rc == RL_OK && more && n > 0)
-    snprintf(next_cursor, 64, "%s",
-             json_string_value(json_object_get(json_array_get(*out, n - 1), "sku")));
-  return rc;
-}
-
-int stock_check(json_t **out)
-{
-  json_t *mismatches;
-  long checked = 0;
-  int rc = store_stock_check(&mismatches, &checked);
-  if (rc != RL_OK)
-    return rc;
-  *out = json_pack("{s:b s:i s:o}", "ok", json_array_size(mismatches) == 0, "checked", (int)checked,
-                   "mismatches", mismatches);
-  return RL_OK;
 }
