@@ -166,9 +166,11 @@ static int refuse(json_t **errors, json_t *errs)
 /* A write that failed on a declared constraint, as field errors; an
  * unknown or closed site says which, and what was probably meant. d is the
  * body or patch sent, cur the device before it (NULL on intake). */
-static int write_error(int rc, json_t **errors, const json_t *d, const json_t *cur)
+/* Replaces a plain error about the site by site_check's (closed, or what
+ * was probably meant). It reads the sites: call it outside a transaction
+ * that the failed write aborted. */
+static void better_site_error(json_t **errors, const json_t *d, const json_t *cur)
 {
-  rc = rl_violation_errors(rc, errors);
   const char *site = str_or_null(d, "site");
   if (*errors != NULL && site != NULL && rl_spec_names(*errors, "site")) {
     json_t *better = json_array();
@@ -180,6 +182,12 @@ static int write_error(int rc, json_t **errors, const json_t *d, const json_t *c
       json_decref(better);
     }
   }
+}
+
+static int write_error(int rc, json_t **errors, const json_t *d, const json_t *cur)
+{
+  rc = rl_violation_errors(rc, errors);
+  better_site_error(errors, d, cur);
   return rc;
 }
 
@@ -370,7 +378,7 @@ static int patch_tx(void *ctx)
   json_decref(cur);
   if (rc == RL_OK)
     c->version = ref.version;
-  return write_error(rc, &c->errors, c->patch, NULL);
+  return rl_violation_errors(rc, &c->errors);
 }
 
 int device_patch(json_t **out, int *version, json_t **errors, const char *code, const json_t *patch,
@@ -401,6 +409,8 @@ int device_patch(json_t **out, int *version, json_t **errors, const char *code, 
   json_decref(early);
   struct device_change c = {.body = body, .patch = patch, .if_match = if_match, .who = who};
   rc = store_tx_run(STORE_READ_COMMITTED, patch_tx, &c);
+  if (c.errors != NULL)
+    better_site_error(&c.errors, patch, NULL);
   return change_results(&c, rc, out, version, errors, NULL);
 }
 

@@ -53,7 +53,7 @@ int stock_quantity(int64_t *milli, json_t *errors, const char *field, const json
   }
   *milli = (int64_t)r;
   if (strcmp(unit, "piece") == 0 && *milli % 1000 != 0) {
-    rl_spec_error(errors, field, "not_whole_pieces",
+    rl_spec_error(errors, field, "fraction_of_a_piece",
                   "must be a whole number: this part is counted in pieces");
     return -1;
   }
@@ -181,6 +181,10 @@ static int part_list_read(struct part_list *l, json_t **errors, const json_t *ar
         l->n--;
         j--;
       }
+  for (size_t i = 0; rc == RL_OK && json_array_size(errs) == 0 && i < l->n; i++)
+    if (l->milli[i] > QUANTITY_MAX_MILLI)
+      rl_spec_error(errs, l->field[i], "out_of_range",
+                    "is, with the same part listed again, more than 100000");
   if (rc != RL_OK) {
     json_decref(errs);
     part_list_free(l);
@@ -357,8 +361,12 @@ static int harvest_run(void *ctx)
     const char *from[] = {move_from}, *to[] = {"harvested"};
     rc = store_device_move(NULL, &ref, from, to, 1, "harvested for parts", &actor);
   }
+  /* Locked in the same order as every take locks them, so a harvest and a
+   * take of the same parts wait for each other instead of deadlocking. */
+  int64_t *have = rc == RL_OK ? calloc(l.n, sizeof *have) : NULL;
   if (rc == RL_OK)
-    rc = store_stock_ensure(ids, sites, l.n);
+    rc = have ? store_stock_lock(have, ids, sites, l.n) : RL_ENOMEM;
+  free(have);
   json_t *applied = NULL;
   if (rc == RL_OK) {
     store_tx_commit_next();

@@ -76,6 +76,12 @@ void store_pool_init(const char *database_url)
 
 unsigned long store_pool_reconnects(void) { return atomic_load(&g_reconnects); }
 
+/* Which run-time statements this thread's connection has prepared (see
+ * shaped_prepare); forgotten with the connection. */
+#define SHAPED_MAX 320 /* every shape of the device and part lists */
+static _Thread_local char tl_shaped[SHAPED_MAX][40];
+static _Thread_local int tl_shaped_n;
+
 void store_pool_close_thread(void)
 {
   if (tl_conn != NULL) {
@@ -83,6 +89,9 @@ void store_pool_close_thread(void)
     tl_conn = NULL;
     pthread_setspecific(g_key, NULL);
   }
+  /* A new connection may get the old one's address: the cache must not
+   * outlive its connection. */
+  tl_shaped_n = 0;
 }
 
 static long ms_since(const struct timespec *t)
@@ -392,13 +401,17 @@ static int tx_send(PGresult **out, const char *stmt, int nparams, const char *co
   int failed_at = -1;
   int rc = n == 1 && keep == 0 ? exec_one(c, out, stmt, nparams, params)
                                : pipeline(c, out, qs, n, keep, &failed_at);
-  int had_mark = 0;
+  /* The mark is set only if its SAVEPOINT ran: a failure before it skips it. */
+  int first = tl_tx.sent ? 0 : 1;
   for (int i = 0; i < tl_tx.nq; i++)
-    had_mark |= tl_tx.q[i].is_mark;
+    if (tl_tx.q[i].is_mark && (failed_at < 0 || failed_at > first + i))
+      tl_tx.mark_sent = 1;
   pending_clear();
   tl_tx.sent = 1;
-  if (had_mark)
-    tl_tx.mark_sent = 1;
+  if (rc != RL_OK && out != NULL && *out != NULL) { /* the kept result of a failed batch */
+    PQclear(*out);
+    *out = NULL;
+  }
   if (rc == RL_OK) {
     if (commit)
       tl_tx.committed = 1;
@@ -431,7 +444,10 @@ static int tx_finish(int rc)
   if (rc == RL_OK && !tl_tx.aborted) {
     if (!tl_tx.sent && tl_tx.nq == 0)
       return RL_OK; /* nothing was done */
-    return tx_send(NULL, NULL, 0, NULL, 1);
+    int sent = tx_send(NULL, NULL, 0, NULL, 1);
+    if (sent != RL_OK)
+      tx_rollback(); /* a live connection must not stay in the aborted transaction */
+    return sent;
   }
   tx_rollback();
   return rc == RL_OK ? tl_tx.err : rc;
@@ -560,22 +576,10 @@ int store_exec(PGresult **out, const char *stmt, int nparams, const char *const 
   return RL_EUNAVAILABLE;
 }
 
-/* Names prepared on first use on this thread's connection (tl_shaped_conn);
- * forgotten when the connection is replaced. */
-#define SHAPED_MAX 320 /* every shape of the device list (256) and of the part list (32) */
-static _Thread_local PGconn *tl_shaped_conn;
-static _Thread_local char tl_shaped[SHAPED_MAX][40];
-static _Thread_local int tl_shaped_n;
-
-static int shaped_prepare(const char *name, const char *sql)
+/* Prepares a run-time statement on this thread's connection c the first
+ * time it is used there (tl_shaped, emptied with the connection). */
+static int shaped_prepare(PGconn *c, const char *name, const char *sql)
 {
-  PGconn *c = conn_get();
-  if (c == NULL)
-    return RL_EUNAVAILABLE;
-  if (c != tl_shaped_conn) {
-    tl_shaped_conn = c;
-    tl_shaped_n = 0;
-  }
   for (int i = 0; i < tl_shaped_n; i++)
     if (strcmp(tl_shaped[i], name) == 0)
       return RL_OK;
@@ -599,16 +603,24 @@ int store_exec_shaped(PGresult **out, const char *name, const char *sql, int npa
 {
   *out = NULL;
   if (tl_tx.depth > 0) { /* inside a transaction: prepared, then sent like any other */
-    int rc = tl_tx.aborted ? tl_tx.err : shaped_prepare(name, sql);
-    return rc == RL_OK ? store_exec(out, name, nparams, params) : rc;
+    if (tl_tx.aborted)
+      return tl_tx.err;
+    /* Once the transaction went out, its connection is the only one. */
+    PGconn *c = tl_tx.sent ? tl_conn : conn_get();
+    if (c == NULL || PQstatus(c) != CONNECTION_OK)
+      return tx_fail(RL_EUNAVAILABLE);
+    int rc = shaped_prepare(c, name, sql);
+    return rc == RL_OK ? store_exec(out, name, nparams, params) : tx_fail(rc);
   }
   /* A read: when the connection is lost on the way, prepare again on the
    * fresh one and send it once more. */
   for (int attempt = 0; attempt < 2; attempt++) {
-    int rc = shaped_prepare(name, sql);
+    PGconn *c = conn_get();
+    if (c == NULL)
+      return RL_EUNAVAILABLE;
+    int rc = shaped_prepare(c, name, sql);
     if (rc != RL_OK)
       return rc;
-    PGconn *c = tl_conn;
     rc = exec_one(c, out, name, nparams, params);
     if (rc == RL_OK)
       return RL_OK;

@@ -164,17 +164,29 @@ static void milli_text(char *out, size_t cap, int64_t m)
 int store_stock_parts(struct stock_part *out, const char *const *skus, size_t n)
 {
   memset(out, 0, n * sizeof *out);
-  /* SKUs are letters, digits, '-', '_', '.' (checked before): no quoting. */
+  /* Each element quoted ("NULL" is a sku, not SQL NULL) and escaped: a sku
+   * from a path may hold anything. */
   size_t cap = 3;
   for (size_t i = 0; i < n; i++)
-    cap += strlen(skus[i]) + 1;
+    cap += 2 * strlen(skus[i]) + 3;
   char *arr = malloc(cap);
   if (arr == NULL)
     return RL_ENOMEM;
-  size_t len = (size_t)snprintf(arr, cap, "{");
-  for (size_t i = 0; i < n; i++)
-    len += (size_t)snprintf(arr + len, cap - len, "%s%s", i ? "," : "", skus[i]);
-  snprintf(arr + len, cap - len, "}");
+  size_t len = 0;
+  arr[len++] = '{';
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      arr[len++] = ',';
+    arr[len++] = '"';
+    for (const char *c = skus[i]; *c; c++) {
+      if (*c == '"' || *c == '\\')
+        arr[len++] = '\\';
+      arr[len++] = *c;
+    }
+    arr[len++] = '"';
+  }
+  arr[len++] = '}';
+  arr[len] = '\0';
   const char *p[] = {arr};
   PGresult *r;
   int rc = store_exec(&r, "stock_parts", 1, p);

@@ -556,3 +556,21 @@ Test(stock, harvest_and_use_through_the_movement_call, .init = setup)
   th_free(r);
   sp_check_ledger();
 }
+
+/* A sku spelled like SQL's NULL is a sku like any other. */
+Test(stock, a_part_called_null_has_stock_too, .init = setup)
+{
+  struct th_resp *r =
+      th_req("POST", "/api/v1/parts", ds_admin(), "{\"sku\":\"Null\",\"name\":\"Rien\"}", NULL);
+  cr_assert(r->status == 201 || r->status == 409, "%ld %s", r->status, r->body);
+  th_free(r);
+  r = sp_move_as(ds_vol(), "Null", "{\"type\":\"received\",\"site\":\"%s\",\"quantity\":1}",
+                 g_site);
+  cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+  th_free(r);
+  cr_assert_str_eq(sp_stock("Null", g_site), "1");
+  r = sp_move_as(ds_vol(), "a%22b%7Bc", "{\"type\":\"received\",\"site\":\"%s\",\"quantity\":1}",
+                 g_site);
+  cr_assert(th_is_problem(r, 404), "an odd sku in the path is no part: %ld %s", r->status, r->body);
+  th_free(r);
+}

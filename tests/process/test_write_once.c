@@ -282,3 +282,32 @@ Test(write_once, a_move_and_its_stored_reply_commit_together)
   cr_assert_str_eq(th_sql(q), "1");
   cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
 }
+
+/* After the database closed every connection, reads are sent again on fresh
+ * ones, statements built at run time (list shapes) included: they are
+ * prepared again on the new connection, even when it reuses the old one's
+ * memory. */
+Test(write_once, lists_work_again_after_the_connections_were_closed)
+{
+  char url[64];
+  pid_t pid = th_server_start(url, sizeof url, NULL);
+  cr_assert_gt(pid, 0);
+  const char *path = "/api/v1/devices?status=received&limit=5";
+  for (int i = 0; i < 4; i++) { /* each worker thread prepares the shape */
+    struct th_resp *r = th_request_to(url, "GET", path, th_admin_key(), NULL, 0, NULL);
+    cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+    th_free(r);
+  }
+  cr_assert_not_null(th_sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                            " WHERE application_name = 'repaird'"));
+  sleep_ms(200);
+  for (int i = 0; i < 10; i++) {
+    struct th_resp *r = th_request_to(url, "GET", path, th_admin_key(), NULL, 0, NULL);
+    cr_assert(r->status == 200 || r->status == 503, "request %d: %ld %s", i, r->status, r->body);
+    if (i >= 4) /* past the reconnect back-off, every thread is back */
+      cr_assert_eq(r->status, 200, "request %d: %ld %s", i, r->status, r->body);
+    th_free(r);
+    sleep_ms(60);
+  }
+  cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
+}
