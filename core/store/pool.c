@@ -17,6 +17,10 @@ static char *g_url;
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_ulong g_reconnects;
+/* Set once any thread lost a connection or could not open one: a thread
+ * that opens its first connection after that is reconnecting too (the
+ * threads share one database). */
+static atomic_int g_outage;
 
 static _Thread_local PGconn *tl_conn;
 static _Thread_local int tl_lost;
@@ -127,6 +131,7 @@ static void conn_lost(void)
 {
   store_pool_close_thread();
   tl_lost = 1;
+  atomic_store(&g_outage, 1);
 }
 
 /* This thread's connection, opened if needed, and checked before use: a
@@ -155,6 +160,7 @@ static PGconn *conn_get(void)
       PQfinish(c);
     clock_gettime(CLOCK_MONOTONIC, &tl_last_failure);
     tl_lost = 1;
+    atomic_store(&g_outage, 1);
     return NULL;
   }
   PQsetNoticeReceiver(c, silent_notice, NULL);
@@ -165,7 +171,7 @@ static PGconn *conn_get(void)
   }
   tl_last_failure.tv_sec = 0;
   tl_last_failure.tv_nsec = 0;
-  if (tl_lost)
+  if (tl_lost || atomic_load(&g_outage))
     atomic_fetch_add(&g_reconnects, 1);
   tl_lost = 0;
   tl_conn = c;
