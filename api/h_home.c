@@ -1,7 +1,6 @@
 /* The service's front door: the home page, the help page for residents
  * tracking a repair, the favicon and robots.txt. Static content from web/,
  * built into the binary; the pages in French or English. */
-#include <stdlib.h>
 
 #include "api/page.h"
 #include "api/routes.h"
@@ -12,16 +11,8 @@
  * one template per language, so that their text reads as written. */
 static void static_page(struct rl_req *req, struct _u_response *res, const char *fr, const char *en)
 {
-  json_t *none = json_object();
-  size_t len;
-  char *html = rl_page_render(rl_page_lang(req) == RL_LANG_EN ? en : fr, none, &len);
-  json_decref(none);
-  if (html == NULL) {
-    rl_reply_error(res, RL_ENOMEM, NULL);
-    return;
-  }
-  rl_reply_page(res, 200, html, len, "public, max-age=300");
-  free(html);
+  rl_reply_template(res, 200, rl_page_lang(req) == RL_LANG_EN ? en : fr, json_object(),
+                    "public, max-age=300");
 }
 
 void h_home(struct rl_req *req, struct _u_response *res)

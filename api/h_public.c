@@ -50,15 +50,7 @@ static void notice_page(struct rl_req *req, struct _u_response *res, unsigned st
   set(v, "t_title", l == RL_LANG_EN ? title_en : title_fr);
   set(v, "t_text", l == RL_LANG_EN ? text_en : text_fr);
   set(v, "t_home", l == RL_LANG_EN ? "Home page" : "Page d'accueil");
-  size_t len;
-  char *html = rl_page_render("notice.html", v, &len);
-  json_decref(v);
-  if (html == NULL) {
-    rl_reply_error(res, RL_ENOMEM, NULL);
-    return;
-  }
-  rl_reply_page(res, status, html, len, "no-store");
-  free(html);
+  rl_reply_template(res, status, "notice.html", v, "no-store");
 }
 
 static void not_found_page(struct rl_req *req, struct _u_response *res, int rc)
@@ -203,15 +195,7 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
   set(v, "timeline", timeline.data);
   rl_buf_free(&timeline);
   json_decref(t);
-  size_t len;
-  char *html = rl_page_render("track.html", v, &len);
-  json_decref(v);
-  if (html == NULL) {
-    rl_reply_error(res, RL_ENOMEM, NULL);
-    return;
-  }
-  rl_reply_page(res, 200, html, len, "no-store");
-  free(html);
+  rl_reply_template(res, 200, "track.html", v, "no-store");
 }
 
 void h_device_page(struct rl_req *req, struct _u_response *res)
@@ -234,15 +218,7 @@ void h_device_page(struct rl_req *req, struct _u_response *res)
   set(v, "status_label", tracking_status_label(json_string_value(json_object_get(t, "status")), l));
   set(v, "site_name", json_string_value(json_object_get(json_object_get(t, "site"), "name")));
   json_decref(t);
-  size_t len;
-  char *html = rl_page_render("device.html", v, &len);
-  json_decref(v);
-  if (html == NULL) {
-    rl_reply_error(res, RL_ENOMEM, NULL);
-    return;
-  }
-  rl_reply_page(res, 200, html, len, "public, max-age=60");
-  free(html);
+  rl_reply_template(res, 200, "device.html", v, "public, max-age=60");
 }
 
 /* Whether each active site has the part, yes or no: never how many, and
@@ -306,13 +282,5 @@ void h_part_page(struct rl_req *req, struct _u_response *res)
   rl_buf_free(&cats);
   rl_buf_free(&sites);
   json_decref(p);
-  size_t len;
-  char *html = rl_page_render("part.html", v, &len);
-  json_decref(v);
-  if (html == NULL) {
-    rl_reply_error(res, RL_ENOMEM, NULL);
-    return;
-  }
-  rl_reply_page(res, 200, html, len, "public, max-age=60");
-  free(html);
+  rl_reply_template(res, 200, "part.html", v, "public, max-age=60");
 }

@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/embedded.h"
+#include "core/error.h"
 
 char *rl_page_render(const char *name, const json_t *values, size_t *len)
 {
@@ -106,4 +107,18 @@ void rl_reply_page(struct _u_response *res, unsigned status, char *html, size_t 
   u_map_put(res->map_header, "X-Content-Type-Options", "nosniff");
   u_map_put(res->map_header, "Cache-Control", cache_control);
   u_map_put(res->map_header, "Vary", "Accept-Language");
+}
+
+void rl_reply_template(struct _u_response *res, unsigned status, const char *name, json_t *values,
+                       const char *cache_control)
+{
+  size_t len;
+  char *html = rl_page_render(name, values, &len);
+  json_decref(values);
+  if (html == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  rl_reply_page(res, status, html, len, cache_control);
+  free(html);
 }

@@ -21,6 +21,11 @@ void rl_date_fr(char *out, size_t cap, const char *rfc3339);
 /* The language the reader asked for: ?lang=, else Accept-Language, else French. */
 enum rl_lang rl_page_lang(const struct rl_req *req);
 
+/* Renders web/<name> with values (taken) and replies with it as
+ * rl_reply_page does; 503 when it cannot be rendered (out of memory). */
+void rl_reply_template(struct _u_response *res, unsigned status, const char *name, json_t *values,
+                       const char *cache_control);
+
 /* Replies with an HTML page and the headers public pages carry. */
 void rl_reply_page(struct _u_response *res, unsigned status, char *html, size_t len,
                    const char *cache_control);
