@@ -17,6 +17,8 @@ static const struct rl_problem table[] = {
     {RL_EDUPLICATE, 409, "/problems/duplicate", "This already exists"},
     {RL_ESHORT, 409, "/problems/insufficient-stock",
      "Not enough in stock: see errors for each part short and what is available"},
+    {RL_EREFUSED, 409, "/problems/refused",
+     "The rules do not allow this now: see errors for each reason"},
     {RL_EINFLIGHT, 409, "/problems/idempotency-in-flight",
      "A request with this Idempotency-Key is still being processed"},
     {RL_EPRECONDITION, 412, "/problems/precondition-failed",

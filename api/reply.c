@@ -257,7 +257,9 @@ void rl_reply_invalid(struct _u_response *res, json_t *errors)
 void rl_reply_failure(struct _u_response *res, int rc, json_t *errors, const char *not_found)
 {
   if (errors)
-    reply_errors(res, rc == RL_EUNPROCESSABLE || rc == RL_ESHORT ? rc : RL_EINVALID, errors);
+    reply_errors(res,
+                 rc == RL_EUNPROCESSABLE || rc == RL_ESHORT || rc == RL_EREFUSED ? rc : RL_EINVALID,
+                 errors);
   else
     rl_reply_error(res, rc, rc == RL_ENOTFOUND ? not_found : NULL);
 }

@@ -1,4 +1,4 @@
-/* Device code generation and parsing. */
+/* Device code and member number generation and parsing. */
 #include "core/code.h"
 
 #include <ctype.h>
@@ -45,21 +45,39 @@ char rl_code_check_symbol(const char *body, size_t n)
   return alphabet[sum];
 }
 
-int rl_code_generate(char *body, char *display, const char *prefix)
+/* n random symbols, the last a check symbol, into body (n + 1 bytes). */
+static int generate_body(char *body, size_t n)
 {
-  uint8_t raw[RL_CODE_BODY_LEN - 1];
-  int rc = rl_random_bytes(raw, sizeof raw);
+  uint8_t raw[RL_CODE_BODY_LEN];
+  int rc = rl_random_bytes(raw, n - 1);
   if (rc != RL_OK)
     return rc;
-  for (size_t i = 0; i < sizeof raw; i++)
+  for (size_t i = 0; i < n - 1; i++)
     body[i] = alphabet[raw[i] & 31];
-  body[RL_CODE_BODY_LEN - 1] = rl_code_check_symbol(body, RL_CODE_BODY_LEN - 1);
-  body[RL_CODE_BODY_LEN] = '\0';
-  snprintf(display, RL_CODE_MAX, "%s%s%.4s-%.4s", prefix, *prefix ? "-" : "", body, body + 4);
+  body[n - 1] = rl_code_check_symbol(body, n - 1);
+  body[n] = '\0';
   return RL_OK;
 }
 
-enum rl_code_parse rl_code_parse(char *body, const char *input)
+int rl_code_generate(char *body, char *display, const char *prefix)
+{
+  int rc = generate_body(body, RL_CODE_BODY_LEN);
+  if (rc == RL_OK)
+    snprintf(display, RL_CODE_MAX, "%s%s%.4s-%.4s", prefix, *prefix ? "-" : "", body, body + 4);
+  return rc;
+}
+
+int rl_member_number_generate(char *body, char *display, const char *prefix)
+{
+  int rc = generate_body(body, RL_MEMBER_BODY_LEN);
+  if (rc == RL_OK)
+    snprintf(display, RL_CODE_MAX, "%s%s%.3s-%.3s", prefix, *prefix ? "-" : "", body, body + 3);
+  return rc;
+}
+
+/* What a person typed, as a body of len symbols after an optional prefix
+ * of letters. */
+static enum rl_code_parse parse_body(char *body, const char *input, size_t len)
 {
   char buf[32];
   size_t n = 0;
@@ -73,13 +91,13 @@ enum rl_code_parse rl_code_parse(char *body, const char *input)
       return RL_CODE_MALFORMED;
     buf[n++] = (char)toupper((unsigned char)c);
   }
-  if (n < RL_CODE_BODY_LEN || n > RL_CODE_BODY_LEN + 6)
+  if (n < len || n > len + 6)
     return RL_CODE_MALFORMED;
-  for (size_t i = 0; i < n - RL_CODE_BODY_LEN; i++)
+  for (size_t i = 0; i < n - len; i++)
     if (!isalpha((unsigned char)buf[i]))
       return RL_CODE_MALFORMED;
-  const char *b = buf + n - RL_CODE_BODY_LEN;
-  for (size_t i = 0; i < RL_CODE_BODY_LEN; i++) {
+  const char *b = buf + n - len;
+  for (size_t i = 0; i < len; i++) {
     char c = b[i];
     if (c == 'O')
       c = '0';
@@ -89,8 +107,18 @@ enum rl_code_parse rl_code_parse(char *body, const char *input)
       return RL_CODE_MALFORMED;
     body[i] = c;
   }
-  body[RL_CODE_BODY_LEN] = '\0';
-  if (rl_code_check_symbol(body, RL_CODE_BODY_LEN - 1) != body[RL_CODE_BODY_LEN - 1])
+  body[len] = '\0';
+  if (rl_code_check_symbol(body, len - 1) != body[len - 1])
     return RL_CODE_BAD_CHECK;
   return RL_CODE_OK;
+}
+
+enum rl_code_parse rl_code_parse(char *body, const char *input)
+{
+  return parse_body(body, input, RL_CODE_BODY_LEN);
+}
+
+enum rl_code_parse rl_member_number_parse(char *body, const char *input)
+{
+  return parse_body(body, input, RL_MEMBER_BODY_LEN);
 }

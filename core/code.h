@@ -23,6 +23,16 @@ enum rl_code_parse {
  * (9 bytes) on success. */
 enum rl_code_parse rl_code_parse(char *body, const char *input);
 
+/* Member numbers, printed on a member's card: the same alphabet and check
+ * symbol over 6 symbols (5 random), shown as PREFIX-XXX-XXX. */
+#define RL_MEMBER_BODY_LEN 6
+
+/* A new random member number: body (7 bytes) and display form (RL_CODE_MAX). */
+int rl_member_number_generate(char *body, char *display, const char *prefix);
+
+/* rl_code_parse for member numbers: writes the 6-symbol body (7 bytes). */
+enum rl_code_parse rl_member_number_parse(char *body, const char *input);
+
 /* The check symbol for the first n symbols of body (all in the alphabet). */
 char rl_code_check_symbol(const char *body, size_t n);
 

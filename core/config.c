@@ -109,6 +109,68 @@ static int parse_listen(struct rl_config *c, const char *v)
   return 0;
 }
 
+/* A whole-number setting from min to max; def when unset. */
+static int setting_uint(unsigned *out, rl_getenv_fn get, void *ctx, const char *name,
+                        unsigned def, unsigned long min, unsigned long max, char *err,
+                        size_t errlen)
+{
+  const char *v = get(name, ctx);
+  unsigned long n = def;
+  if (v != NULL && *v != '\0' && parse_ulong(v, min, max, &n) != 0) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "expected a whole number from %lu to %lu", min, max);
+    return fail(err, errlen, name, msg);
+  }
+  *out = (unsigned)n;
+  return RL_OK;
+}
+
+/* Up to 6 capital letters; def when unset. */
+static int setting_prefix(char *out, rl_getenv_fn get, void *ctx, const char *name,
+                          const char *def, char *err, size_t errlen)
+{
+  const char *v = get(name, ctx);
+  if (v == NULL || *v == '\0')
+    v = def;
+  size_t plen = strlen(v);
+  if (plen > 6)
+    return fail(err, errlen, name, "at most 6 letters");
+  for (size_t i = 0; i < plen; i++)
+    if (!isupper((unsigned char)v[i]))
+      return fail(err, errlen, name, "only capital letters A-Z");
+  memcpy(out, v, plen + 1);
+  return RL_OK;
+}
+
+static int load_loans(struct rl_loan_settings *l, rl_getenv_fn get, void *ctx, char *err,
+                      size_t errlen)
+{
+  if (setting_uint(&l->days, get, ctx, "REPAIRD_LOAN_DAYS", 28, 1, 365, err, errlen) != RL_OK ||
+      setting_uint(&l->max_days, get, ctx, "REPAIRD_LOAN_MAX_DAYS", 90, 1, 730, err, errlen) !=
+          RL_OK ||
+      setting_uint(&l->renewals, get, ctx, "REPAIRD_LOAN_RENEWALS", 2, 0, 20, err, errlen) !=
+          RL_OK ||
+      setting_uint(&l->member_limit, get, ctx, "REPAIRD_LOAN_LIMIT", 2, 0, 50, err, errlen) !=
+          RL_OK ||
+      setting_uint(&l->hold_days, get, ctx, "REPAIRD_LOAN_HOLD_DAYS", 3, 1, 60, err, errlen) !=
+          RL_OK ||
+      setting_uint(&l->renew_overdue_days, get, ctx, "REPAIRD_LOAN_RENEW_OVERDUE_DAYS", 7, 0,
+                   365, err, errlen) != RL_OK ||
+      setting_prefix(l->member_prefix, get, ctx, "REPAIRD_MEMBER_PREFIX", "M", err, errlen) !=
+          RL_OK)
+    return RL_EINVALID;
+  if (l->days > l->max_days)
+    return fail(err, errlen, "REPAIRD_LOAN_DAYS", "must not be over REPAIRD_LOAN_MAX_DAYS");
+  const char *v = get("REPAIRD_CURRENCY", ctx);
+  if (v == NULL || *v == '\0')
+    v = "EUR";
+  if (strlen(v) != 3 || !isupper((unsigned char)v[0]) || !isupper((unsigned char)v[1]) ||
+      !isupper((unsigned char)v[2]))
+    return fail(err, errlen, "REPAIRD_CURRENCY", "expected an ISO 4217 code such as EUR");
+  memcpy(l->currency, v, 4);
+  return RL_OK;
+}
+
 int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
@@ -176,16 +238,9 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
   else
     return fail(err, errlen, "REPAIRD_LOG_LEVEL", "expected debug, info, warn or error");
 
-  v = get("REPAIRD_CODE_PREFIX", ctx);
-  if (v == NULL || *v == '\0')
-    v = "RL";
-  size_t plen = strlen(v);
-  if (plen > 6)
-    return fail(err, errlen, "REPAIRD_CODE_PREFIX", "at most 6 letters");
-  for (size_t i = 0; i < plen; i++)
-    if (!isupper((unsigned char)v[i]))
-      return fail(err, errlen, "REPAIRD_CODE_PREFIX", "only capital letters A-Z");
-  memcpy(out->code_prefix, v, plen + 1);
+  if (setting_prefix(out->code_prefix, get, ctx, "REPAIRD_CODE_PREFIX", "RL", err, errlen) !=
+      RL_OK)
+    return RL_EINVALID;
 
   v = get("REPAIRD_TIMEZONE", ctx);
   if (v == NULL || *v == '\0')
@@ -225,7 +280,7 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
     snprintf(msg, sizeof msg, "%s (expected CIDR blocks such as 10.0.0.0/8,::1)", why);
     return fail(err, errlen, "REPAIRD_TRUSTED_PROXIES", msg);
   }
-  return RL_OK;
+  return load_loans(&out->loans, get, ctx, err, errlen);
 }
 
 static const char *env_get(const char *name, void *ctx)

@@ -9,6 +9,19 @@
 
 enum rl_log_level { RL_LOG_DEBUG, RL_LOG_INFO, RL_LOG_WARN, RL_LOG_ERROR };
 
+/* The loan desk's rules (docs/loans.md). Days are whole days in the
+ * programme's time zone. */
+struct rl_loan_settings {
+  unsigned days;               /* REPAIRD_LOAN_DAYS: due date when none is given */
+  unsigned max_days;           /* REPAIRD_LOAN_MAX_DAYS: latest due date, from today */
+  unsigned renewals;           /* REPAIRD_LOAN_RENEWALS: renewals a loan may have */
+  unsigned member_limit;       /* REPAIRD_LOAN_LIMIT: a new member's simultaneous loans */
+  unsigned hold_days;          /* REPAIRD_LOAN_HOLD_DAYS: a waiting member's hold */
+  unsigned renew_overdue_days; /* REPAIRD_LOAN_RENEW_OVERDUE_DAYS: renewal refused past it */
+  char member_prefix[8];       /* REPAIRD_MEMBER_PREFIX: before member numbers */
+  char currency[4];            /* REPAIRD_CURRENCY: ISO 4217 code of deposits */
+};
+
 struct rl_config {
   char database_url[1024];         /* DATABASE_URL; empty: libpq's own defaults */
   char listen_host[256];           /* REPAIRD_LISTEN host part */
@@ -22,6 +35,7 @@ struct rl_config {
   char timezone[64];               /* REPAIRD_TIMEZONE: dates printed for people (labels, pages) */
   unsigned idempotency_ttl_s;      /* REPAIRD_IDEMPOTENCY_TTL: seconds stored replies are kept */
   struct rl_cidrs trusted_proxies; /* REPAIRD_TRUSTED_PROXIES: whose X-Forwarded-For counts */
+  struct rl_loan_settings loans;
 };
 
 /* Looks a setting up by name; returns NULL when unset. */

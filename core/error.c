@@ -20,6 +20,7 @@ const char *rl_err_name(int err)
   case RL_EUNPROCESSABLE: return "unprocessable";
   case RL_ERETRY: return "retry";
   case RL_EINDOUBT: return "outcome_unknown";
+  case RL_EREFUSED: return "refused";
   case RL_ESHORT: return "insufficient_stock";
   default: return "internal";
   }

@@ -22,6 +22,7 @@ enum rl_err {
   RL_EINDOUBT = -15,       /* the connection was lost after a write was sent: it may have
                               been applied */
   RL_ESHORT = -16,         /* not enough in stock (the parts short are attached) */
+  RL_EREFUSED = -17,       /* a rule of the domain refuses it (its reasons are attached) */
 };
 
 /* A short stable name for the code ("not_found"); never NULL. */

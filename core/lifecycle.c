@@ -6,7 +6,7 @@
 const char *const rl_status_names[] = {
     "received",     "diagnosing", "in_repair", "awaiting_parts", "repaired",
     "unrepairable", "returned",   "available", "on_loan",        "rehomed",
-    "harvested",    "recycled",   NULL,
+    "harvested",    "recycled",   "lost",           NULL,
 };
 
 enum { ANY = 0, REPAIR_ONLY = 1, DONATION_ONLY = 2 };
@@ -46,6 +46,7 @@ static const struct move moves[] = {
     {RL_ST_AVAILABLE, RL_ST_RECYCLED, ANY, RL_VIA_MANUAL},
     {RL_ST_ON_LOAN, RL_ST_AVAILABLE, ANY, RL_VIA_LOAN},
     {RL_ST_ON_LOAN, RL_ST_DIAGNOSING, ANY, RL_VIA_LOAN},
+    {RL_ST_ON_LOAN, RL_ST_LOST, ANY, RL_VIA_LOAN},
     {RL_ST_HARVESTED, RL_ST_RECYCLED, ANY, RL_VIA_MANUAL},
 };
 

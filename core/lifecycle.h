@@ -18,6 +18,7 @@ enum rl_status {
   RL_ST_REHOMED,
   RL_ST_HARVESTED,
   RL_ST_RECYCLED,
+  RL_ST_LOST,
   RL_ST_COUNT,
   RL_ST_INVALID = -1,
 };

@@ -49,6 +49,8 @@ static const struct wording wordings[] = {
     {"recycled", "Recyclé", "Recycled",
      "L'appareil a été confié à une filière de recyclage agréée.",
      "The device was sent to an approved recycling channel."},
+    {"lost", "Perdu", "Lost", "Cet appareil prêté n'a pas été rendu.",
+     "This device was lent and not given back."},
 };
 
 static const struct wording *find(const char *status)

@@ -285,3 +285,28 @@ Test(code, malformed_inputs)
   snprintf(dashed, sizeof dashed, "--RL--%.4s--%.4s--", b, b + 4);
   cr_assert_eq(parse(dashed, parsed), RL_CODE_OK, "%s", dashed);
 }
+
+Test(code, member_numbers_are_shorter_and_checked_alike)
+{
+  for (int n = 0; n < 500; n++) {
+    char body[RL_MEMBER_BODY_LEN + 1], display[RL_CODE_MAX], back[RL_MEMBER_BODY_LEN + 1];
+    cr_assert_eq(rl_member_number_generate(body, display, "M"), 0);
+    cr_assert_eq(strlen(display), 9, "display %s", display);
+    cr_assert(strncmp(display, "M-", 2) == 0 && display[5] == '-', "display %s", display);
+    cr_assert_eq(rl_member_number_parse(back, display), RL_CODE_OK, "display %s", display);
+    cr_assert_str_eq(back, body);
+    cr_assert_eq(rl_member_number_parse(back, body), RL_CODE_OK, "no prefix: %s", body);
+    /* Any one symbol changed is told from an unknown number. */
+    for (int i = 0; i < RL_MEMBER_BODY_LEN; i++) {
+      char typo[RL_MEMBER_BODY_LEN + 1];
+      memcpy(typo, body, sizeof typo);
+      typo[i] = alphabet[(value_of(body[i]) + 1 + n % 31) % 32];
+      cr_assert_eq(rl_member_number_parse(back, typo), RL_CODE_BAD_CHECK, "%s → %s", body, typo);
+    }
+  }
+  char back[RL_MEMBER_BODY_LEN + 1];
+  /* A device code is not a member number. */
+  cr_assert_eq(rl_member_number_parse(back, "RL-4K7Q-9M2R"), RL_CODE_MALFORMED);
+  cr_assert_eq(rl_member_number_parse(back, "M-12"), RL_CODE_MALFORMED);
+  cr_assert_eq(rl_member_number_parse(back, NULL), RL_CODE_MALFORMED);
+}
