@@ -151,6 +151,16 @@ const struct rl_field fields_site[] = {
     {0},
 };
 
+static const char *const agreement_formats[] = {"a4", "receipt", NULL};
+static const char *const languages[] = {"fr", "en", NULL};
+
+const struct rl_field fields_agreement_query[] = {
+    {.name = "format", .type = RL_T_ENUM, .values = agreement_formats},
+    {.name = "name", .type = RL_T_BOOL},
+    {.name = "lang", .type = RL_T_ENUM, .values = languages},
+    {0},
+};
+
 const struct rl_field fields_site_filters[] = {
     RL_SPEC_LIMIT,
     RL_SPEC_CURSOR,
