@@ -91,7 +91,7 @@ void h_loan_agreement(struct rl_req *req, struct _u_response *res)
                        ? RL_LANG_EN
                        : RL_LANG_FR;
   struct agreement a;
-  struct agreement_text text;
+  struct agreement_text text = {0};
   agreement_of(&a, &text, doc, l, req->cfg);
   unsigned char *pdf = NULL;
   size_t len = 0;

@@ -37,15 +37,22 @@ static const char *const months_en[12] = {"January",   "February", "March",    "
                                           "May",       "June",     "July",     "August",
                                           "September", "October",  "November", "December"};
 
+/* The number written by the n digits at s (checked by rl_spec_is_date). */
+static int digits(const char *s, int n)
+{
+  int v = 0;
+  for (int i = 0; i < n; i++)
+    v = v * 10 + (s[i] - '0');
+  return v;
+}
+
 void loan_doc_date(char *out, size_t cap, const char *date, enum rl_lang lang)
 {
-  int y, m, d;
-  char end;
-  if (date == NULL || !rl_spec_is_date(date) ||
-      sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || m < 1 || m > 12) {
+  if (date == NULL || !rl_spec_is_date(date)) {
     snprintf(out, cap, "%s", date ? date : "");
     return;
   }
+  int y = digits(date, 4), m = digits(date + 5, 2), d = digits(date + 8, 2);
   if (lang == RL_LANG_EN)
     snprintf(out, cap, "%d %s %d", d, months_en[m - 1], y);
   else
