@@ -442,8 +442,8 @@ static int draw(struct rl_buf *out, struct doc *d, enum agreement_format f,
     layout(d, f, a, q);
     d->h = ceil(d->y + d->top);
   }
-  d->surface = cairo_pdf_surface_create_for_stream(write_cb, out, d->w * PT_PER_MM,
-                                                   d->h * PT_PER_MM);
+  d->surface =
+      cairo_pdf_surface_create_for_stream(write_cb, out, d->w * PT_PER_MM, d->h * PT_PER_MM);
   cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_TITLE,
                                  a->lang == AGREEMENT_EN ? en.title : fr.title);
   cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATOR, "Repair Ledger");
@@ -473,8 +473,7 @@ int agreement_render(unsigned char **out, size_t *out_len, enum agreement_format
     return LABEL_EINVALID;
   *out = NULL;
   *out_len = 0;
-  if (a == NULL || a->qr == NULL || *a->qr == '\0' ||
-      (f != AGREEMENT_A4 && f != AGREEMENT_RECEIPT))
+  if (a == NULL || a->qr == NULL || *a->qr == '\0' || (f != AGREEMENT_A4 && f != AGREEMENT_RECEIPT))
     return LABEL_EINVALID;
   int rc = label_text_check_payload(a->qr);
   if (rc < 0)
