@@ -31,7 +31,7 @@ static void set(json_t *v, const char *k, const char *s)
   json_object_set_new(v, k, json_string(s ? s : ""));
 }
 
-static void lang_values(json_t *v, enum rl_lang l)
+void rl_public_page_values(json_t *v, enum rl_lang l)
 {
   set(v, "lang", l == RL_LANG_EN ? "en" : "fr");
   set(v, "other_lang", l == RL_LANG_EN ? "fr" : "en");
@@ -46,14 +46,14 @@ static void notice_page(struct rl_req *req, struct _u_response *res, unsigned st
 {
   enum rl_lang l = rl_page_lang(req);
   json_t *v = json_object();
-  lang_values(v, l);
+  rl_public_page_values(v, l);
   set(v, "t_title", l == RL_LANG_EN ? title_en : title_fr);
   set(v, "t_text", l == RL_LANG_EN ? text_en : text_fr);
   set(v, "t_home", l == RL_LANG_EN ? "Home page" : "Page d'accueil");
   rl_reply_template(res, status, "notice.html", v, "no-store");
 }
 
-static void not_found_page(struct rl_req *req, struct _u_response *res, int rc)
+void rl_public_not_found(struct rl_req *req, struct _u_response *res, int rc)
 {
   if (rc != RL_ENOTFOUND && rc != RL_OK) {
     rl_reply_error(res, rc, NULL);
@@ -148,7 +148,7 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
   json_t *t;
   int rc = tracking_by_token(&t, rl_path(req, "token"));
   if (rc != RL_OK) {
-    not_found_page(req, res, rc);
+    rl_public_not_found(req, res, rc);
     return;
   }
   enum rl_lang l = rl_page_lang(req);
@@ -179,7 +179,7 @@ void h_track_page(struct rl_req *req, struct _u_response *res)
   }
 
   json_t *v = json_object();
-  lang_values(v, l);
+  rl_public_page_values(v, l);
   set(v, "t_title", l == RL_LANG_EN ? "Your repair" : "Votre réparation");
   set(v, "t_now", l == RL_LANG_EN ? "Where it stands" : "Où en est-elle ?");
   set(v, "t_history", l == RL_LANG_EN ? "Steps so far" : "Les étapes");
@@ -203,13 +203,13 @@ void h_device_page(struct rl_req *req, struct _u_response *res)
   json_t *t;
   int rc = tracking_by_code(&t, rl_path(req, "code"));
   if (rc != RL_OK) {
-    not_found_page(req, res, rc);
+    rl_public_not_found(req, res, rc);
     return;
   }
   enum rl_lang l = rl_page_lang(req);
   const json_t *cat = json_object_get(t, "category");
   json_t *v = json_object();
-  lang_values(v, l);
+  rl_public_page_values(v, l);
   set(v, "t_status", l == RL_LANG_EN ? "Status" : "État");
   set(v, "t_site", l == RL_LANG_EN ? "Site" : "Lieu");
   set(v, "code", json_string_value(json_object_get(t, "code")));
@@ -228,7 +228,7 @@ void h_part_page(struct rl_req *req, struct _u_response *res)
   json_t *p;
   int rc = part_public(&p, rl_path(req, "sku"));
   if (rc != RL_OK) {
-    not_found_page(req, res, rc);
+    rl_public_not_found(req, res, rc);
     return;
   }
   enum rl_lang l = rl_page_lang(req);
@@ -272,7 +272,7 @@ void h_part_page(struct rl_req *req, struct _u_response *res)
     return;
   }
   json_t *v = json_object();
-  lang_values(v, l);
+  rl_public_page_values(v, l);
   set(v, "t_fits", en ? "Fits" : "Convient pour");
   set(v, "t_where", en ? "Where to find it" : "Où la trouver");
   set(v, "sku", json_string_value(json_object_get(p, "sku")));

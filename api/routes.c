@@ -102,6 +102,14 @@ const struct rl_route rl_routes[] = {
     {"GET", "/t/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_track_page},
     {"GET", "/d/:code", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_device_page},
     {"GET", "/p/:sku", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_part_page},
+
+    /* Loan documents: the agreement may print the member's name
+     * (personal); a loan's page sits behind its secret token; the
+     * catalogue is counts only. */
+    {"GET", "/api/v1/loans/:id/agreement", RL_ROLE_VOLUNTEER, ROUTE_PERSONAL, h_loan_agreement},
+    {"GET", "/l/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_loan_page},
+    {"GET", "/api/v1/catalogue", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_catalogue_json},
+    {"GET", "/catalogue", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_catalogue_page},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -79,5 +79,9 @@ void h_track_json(struct rl_req *req, struct _u_response *res);
 void h_track_page(struct rl_req *req, struct _u_response *res);
 void h_device_page(struct rl_req *req, struct _u_response *res);
 void h_part_page(struct rl_req *req, struct _u_response *res);
+void h_loan_agreement(struct rl_req *req, struct _u_response *res);
+void h_loan_page(struct rl_req *req, struct _u_response *res);
+void h_catalogue_json(struct rl_req *req, struct _u_response *res);
+void h_catalogue_page(struct rl_req *req, struct _u_response *res);
 
 #endif

@@ -136,9 +136,30 @@ const struct rl_field fields_site[] = {
     {.name = "name", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 200},
     {.name = "address", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 0, .max = 500},
     {.name = "opening_hours", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 0, .max = 1000},
+    /* Printed on loan agreements, in the member's language. */
+    {.name = "loan_conditions_fr",
+     .type = RL_T_TEXT,
+     .flags = RL_F_NULLABLE,
+     .min = 0,
+     .max = 4000},
+    {.name = "loan_conditions_en",
+     .type = RL_T_TEXT,
+     .flags = RL_F_NULLABLE,
+     .min = 0,
+     .max = 4000},
     {.name = "active", .type = RL_T_BOOL},
     {.name = "created_at", .flags = RL_F_READONLY},
     {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+static const char *const agreement_formats[] = {"a4", "receipt", NULL};
+static const char *const languages[] = {"fr", "en", NULL};
+
+const struct rl_field fields_agreement_query[] = {
+    {.name = "format", .type = RL_T_ENUM, .values = agreement_formats},
+    {.name = "name", .type = RL_T_BOOL},
+    {.name = "lang", .type = RL_T_ENUM, .values = languages},
     {0},
 };
 

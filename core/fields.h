@@ -27,6 +27,10 @@ extern const struct rl_field fields_session_filters[];
 extern const struct rl_field fields_site[];
 extern const struct rl_field fields_site_filters[];
 
+/* GET /api/v1/loans/{id}/agreement: format (a4, receipt), name (print
+ * the member's name), lang (fr, en: else the member's language). */
+extern const struct rl_field fields_agreement_query[];
+
 /* A spare part: created and edited (site_low_stock, keyed by site slugs,
  * is checked by core/part.c); GET /api/v1/parts filters. */
 extern const struct rl_field fields_part[];

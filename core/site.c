@@ -18,10 +18,11 @@ static const char *text_or_empty(const json_t *obj, const char *name)
 int site_create(json_t **out, int *version, const json_t *body)
 {
   const json_t *active = json_object_get(body, "active");
-  return store_site_insert(out, version, json_string_value(json_object_get(body, "slug")),
-                           json_string_value(json_object_get(body, "name")),
-                           text_or_empty(body, "address"), text_or_empty(body, "opening_hours"),
-                           active == NULL || json_is_true(active));
+  return store_site_insert(
+      out, version, json_string_value(json_object_get(body, "slug")),
+      json_string_value(json_object_get(body, "name")), text_or_empty(body, "address"),
+      text_or_empty(body, "opening_hours"), text_or_empty(body, "loan_conditions_fr"),
+      text_or_empty(body, "loan_conditions_en"), active == NULL || json_is_true(active));
 }
 
 struct site_change {
@@ -50,9 +51,11 @@ static int patch_tx(void *ctx)
   json_object_update(cur, (json_t *)c->patch);
   const json_t *active = json_object_get(cur, "active");
   store_tx_commit_next();
-  rc = store_site_update(
-      &c->out, &c->version, c->slug, json_string_value(json_object_get(cur, "name")),
-      text_or_empty(cur, "address"), text_or_empty(cur, "opening_hours"), json_is_true(active));
+  rc = store_site_update(&c->out, &c->version, c->slug,
+                         json_string_value(json_object_get(cur, "name")),
+                         text_or_empty(cur, "address"), text_or_empty(cur, "opening_hours"),
+                         text_or_empty(cur, "loan_conditions_fr"),
+                         text_or_empty(cur, "loan_conditions_en"), json_is_true(active));
   json_decref(cur);
   return rc;
 }

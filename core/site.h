@@ -16,7 +16,8 @@ int site_get(json_t **out, int *version, const char *slug);
  * page. */
 int site_list(json_t **out, char *next_cursor, const char *cursor, int active, int limit);
 
-/* Applies a JSON merge patch of name, address, opening_hours, active.
+/* Applies a JSON merge patch of name, address, opening_hours,
+ * loan_conditions_fr, loan_conditions_en, active.
  * if_match: the version the client read, or -1. */
 int site_patch(json_t **out, int *version, const char *slug, const json_t *patch, int if_match);
 

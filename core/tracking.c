@@ -73,7 +73,7 @@ const char *tracking_status_message(const char *status, enum rl_lang lang)
   return lang == RL_LANG_EN ? w->message_en : w->message_fr;
 }
 
-static int token_shaped(const char *t)
+int tracking_token_shaped(const char *t)
 {
   size_t n = t ? strlen(t) : 0;
   if (n < 22 || n > 64)
@@ -89,7 +89,7 @@ static int token_shaped(const char *t)
 
 int tracking_by_token(json_t **out, const char *token)
 {
-  if (!token_shaped(token))
+  if (!tracking_token_shaped(token))
     return RL_ENOTFOUND;
   int rc = store_tracking_by_token(out, token);
   if (rc == RL_OK) {

@@ -12,6 +12,11 @@ enum rl_lang { RL_LANG_FR, RL_LANG_EN };
  * RL_ENOTFOUND, alike. */
 int tracking_by_token(json_t **out, const char *token);
 
+/* Whether t could be a token this service hands out (22 to 64 URL-safe
+ * base64 characters): anything else opens nothing, without asking the
+ * database. Loan tokens have the same shape. */
+int tracking_token_shaped(const char *t);
+
 /* A device's public facts (category, status, site name) by its code. */
 int tracking_by_code(json_t **out, const char *code);
 

@@ -32,6 +32,10 @@ struct label_measure {
  * Returns the length written (out is always NUL-terminated).
  */
 size_t label_text_sanitize(char *out, size_t cap, const char *in, bool keep_newlines);
+/* The same with max bytes of text (≥ 7) instead of LABEL_TEXT_MAX, for
+ * documents that print long texts (a loan agreement's conditions). */
+size_t label_text_sanitize_max(char *out, size_t cap, const char *in, bool keep_newlines,
+                               size_t max);
 
 /* 0 if s is a usable QR payload, LABEL_EQR if too long for a QR code, LABEL_EINVALID if
  * it is not UTF-8 or has control characters. */

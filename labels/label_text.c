@@ -55,13 +55,19 @@ static bool is_control(unsigned long cp)
 
 size_t label_text_sanitize(char *out, size_t cap, const char *in, bool keep_newlines)
 {
-  if (cap < 8) { /* contract: room for at least "…" and a character */
+  return label_text_sanitize_max(out, cap, in, keep_newlines, LABEL_TEXT_MAX);
+}
+
+size_t label_text_sanitize_max(char *out, size_t cap, const char *in, bool keep_newlines,
+                               size_t max)
+{
+  if (cap < 8 || max < 7) { /* contract: room for at least "…" and a character */
     if (cap)
       out[0] = '\0';
     return 0;
   }
   const unsigned char *s = (const unsigned char *)(in ? in : "");
-  size_t limit = LABEL_TEXT_MAX; /* bytes of text, not counting the NUL */
+  size_t limit = max; /* bytes of text, not counting the NUL */
   if (limit > cap - 1)
     limit = cap - 1;
   size_t len = 0;

@@ -8,12 +8,15 @@
 #include "core/store/pool.h"
 #include "core/store/statements.h"
 
-#define SITE_COLS "slug, name, address, opening_hours, active, created_at, updated_at, version"
+#define SITE_COLS                                                                                  \
+  "slug, name, address, opening_hours, loan_conditions_fr, loan_conditions_en, active,"            \
+  " created_at, updated_at, version"
 
 const struct store_stmt store_site_stmts[] = {
     {"site_insert",
-     "INSERT INTO sites (slug, name, address, opening_hours, active)"
-     " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " SITE_COLS,
+     "INSERT INTO sites (slug, name, address, opening_hours, loan_conditions_fr,"
+     " loan_conditions_en, active) VALUES ($1, $2, $3, $4, $5, $6, $7::boolean) "
+     "RETURNING " SITE_COLS,
      0},
     {"site_get", "SELECT " SITE_COLS " FROM sites WHERE slug = $1", STORE_RETRY_SAFE},
     {"site_get_lock", "SELECT " SITE_COLS " FROM sites WHERE slug = $1 FOR UPDATE", 0},
@@ -22,8 +25,8 @@ const struct store_stmt store_site_stmts[] = {
      " AND ($2::boolean IS NULL OR active = $2::boolean) ORDER BY slug LIMIT $3::int",
      STORE_RETRY_SAFE},
     {"site_update",
-     "UPDATE sites SET name = $2, address = $3, opening_hours = $4,"
-     " active = $5::boolean, version = version + 1, updated_at = now()"
+     "UPDATE sites SET name = $2, address = $3, opening_hours = $4, loan_conditions_fr = $5,"
+     " loan_conditions_en = $6, active = $7::boolean, version = version + 1, updated_at = now()"
      " WHERE slug = $1 RETURNING " SITE_COLS,
      0},
     {NULL, NULL, 0},
@@ -34,18 +37,40 @@ const struct store_violation store_site_violations[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-enum { C_SLUG, C_NAME, C_ADDRESS, C_HOURS, C_ACTIVE, C_CREATED, C_UPDATED, C_VERSION, C_COUNT };
-static const char *const col_names[C_COUNT] = {
-    "slug", "name", "address", "opening_hours", "active", "created_at", "updated_at", "version"};
+enum {
+  C_SLUG,
+  C_NAME,
+  C_ADDRESS,
+  C_HOURS,
+  C_COND_FR,
+  C_COND_EN,
+  C_ACTIVE,
+  C_CREATED,
+  C_UPDATED,
+  C_VERSION,
+  C_COUNT
+};
+static const char *const col_names[C_COUNT] = {"slug",
+                                               "name",
+                                               "address",
+                                               "opening_hours",
+                                               "loan_conditions_fr",
+                                               "loan_conditions_en",
+                                               "active",
+                                               "created_at",
+                                               "updated_at",
+                                               "version"};
 
 static json_t *site_json(const PGresult *r, int row, const int *c)
 {
   return json_pack(
-      "{s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, c[C_SLUG]), "name",
+      "{s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "slug", store_json_str(r, row, c[C_SLUG]), "name",
       store_json_str(r, row, c[C_NAME]), "address", store_json_str(r, row, c[C_ADDRESS]),
-      "opening_hours", store_json_str(r, row, c[C_HOURS]), "active",
-      store_json_bool(r, row, c[C_ACTIVE]), "created_at", store_json_time(r, row, c[C_CREATED]),
-      "updated_at", store_json_time(r, row, c[C_UPDATED]));
+      "opening_hours", store_json_str(r, row, c[C_HOURS]), "loan_conditions_fr",
+      store_json_str(r, row, c[C_COND_FR]), "loan_conditions_en",
+      store_json_str(r, row, c[C_COND_EN]), "active", store_json_bool(r, row, c[C_ACTIVE]),
+      "created_at", store_json_time(r, row, c[C_CREATED]), "updated_at",
+      store_json_time(r, row, c[C_UPDATED]));
 }
 
 static int one(json_t **out, int *version, PGresult *r)
@@ -64,11 +89,13 @@ static int one(json_t **out, int *version, PGresult *r)
 }
 
 int store_site_insert(json_t **out, int *version, const char *slug, const char *name,
-                      const char *address, const char *opening_hours, int active)
+                      const char *address, const char *opening_hours, const char *conditions_fr,
+                      const char *conditions_en, int active)
 {
-  const char *p[] = {slug, name, address, opening_hours, active ? "true" : "false"};
+  const char *p[] = {
+      slug, name, address, opening_hours, conditions_fr, conditions_en, active ? "true" : "false"};
   PGresult *r;
-  int rc = store_exec(&r, "site_insert", 5, p);
+  int rc = store_exec(&r, "site_insert", 7, p);
   return rc == RL_OK ? one(out, version, r) : rc;
 }
 
@@ -102,10 +129,12 @@ int store_site_list(json_t **out, int *more, const char *after, int active, int 
 }
 
 int store_site_update(json_t **out, int *new_version, const char *slug, const char *name,
-                      const char *address, const char *opening_hours, int active)
+                      const char *address, const char *opening_hours, const char *conditions_fr,
+                      const char *conditions_en, int active)
 {
-  const char *p[] = {slug, name, address, opening_hours, active ? "true" : "false"};
+  const char *p[] = {
+      slug, name, address, opening_hours, conditions_fr, conditions_en, active ? "true" : "false"};
   PGresult *r;
-  int rc = store_exec(&r, "site_update", 5, p);
+  int rc = store_exec(&r, "site_update", 7, p);
   return rc == RL_OK ? one(out, new_version, r) : rc;
 }

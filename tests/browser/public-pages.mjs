@@ -2,10 +2,13 @@
 // them: the tracking page behind a receipt's token (French by default,
 // English on request, readable without JavaScript, nothing fetched from
 // another origin), the page a device's label opens, the page a parts bin's
-// label opens (in stock yes or no, never how many), the 404 page, and the
-// home page with its tracking help, favicon and not-found page.
+// label opens (in stock yes or no, never how many), a loan's page behind
+// its agreement's token and the catalogue of what can be borrowed (both
+// also checked by axe-core), the 404 page, and the home page with its
+// tracking help, favicon and not-found page.
 //
 // Usage: RL_TEST_URL=http://127.0.0.1:PORT RL_TEST_ADMIN_KEY=rlk_… \
+//        RL_TEST_PSQL=/usr/lib/postgresql/N/bin/psql RL_TEST_DATABASE_URL=postgres://… \
 //        node tests/browser/public-pages.mjs
 // Prints one line per check and a summary "browser: N passed, M failed";
 // exits 1 on any failure. Set RL_BROWSER_KEEP_SCREENSHOT=1 to keep the
@@ -14,6 +17,7 @@ import { chromium } from 'playwright-core';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkLoanPages, setupLoan } from './loan-pages.mjs';
 
 const base = (process.env.RL_TEST_URL || '').replace(/\/+$/, '');
 const adminKey = process.env.RL_TEST_ADMIN_KEY || '';
@@ -124,7 +128,8 @@ async function setup() {
     quantity: part.quantity,
     source: 'donated',
   });
-  return { site, secrets, part, code: device.code, token: device.tracking_token };
+  const loan = await setupLoan(api, tag);
+  return { site, secrets, part, code: device.code, token: device.tracking_token, loan };
 }
 
 // Opens url in a fresh context; records every request the page makes.
@@ -172,7 +177,7 @@ async function main() {
     check('test data created through the API', false, e.message);
     finish();
   }
-  const { site, secrets, part, code, token } = data;
+  const { site, secrets, part, code, token, loan } = data;
   const trackUrl = `${base}/t/${token}`;
 
   let browser;
@@ -396,6 +401,9 @@ async function main() {
       };
     });
     await ppNf.context.close();
+
+    // 5b. A loan's page behind its agreement's QR code, and the catalogue.
+    await checkLoanPages({ browser, base, open, attempt, foreignRequests, loan, secrets, timeout: TIMEOUT });
 
     // 6. An unknown token.
     const bogus = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;

@@ -331,3 +331,74 @@ Test(sites, patch_with_if_match_star)
   th_free(r);
   cr_assert_str_eq(ds_sql("SELECT name FROM sites WHERE slug = '%s'", slug), "Star");
 }
+
+/* Loan conditions: set at creation, read by every key, patched and
+ * cleared by an admin, bounded to 4000 characters, never by a volunteer. */
+Test(sites, loan_conditions_are_set_read_patched_and_cleared)
+{
+  char slug[96];
+  snprintf(slug, sizeof slug, "%s", th_unique("site-"));
+  struct th_resp *r = th_reqf("POST", "/api/v1/sites", ds_admin(),
+                              "{\"slug\":\"%s\",\"name\":\"Atelier\","
+                              "\"loan_conditions_fr\":\"Rendre à la date prévue.\\nPas de "
+                              "réparation maison.\"}",
+                              slug);
+  cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+  cr_assert_str_eq(th_str(r, "loan_conditions_fr"), "Rendre à la date prévue.\nPas de réparation "
+                                                    "maison.");
+  cr_assert_str_eq(th_str(r, "loan_conditions_en"), "");
+  th_free(r);
+
+  char path[160];
+  snprintf(path, sizeof path, "/api/v1/sites/%s", slug);
+  r = th_req("GET", path, ds_reader(), NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  cr_assert_str_eq(th_str(r, "loan_conditions_fr"), "Rendre à la date prévue.\nPas de réparation "
+                                                    "maison.");
+  th_free(r);
+
+  r = th_reqf("PATCH", path, ds_admin(), "{\"loan_conditions_en\":\"Bring it back on time.\"}");
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  cr_assert_str_eq(th_str(r, "loan_conditions_en"), "Bring it back on time.");
+  cr_assert_str_eq(th_str(r, "loan_conditions_fr"), "Rendre à la date prévue.\nPas de réparation "
+                                                    "maison.");
+  th_free(r);
+  cr_assert_str_eq(ds_sql("SELECT loan_conditions_en FROM sites WHERE slug = '%s'", slug),
+                   "Bring it back on time.");
+
+  r = th_reqf("PATCH", path, ds_admin(), "{\"loan_conditions_fr\":null}");
+  cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+  cr_assert_str_eq(th_str(r, "loan_conditions_fr"), "");
+  th_free(r);
+  cr_assert_eq(
+      ds_count("SELECT count(*) FROM sites WHERE slug = '%s' AND loan_conditions_fr = ''", slug),
+      1);
+
+  r = th_reqf("PATCH", path, ds_vol(), "{\"loan_conditions_fr\":\"x\"}");
+  cr_assert(th_is_problem(r, 403), "%ld", r->status);
+  th_free(r);
+
+  /* 4000 characters (accented: more bytes) pass, 4001 do not. */
+  size_t n = 4001 * 2 + 1;
+  char *text = malloc(n);
+  for (size_t i = 0; i < 4001; i++)
+    memcpy(text + 2 * i, "é", 2);
+  text[4000 * 2] = '\0';
+  r = th_reqf("PATCH", path, ds_admin(), "{\"loan_conditions_en\":\"%s\"}", text);
+  cr_assert_eq(r->status, 200, "4000 characters: %ld %s", r->status, r->body);
+  th_free(r);
+  text[4000 * 2] = "é"[0];
+  text[4001 * 2] = '\0';
+  r = th_reqf("PATCH", path, ds_admin(), "{\"loan_conditions_en\":\"%s\"}", text);
+  cr_assert(th_is_problem(r, 400), "4001 characters: %ld", r->status);
+  cr_assert(ds_names_field(r, "loan_conditions_en"));
+  th_free(r);
+  free(text);
+  cr_assert_eq(
+      ds_count("SELECT char_length(loan_conditions_en) FROM sites WHERE slug = '%s'", slug), 4000);
+
+  r = th_reqf("PATCH", path, ds_admin(), "{\"loan_conditions_fr\":42}");
+  cr_assert(th_is_problem(r, 400), "%ld", r->status);
+  cr_assert(ds_names_field(r, "loan_conditions_fr"));
+  th_free(r);
+}
