@@ -344,7 +344,6 @@ const struct rl_field fields_none[] = {{0}};
 
 /* Members (docs/loans.md). The contact has the shape of a device owner's;
  * it and the notes are personal data, never shown to keys below volunteer. */
-static const char *const languages[] = {"fr", "en", NULL};
 static const char *const member_statuses[] = {"active", "suspended", NULL};
 
 const struct rl_field fields_member[] = {
