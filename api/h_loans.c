@@ -26,8 +26,6 @@ static void reply_loan(struct rl_req *req, struct _u_response *res, unsigned sta
 
 void h_loans_create(struct rl_req *req, struct _u_response *res)
 {
-  if (rl_check_body(req, res, fields_loan, 0) != 0)
-    return;
   struct loan_env env = env_of(req);
   json_t *loan, *errors;
   int version;

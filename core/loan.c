@@ -58,6 +58,7 @@ struct checkout {
   char token[32], amount[32];
   json_t *out, *errors;
   int version;
+  int refused; /* refused, but a hold that ran out was passed on: commit that */
 };
 
 /* A hold that ran out passes to the next in line before anything is
@@ -74,15 +75,16 @@ static int pass_on_expired_hold(struct store_checkout *c, const struct checkout 
   return rc;
 }
 
-static void check_due(json_t **errs, const char *due, const struct store_checkout *c)
+/* Dates as YYYY-MM-DD compare as text. */
+static void check_due(json_t **errs, const char *due, const char *today, const char *max_due)
 {
   char msg[160];
-  if (strcmp(due, c->today) < 0) {
-    snprintf(msg, sizeof msg, "must be today (%s) or later", c->today);
+  if (strcmp(due, today) < 0) {
+    snprintf(msg, sizeof msg, "must be today (%s) or later", today);
     refuse(errs, "due_date", "in_the_past", msg);
-  } else if (strcmp(due, c->max_due) > 0) {
+  } else if (strcmp(due, max_due) > 0) {
     snprintf(msg, sizeof msg, "must be at most %s (loans last up to the maximum loan period)",
-             c->max_due);
+             max_due);
     refuse(errs, "due_date", "beyond_max_period", msg);
   }
 }
@@ -117,22 +119,29 @@ static int checkout_tx(void *ctx)
   json_decref(x->errors);
   x->out = x->errors = NULL;
   const struct rl_loan_settings *rules = x->env->rules;
+  x->refused = 0;
   struct store_checkout c;
   int rc = store_loan_checkout_read(&c, x->env->timezone, x->device, x->member, rules->max_days,
                                     rules->days);
-  if (rc == RL_OK && c.hold_id != 0 && !c.hold_live)
+  int passed_on = rc == RL_OK && c.hold_id != 0 && !c.hold_live;
+  if (passed_on)
     rc = pass_on_expired_hold(&c, x);
   if (rc != RL_OK)
     return rc;
   const char *due = str(x->body, "due_date");
   if (due == NULL)
     due = c.default_due;
-  check_due(&x->errors, due, &c);
+  check_due(&x->errors, due, c.today, c.max_due);
   if (x->errors)
     return RL_EINVALID;
   check_rules(&x->errors, &c);
-  if (x->errors)
-    return RL_EREFUSED;
+  if (x->errors) {
+    /* The hold that ran out stays passed on, as if the sweep had come
+     * first (under an Idempotency-Key a refusal keeps nothing: the sweep
+     * then does it). */
+    x->refused = passed_on;
+    return passed_on ? RL_OK : RL_EREFUSED;
+  }
 
   struct store_actor actor = {x->env->who->name, x->env->who->key_id};
   char note[96];
@@ -180,22 +189,49 @@ static int unknown_refs(json_t **errors, const struct checkout *x)
   return RL_EUNPROCESSABLE;
 }
 
-int loan_create(json_t **out, int *version, json_t **errors, const json_t *body,
-                const struct loan_env *env)
+/* Every problem of the body at once: its fields' formats, the codes it
+ * names, then its due date (which needs today: read only when the body is
+ * refused anyway, the checkout reads it otherwise). */
+static int check_body(json_t **errors, struct checkout *x)
 {
-  *errors = NULL;
-  struct checkout x = {.env = env, .body = body};
   json_t *errs = json_array(), *one = NULL;
-  if (device_code_body(x.device, str(body, "device"), "device", &one) != RL_OK)
+  rl_spec_check(&one, x->body, fields_loan, RL_SPEC_CREATE);
+  rl_spec_append(errs, one);
+  if (!json_is_object(x->body)) {
+    *errors = errs;
+    return RL_EINVALID;
+  }
+  one = NULL;
+  if (!rl_spec_names(errs, "device") &&
+      device_code_body(x->device, str(x->body, "device"), "device", &one) != RL_OK)
     rl_spec_append(errs, one);
   one = NULL;
-  if (member_number_body(x.member, str(body, "member"), "member", &one) != RL_OK)
+  if (!rl_spec_names(errs, "member") &&
+      member_number_body(x->member, str(x->body, "member"), "member", &one) != RL_OK)
     rl_spec_append(errs, one);
+  const char *due = str(x->body, "due_date");
+  char today[16], max_due[16];
+  if (json_array_size(errs) > 0 && due && !rl_spec_names(errs, "due_date") &&
+      store_loan_dates(today, max_due, x->env->timezone, x->env->rules->max_days) == RL_OK) {
+    json_t *dates = NULL;
+    check_due(&dates, due, today, max_due);
+    rl_spec_append(errs, dates);
+  }
   if (json_array_size(errs) > 0) {
     *errors = errs;
     return RL_EINVALID;
   }
   json_decref(errs);
+  return RL_OK;
+}
+
+int loan_create(json_t **out, int *version, json_t **errors, const json_t *body,
+                const struct loan_env *env)
+{
+  *errors = NULL;
+  struct checkout x = {.env = env, .body = body};
+  if (check_body(errors, &x) != RL_OK)
+    return RL_EINVALID;
   const json_t *deposit = json_object_get(body, "deposit");
   if (json_is_object(deposit))
     snprintf(x.amount, sizeof x.amount, "%.2f",
@@ -206,6 +242,8 @@ int loan_create(json_t **out, int *version, json_t **errors, const json_t *body,
     return rc;
   rl_base64url(x.token, raw, sizeof raw);
   rc = store_tx_run(STORE_READ_COMMITTED, checkout_tx, &x);
+  if (rc == RL_OK && x.refused)
+    rc = RL_EREFUSED;
   if (rc == RL_ENOTFOUND)
     rc = unknown_refs(&x.errors, &x);
   if (rc != RL_OK) {
@@ -278,7 +316,7 @@ static int renew_tx(void *ctx)
   if (x->errors)
     return RL_EINVALID;
   if (strcmp(st.member_status, "active") != 0)
-    refuse(&x->errors, "member", "member_suspended", "the member is suspended");
+    refuse(&x->errors, "", "member_suspended", "the member is suspended");
   if (st.renewals >= (int)rules->renewals) {
     snprintf(msg, sizeof msg, "the loan was renewed %d time%s, the most allowed", st.renewals,
              st.renewals == 1 ? "" : "s");

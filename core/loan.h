@@ -18,7 +18,8 @@ struct loan_env {
   const struct rl_principal *who;
 };
 
-/* Lends body's device to body's member (a checked fields_loan body). *out
+/* Lends body's device to body's member (a fields_loan body, checked
+ * here so that every problem is told at once). *out
  * (caller owns) is the loan. RL_EINVALID / RL_EUNPROCESSABLE with *errors
  * (caller owns) on bad or unknown references and dates; RL_EREFUSED with
  * *errors when a rule refuses it. */

@@ -18,8 +18,8 @@ int loan_doc_agreement(json_t **out, json_t **errors, const char *id, int with_n
   int ok = n > 0 && n <= 18 && strspn(id, "0123456789") == n;
   if (ok)
     v = strtoll(id, NULL, 10);
-  if (!ok || v <= 0)
-    return rl_spec_invalid(errors, "id", "not_an_id", "must be a loan id, a positive whole number");
+  if (!ok || v <= 0) /* names nothing, as everywhere an id is in a path */
+    return RL_ENOTFOUND;
   return store_loan_doc_agreement(out, v, with_name);
 }
 

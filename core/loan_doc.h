@@ -10,9 +10,8 @@
 #include "core/tracking.h"
 
 /* The facts of the loan whose id is given as typed (store_loan_doc.h has
- * the shape); the member's name only when with_name. RL_EINVALID with
- * *errors (caller owns) naming `id` (`not_an_id`) when id is not a
- * positive whole number; RL_ENOTFOUND when no loan has it. */
+ * the shape); the member's name only when with_name. RL_ENOTFOUND when id
+ * is not a positive whole number or no loan has it (*errors stays NULL). */
 int loan_doc_agreement(json_t **out, json_t **errors, const char *id, int with_name);
 
 /* The loan's public page facts by its token, overdue days counted by the

@@ -43,6 +43,10 @@ const struct store_stmt store_loan_stmts[] = {
      " AND e.status IN ('waiting', 'held')"
      " WHERE d.code_body = $2 AND m.number_body = $3 FOR UPDATE OF d, m",
      0},
+    {"loan_dates",
+     "SELECT t.today::text AS today, (t.today + $2::int)::text AS max_due"
+     " FROM (SELECT (rl_now() AT TIME ZONE $1)::date AS today) t",
+     STORE_RETRY_SAFE},
     {"loan_refs",
      "SELECT EXISTS (SELECT 1 FROM devices WHERE code_body = $1) AS device,"
      " EXISTS (SELECT 1 FROM members WHERE number_body = $2) AS member",
@@ -262,6 +266,21 @@ int store_loan_checkout_read(struct store_checkout *out, const char *tz, const c
   return RL_OK;
 }
 
+int store_loan_dates(char *today, char *max_due, const char *tz, unsigned max_days)
+{
+  char mx[16];
+  snprintf(mx, sizeof mx, "%u", max_days);
+  const char *p[] = {tz, mx};
+  PGresult *r;
+  int rc = store_exec(&r, "loan_dates", 2, p);
+  if (rc != RL_OK)
+    return rc;
+  snprintf(today, 16, "%s", PQgetvalue(r, 0, 0));
+  snprintf(max_due, 16, "%s", PQgetvalue(r, 0, 1));
+  PQclear(r);
+  return RL_OK;
+}
+
 int store_loan_refs_exist(int *device, int *member, const char *device_body,
                           const char *member_body)
 {
@@ -392,7 +411,7 @@ int store_loan_list(json_t **out, char *next_cursor, const char *tz,
       "l.returned_at IS NULL",
       "l.returned_at IS NULL AND l.due_date < t.today",
       "l.returned_at IS NOT NULL",
-      "l.returned_at IS NULL AND l.due_date <= t.today + $%d::int",
+      "l.returned_at IS NULL AND l.due_date >= t.today AND l.due_date <= t.today + $%d::int",
       "m.number_body = $%d",
       "d.code_body = $%d",
       "l.site_id = (SELECT id FROM sites WHERE slug = $%d)",

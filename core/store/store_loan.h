@@ -32,6 +32,9 @@ struct store_checkout {
 int store_loan_checkout_read(struct store_checkout *out, const char *tz, const char *device_body,
                              const char *member_body, unsigned max_days, unsigned default_days);
 
+/* Today and today + max_days in tz (16 bytes each). */
+int store_loan_dates(char *today, char *max_due, const char *tz, unsigned max_days);
+
 /* Whether a device with this code body and a member with this number body
  * exist. */
 int store_loan_refs_exist(int *device, int *member, const char *device_body,
