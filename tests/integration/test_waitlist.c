@@ -105,10 +105,10 @@ Test(waitlist, join_in_line_order, .init = setup)
 
   /* Already in this line: 409, nothing stored. */
   r = ls_join(m[0], cat, NULL);
-  cr_assert(th_is_problem(r, 409), "%ld %s", r->status, r->body);
+  ls_assert_refused(r, NULL, "already_waiting");
   th_free(r);
   r = ls_join(m[0], cat, g_site);
-  cr_assert(th_is_problem(r, 409), "at a site too: %ld %s", r->status, r->body);
+  ls_assert_refused(r, NULL, "already_waiting");
   th_free(r);
   char body[16];
   ls_number_body(body, sizeof body, m[0]);
@@ -165,6 +165,12 @@ Test(waitlist, bad_joins, .init = setup)
                         " WHERE m.number_body = '%s'",
                         body),
                0);
+  char suspended[NUMBER_CAP];
+  ls_member(suspended, -1);
+  ls_member_move(suspended, "suspended");
+  r = ls_join(suspended, "tablet", NULL);
+  ls_assert_refused(r, NULL, "member_suspended");
+  th_free(r);
   r = th_req("GET", "/api/v1/waitlist/999999999", ds_reader(), NULL, NULL);
   cr_assert(th_is_problem(r, 404), "%ld", r->status);
   th_free(r);
@@ -280,7 +286,7 @@ Test(waitlist, leaving_passes_the_hold_on, .init = setup)
   assert_holds(eb, dev, b);
   /* Leaving twice is refused. */
   r = th_req("DELETE", path, ds_vol(), NULL, NULL);
-  cr_assert(th_is_problem(r, 409), "%ld %s", r->status, r->body);
+  ls_assert_refused(r, NULL, "entry_ended");
   th_free(r);
   cr_assert_str_eq(ls_entry_status(ea), "left");
   /* The last one leaves: the device is free for anyone. */
@@ -387,4 +393,28 @@ Test(waitlist, suspended_members_keep_their_place_but_are_skipped, .init = setup
   ls_device(dev, cat, g_site);
   assert_holds(eb, dev, b);
   cr_assert_str_eq(ls_entry_status(ea), "waiting", "a keeps their place");
+}
+
+Test(waitlist, a_held_device_taken_off_the_shelf_gives_the_hold_back, .init = setup)
+{
+  const char *cat = "digital-compact-camera";
+  char a[NUMBER_CAP], b[NUMBER_CAP], dev[CODE_CAP];
+  ls_member(a, -1);
+  ls_member(b, -1);
+  long ea = ls_join_ok(a, cat, NULL), eb = ls_join_ok(b, cat, NULL);
+  ls_device(dev, cat, g_site);
+  assert_holds(ea, dev, a);
+  struct th_resp *r = ds_move(dev, "diagnosing");
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  th_free(r);
+  r = ls_entry_as(ds_reader(), ea);
+  cr_assert_str_eq(th_str(r, "status"), "waiting", "a waits again: %s", r->body);
+  cr_assert_eq(ls_int(r, "position"), 1, "in their place: %s", r->body);
+  cr_assert(json_is_null(json_object_get(r->json, "held_device")), "%s", r->body);
+  th_free(r);
+  cr_assert_eq(position(eb), 2);
+  /* Back on the shelf: held for a again. */
+  static const char *const path[] = {"repaired", "available", NULL};
+  ds_drive(dev, path);
+  assert_holds(ea, dev, a);
 }
