@@ -110,9 +110,8 @@ static int parse_listen(struct rl_config *c, const char *v)
 }
 
 /* A whole-number setting from min to max; def when unset. */
-static int setting_uint(unsigned *out, rl_getenv_fn get, void *ctx, const char *name,
-                        unsigned def, unsigned long min, unsigned long max, char *err,
-                        size_t errlen)
+static int setting_uint(unsigned *out, rl_getenv_fn get, void *ctx, const char *name, unsigned def,
+                        unsigned long min, unsigned long max, char *err, size_t errlen)
 {
   const char *v = get(name, ctx);
   unsigned long n = def;
@@ -126,8 +125,8 @@ static int setting_uint(unsigned *out, rl_getenv_fn get, void *ctx, const char *
 }
 
 /* Up to 6 capital letters; def when unset. */
-static int setting_prefix(char *out, rl_getenv_fn get, void *ctx, const char *name,
-                          const char *def, char *err, size_t errlen)
+static int setting_prefix(char *out, rl_getenv_fn get, void *ctx, const char *name, const char *def,
+                          char *err, size_t errlen)
 {
   const char *v = get(name, ctx);
   if (v == NULL || *v == '\0')
@@ -154,8 +153,8 @@ static int load_loans(struct rl_loan_settings *l, rl_getenv_fn get, void *ctx, c
           RL_OK ||
       setting_uint(&l->hold_days, get, ctx, "REPAIRD_LOAN_HOLD_DAYS", 3, 1, 60, err, errlen) !=
           RL_OK ||
-      setting_uint(&l->renew_overdue_days, get, ctx, "REPAIRD_LOAN_RENEW_OVERDUE_DAYS", 7, 0,
-                   365, err, errlen) != RL_OK ||
+      setting_uint(&l->renew_overdue_days, get, ctx, "REPAIRD_LOAN_RENEW_OVERDUE_DAYS", 7, 0, 365,
+                   err, errlen) != RL_OK ||
       setting_prefix(l->member_prefix, get, ctx, "REPAIRD_MEMBER_PREFIX", "M", err, errlen) !=
           RL_OK)
     return RL_EINVALID;
@@ -238,8 +237,7 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
   else
     return fail(err, errlen, "REPAIRD_LOG_LEVEL", "expected debug, info, warn or error");
 
-  if (setting_prefix(out->code_prefix, get, ctx, "REPAIRD_CODE_PREFIX", "RL", err, errlen) !=
-      RL_OK)
+  if (setting_prefix(out->code_prefix, get, ctx, "REPAIRD_CODE_PREFIX", "RL", err, errlen) != RL_OK)
     return RL_EINVALID;
 
   v = get("REPAIRD_TIMEZONE", ctx);

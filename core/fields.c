@@ -244,3 +244,46 @@ const struct rl_field fields_stock_query[] = {
 const struct rl_field fields_page[] = {RL_SPEC_LIMIT, RL_SPEC_CURSOR, {0}};
 
 const struct rl_field fields_none[] = {{0}};
+
+/* Members (docs/loans.md). The contact has the shape of a device owner's;
+ * it and the notes are personal data, never shown to keys below volunteer. */
+static const char *const languages[] = {"fr", "en", NULL};
+static const char *const member_statuses[] = {"active", "suspended", NULL};
+
+const struct rl_field fields_member[] = {
+    {.name = "language", .type = RL_T_ENUM, .values = languages},
+    {.name = "loan_limit", .type = RL_T_INT, .min = 0, .max = 50},
+    {.name = "notes",
+     .type = RL_T_TEXT,
+     .flags = RL_F_NULLABLE | RL_F_PERSONAL,
+     .min = 1,
+     .max = 4000},
+    {.name = "contact", .type = RL_T_OBJECT, .flags = RL_F_NULLABLE | RL_F_PERSONAL, .sub = owner},
+    {.name = "number", .flags = RL_F_READONLY},
+    {.name = "open_loans", .flags = RL_F_READONLY},
+    {.name = "status", .flags = RL_F_READONLY},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_member_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "status", .type = RL_T_ENUM, .values = member_statuses},
+    {.name = "q", .type = RL_T_STRING, .min = 1, .max = 100},
+    {0},
+};
+
+const struct rl_field fields_member_transition[] = {
+    {.name = "to", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = member_statuses},
+    {.name = "note", .type = RL_T_TEXT, .flags = RL_F_NULLABLE, .min = 1, .max = 1000},
+    {0},
+};
+
+/* A member's event, as its history lists it: the note a desk wrote about
+ * the member ("two laptops not returned") is personal, like their notes. */
+const struct rl_field fields_member_event[] = {
+    {.name = "note", .flags = RL_F_PERSONAL},
+    {0},
+};

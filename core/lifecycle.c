@@ -4,9 +4,9 @@
 #include <string.h>
 
 const char *const rl_status_names[] = {
-    "received",     "diagnosing", "in_repair", "awaiting_parts", "repaired",
-    "unrepairable", "returned",   "available", "on_loan",        "rehomed",
-    "harvested",    "recycled",   "lost",           NULL,
+    "received", "diagnosing", "in_repair", "awaiting_parts", "repaired",  "unrepairable",
+    "returned", "available",  "on_loan",   "rehomed",        "harvested", "recycled",
+    "lost",     NULL,
 };
 
 enum { ANY = 0, REPAIR_ONLY = 1, DONATION_ONLY = 2 };

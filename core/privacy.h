@@ -1,5 +1,5 @@
 /* The personal data a reply can hold, named in one place: owner contacts
- * (and, with loans, members' contacts). Whatever keeps a copy of a reply
+ * and members' contacts and notes. Whatever keeps a copy of a reply
  * (stored idempotent replies) or shows it to a key that may not see
  * personal data removes these first. */
 #ifndef RL_CORE_PRIVACY_H
