@@ -74,7 +74,7 @@ void h_devices_transition(struct rl_req *req, struct _u_response *res)
   json_t *device, *errors, *allowed;
   int version;
   int rc = device_transition(&device, &version, &errors, &allowed, rl_path(req, "code"), to, note,
-                             &req->who);
+                             req->cfg->loans.hold_days, &req->who);
   if (rc == RL_ECONFLICT && allowed) {
     char detail[160];
     if (strcmp(to, "on_loan") == 0)

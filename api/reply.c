@@ -241,8 +241,11 @@ static void reply_errors(struct _u_response *res, int err, json_t *errors)
   char detail[320];
   if (n == 1) {
     json_t *e = json_array_get(errors, 0);
-    snprintf(detail, sizeof detail, "%s %s", json_string_value(json_object_get(e, "field")),
+    const char *field = json_string_value(json_object_get(e, "field"));
+    snprintf(detail, sizeof detail, "%s%s%s", field ? field : "", field && *field ? " " : "",
              json_string_value(json_object_get(e, "message")));
+  } else if (err == RL_EREFUSED) {
+    snprintf(detail, sizeof detail, "%zu reasons; see errors", n);
   } else {
     snprintf(detail, sizeof detail, "%zu fields are invalid; see errors", n);
   }

@@ -81,6 +81,22 @@ const struct rl_route rl_routes[] = {
     {"PATCH", "/api/v1/parts/:sku", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_parts_patch},
     {"GET", "/api/v1/parts/:sku/label", RL_ROLE_VOLUNTEER, 0, h_part_label},
 
+    /* A loan's public page URL is the borrower's: personal, like contacts. */
+    {"GET", "/api/v1/loans", RL_ROLE_READER, ROUTE_PERSONAL, h_loans_list},
+    {"POST", "/api/v1/loans", RL_ROLE_VOLUNTEER,
+     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_PERSONAL, h_loans_create},
+    {"GET", "/api/v1/loans/:id", RL_ROLE_READER, ROUTE_PERSONAL, h_loans_get},
+    {"GET", "/api/v1/loans/:id/history", RL_ROLE_READER, 0, h_loans_history},
+    {"POST", "/api/v1/loans/:id/renewals", RL_ROLE_VOLUNTEER,
+     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_PERSONAL, h_loans_renew},
+    {"POST", "/api/v1/loans/:id/return", RL_ROLE_VOLUNTEER,
+     ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_PERSONAL, h_loans_return},
+    {"GET", "/api/v1/waitlist", RL_ROLE_READER, 0, h_waitlist_list},
+    {"POST", "/api/v1/waitlist", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
+     h_waitlist_join},
+    {"GET", "/api/v1/waitlist/:id", RL_ROLE_READER, 0, h_waitlist_get},
+    {"DELETE", "/api/v1/waitlist/:id", RL_ROLE_VOLUNTEER, 0, h_waitlist_leave},
+
     {"GET", "/api/v1/track/:token", RL_ROLE_NONE,
      ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH | ROUTE_CORS, h_track_json},
     {"GET", "/t/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_track_page},

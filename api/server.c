@@ -25,8 +25,9 @@
 
 #define CONNECTION_TIMEOUT_S 30
 #define DRAIN_TIMEOUT_S 10
-/* How often expired stored replies are purged. */
-#define MAINTENANCE_INTERVAL_S 300
+/* How often expired stored replies are purged and waiting-list holds that
+ * ran out pass on. */
+#define MAINTENANCE_INTERVAL_S 60
 
 /* Requests begun and not yet completed (response sent or connection gone):
  * MHD calls the URI logger once when a request starts and the completion
@@ -167,7 +168,7 @@ int rl_serve(const struct rl_config *cfg)
     close(listen_fd);
     return 1;
   }
-  if (rl_maintenance_start(MAINTENANCE_INTERVAL_S) != RL_OK)
+  if (rl_maintenance_start(MAINTENANCE_INTERVAL_S, cfg->loans.hold_days) != RL_OK)
     rl_log(RL_LOG_WARN, "start", "no maintenance thread: expired stored replies stay");
   rl_log(RL_LOG_INFO, "start", "listening on %s:%u with %u threads, public URL %s",
          cfg->listen_host, cfg->listen_port, cfg->threads, cfg->public_url);

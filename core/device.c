@@ -16,6 +16,7 @@
 #include "core/spec.h"
 #include "core/store/pool.h"
 #include "core/store/store_device.h"
+#include "core/store/store_waitlist.h"
 #include "core/violation.h"
 
 #define CODE_ATTEMPTS 5
@@ -288,6 +289,7 @@ struct device_change {
   int if_match;
   enum rl_status target;
   const char *note;
+  unsigned hold_days; /* of a waiting list's hold on a device put back */
   const struct rl_principal *who;
   json_t *out, *errors, *allowed; /* results, reset on each run */
   int version;
@@ -436,15 +438,26 @@ static int transition_tx(void *ctx)
   }
   struct store_actor actor = {c->who->name, c->who->key_id};
   const char *f[] = {rl_status_name(from)}, *t[] = {rl_status_name(c->target)};
-  store_tx_commit_next();
-  rc = store_device_move(&c->out, &ref, f, t, 1, c->note, &actor);
+  if (c->target == RL_ST_AVAILABLE) {
+    /* On the shelf: held for the first member waiting, which the reply
+     * shows; the three statements go out together. */
+    rc = store_device_move(NULL, &ref, f, t, 1, c->note, &actor);
+    if (rc == RL_OK)
+      rc = store_waitlist_offer(ref.id, c->hold_days, 1);
+    store_tx_commit_next();
+    if (rc == RL_OK)
+      rc = store_device_get(&c->out, &ref, c->body, 0);
+  } else {
+    store_tx_commit_next();
+    rc = store_device_move(&c->out, &ref, f, t, 1, c->note, &actor);
+  }
   if (rc == RL_OK)
     c->version = ref.version;
   return rc;
 }
 
 int device_transition(json_t **out, int *version, json_t **errors, json_t **allowed,
-                      const char *code, const char *to, const char *note,
+                      const char *code, const char *to, const char *note, unsigned hold_days,
                       const struct rl_principal *who)
 {
   char body[RL_CODE_BODY_LEN + 1];
@@ -456,7 +469,8 @@ int device_transition(json_t **out, int *version, json_t **errors, json_t **allo
   enum rl_status target = rl_status_parse(to);
   if (target == RL_ST_INVALID)
     return rl_spec_invalid(errors, "to", "not_a_status", "is not a device status");
-  struct device_change c = {.body = body, .target = target, .note = note, .who = who};
+  struct device_change c = {
+      .body = body, .target = target, .note = note, .hold_days = hold_days, .who = who};
   rc = store_tx_run(STORE_READ_COMMITTED, transition_tx, &c);
   return change_results(&c, rc, out, version, errors, allowed);
 }

@@ -32,10 +32,12 @@ int device_get(json_t **out, int *version, json_t **errors, const char *code);
 int device_patch(json_t **out, int *version, json_t **errors, const char *code, const json_t *patch,
                  int if_match, const struct rl_principal *who);
 
-/* Moves the device to status `to`. When the lifecycle refuses, returns
- * RL_ECONFLICT with *allowed (caller owns) listing the moves it allows. */
+/* Moves the device to status `to`; a device put back on the shelf
+ * (available) is held for hold_days for the first member waiting for its
+ * category. When the lifecycle refuses, returns RL_ECONFLICT with *allowed
+ * (caller owns) listing the moves it allows. */
 int device_transition(json_t **out, int *version, json_t **errors, json_t **allowed,
-                      const char *code, const char *to, const char *note,
+                      const char *code, const char *to, const char *note, unsigned hold_days,
                       const struct rl_principal *who);
 
 /* Filters as checked against fields_device_filters. */

@@ -48,6 +48,8 @@ const struct rl_field fields_device[] = {
     {.name = "tracking_token", .flags = RL_F_READONLY | RL_F_PERSONAL},
     {.name = "received_at", .flags = RL_F_READONLY},
     {.name = "updated_at", .flags = RL_F_READONLY},
+    /* Who a waiting list holds it for. */
+    {.name = "hold", .flags = RL_F_READONLY | RL_F_PERSONAL},
     {0},
 };
 
@@ -238,6 +240,80 @@ const struct rl_field fields_harvest[] = {
 
 const struct rl_field fields_stock_query[] = {
     {.name = "as_of", .type = RL_T_DATE},
+    {0},
+};
+
+static const char *const deposit_methods[] = {"cash", "card", "cheque", "transfer", "other", NULL};
+static const struct rl_field deposit[] = {
+    {.name = "amount", .type = RL_T_NUMBER, .flags = RL_F_REQUIRED, .min = 0.01, .max = 100000},
+    {.name = "method", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = deposit_methods},
+    {0},
+};
+
+/* device and member have no format here: core reads them as typed and
+ * tells a typo from a wrong kind of code. */
+const struct rl_field fields_loan[] = {
+    {.name = "device", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 32},
+    {.name = "member", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 32},
+    {.name = "due_date", .type = RL_T_DATE},
+    {.name = "checkout_condition",
+     .type = RL_T_TEXT,
+     .flags = RL_F_NULLABLE,
+     .min = 1,
+     .max = 1000},
+    {.name = "deposit", .type = RL_T_OBJECT, .flags = RL_F_NULLABLE, .sub = deposit},
+    {.name = "note", .type = RL_T_TEXT, .min = 1, .max = 1000},
+    /* The page of the due date: whoever holds it sees no personal data,
+     * but it is the borrower's, not a reader key's. */
+    {.name = "public_url", .flags = RL_F_READONLY | RL_F_PERSONAL},
+    {0},
+};
+
+static const char *const loan_statuses[] = {"open", "overdue", "returned", "all", NULL};
+
+const struct rl_field fields_loan_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "status", .type = RL_T_ENUM, .values = loan_statuses},
+    {.name = "due_within_days", .type = RL_T_INT, .min = 0, .max = 730},
+    {.name = "member", .type = RL_T_STRING, .min = 1, .max = 32},
+    {.name = "device", .type = RL_T_STRING, .min = 1, .max = 32},
+    {.name = "site", .type = RL_T_STRING, .min = 1, .max = 64},
+    {0},
+};
+
+const struct rl_field fields_loan_renewal[] = {
+    {.name = "due_date", .type = RL_T_DATE},
+    {.name = "note", .type = RL_T_TEXT, .min = 1, .max = 1000},
+    {0},
+};
+
+static const char *const return_conditions[] = {"ok", "needs_check", "lost", NULL};
+static const char *const deposit_outcomes[] = {"returned", "kept", NULL};
+
+const struct rl_field fields_loan_return[] = {
+    {.name = "condition", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = return_conditions},
+    {.name = "deposit", .type = RL_T_ENUM, .values = deposit_outcomes},
+    {.name = "note", .type = RL_T_TEXT, .min = 1, .max = 1000},
+    {0},
+};
+
+const struct rl_field fields_waitlist_join[] = {
+    {.name = "member", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 32},
+    {.name = "category", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
+    {.name = "site", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 64},
+    {0},
+};
+
+static const char *const waitlist_statuses[] = {"active", "all", NULL};
+
+const struct rl_field fields_waitlist_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "category", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "site", .type = RL_T_STRING, .min = 1, .max = 64},
+    {.name = "member", .type = RL_T_STRING, .min = 1, .max = 32},
+    {.name = "status", .type = RL_T_ENUM, .values = waitlist_statuses},
     {0},
 };
 

@@ -51,6 +51,15 @@ extern const struct rl_field fields_member_filters[];
 extern const struct rl_field fields_member_transition[];
 extern const struct rl_field fields_member_event[];
 
+/* Loans: a checkout, the list's filters, a renewal, a return; waiting
+ * lists: joining and the list's filters (docs/loans.md). */
+extern const struct rl_field fields_loan[];
+extern const struct rl_field fields_loan_filters[];
+extern const struct rl_field fields_loan_renewal[];
+extern const struct rl_field fields_loan_return[];
+extern const struct rl_field fields_waitlist_join[];
+extern const struct rl_field fields_waitlist_filters[];
+
 /* A list that takes only limit and cursor. */
 extern const struct rl_field fields_page[];
 /* An operation that takes no query parameters. */

@@ -9,12 +9,13 @@
 #include "core/idem.h"
 #include "core/log.h"
 #include "core/store/pool.h"
+#include "core/waitlist.h"
 
 static pthread_t g_thread;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_wake;
 static int g_running, g_stop;
-static unsigned g_interval_s;
+static unsigned g_interval_s, g_hold_days;
 
 static void pass(void)
 {
@@ -24,6 +25,12 @@ static void pass(void)
     rl_log(RL_LOG_WARN, "maintenance", "purging stored replies: %s", rl_err_name(rc));
   else if (deleted > 0)
     rl_log(RL_LOG_INFO, "maintenance", "purged %ld expired stored replies", deleted);
+  long holds = 0;
+  rc = waitlist_sweep(&holds, g_hold_days);
+  if (rc != RL_OK)
+    rl_log(RL_LOG_WARN, "maintenance", "passing on waiting-list holds: %s", rl_err_name(rc));
+  else if (holds > 0)
+    rl_log(RL_LOG_INFO, "maintenance", "%ld waiting-list holds ended or placed", holds);
 }
 
 static void *run(void *arg)
@@ -45,8 +52,9 @@ static void *run(void *arg)
   return NULL;
 }
 
-int rl_maintenance_start(unsigned interval_s)
+int rl_maintenance_start(unsigned interval_s, unsigned hold_days)
 {
+  g_hold_days = hold_days;
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

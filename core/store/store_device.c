@@ -19,9 +19,14 @@
   " d.serial, d.year_of_manufacture, d.weight_kg, d.problem, d.notes, d.tracking_token,"           \
   " d.received_at, d.updated_at, o.device_id AS owner_id, o.name AS owner_name,"                   \
   " o.email AS owner_email, o.phone AS owner_phone"
+/* Who a waiting list holds the device for, if anyone. */
+#define HOLD_COLS ", hw.held_until AS hold_until, hm.number AS hold_member"
+#define HOLD_JOINS                                                                                 \
+  " LEFT JOIN waitlist hw ON hw.held_device_id = d.id AND hw.status = 'held'"                      \
+  " LEFT JOIN members hm ON hm.id = hw.member_id"
 #define DEVICE_FROM_TABLES                                                                         \
   " FROM devices d JOIN sites s ON s.id = d.site_id"                                               \
-  " LEFT JOIN device_owners o ON o.device_id = d.id"
+  " LEFT JOIN device_owners o ON o.device_id = d.id" HOLD_JOINS
 
 const struct store_stmt store_device_stmts[] = {
     {"device_insert",
@@ -35,13 +40,14 @@ const struct store_stmt store_device_stmts[] = {
      " SELECT id, $15, $16, $17 FROM d WHERE $14::boolean RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, to_status)"
      " SELECT id, $18, $19::bigint, 'intake', 'received' FROM d)"
-     " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
-     " LEFT JOIN o ON o.device_id = d.id",
+     " SELECT " DEVICE_COLS HOLD_COLS " FROM d JOIN sites s ON s.id = d.site_id"
+     " LEFT JOIN o ON o.device_id = d.id" HOLD_JOINS,
      0},
-    {"device_get", "SELECT " DEVICE_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1",
+    {"device_get", "SELECT " DEVICE_COLS HOLD_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1",
      STORE_RETRY_SAFE},
     {"device_get_lock",
-     "SELECT " DEVICE_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1 FOR UPDATE OF d", 0},
+     "SELECT " DEVICE_COLS HOLD_COLS DEVICE_FROM_TABLES " WHERE d.code_body = $1 FOR UPDATE OF d",
+     0},
     {"device_update",
      /* A device may stay at a site that closed, not move to one. */
      "WITH d AS (UPDATE devices SET category = $2, site_id = (SELECT s.id FROM sites s"
@@ -56,18 +62,25 @@ const struct store_stmt store_device_stmts[] = {
      " updated_at = now() RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, fields)"
      " SELECT id, $15, $16::bigint, 'edit', $17::text[] FROM d)"
-     " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
+     " SELECT " DEVICE_COLS HOLD_COLS " FROM d JOIN sites s ON s.id = d.site_id"
      " LEFT JOIN (SELECT * FROM o UNION ALL"
-     " SELECT * FROM device_owners WHERE $11 = 'keep') o ON o.device_id = d.id",
+     " SELECT * FROM device_owners WHERE $11 = 'keep') o ON o.device_id = d.id" HOLD_JOINS,
      0},
+    /* A device leaving the shelf other than on loan gives its hold back:
+     * the member waits again, in their place. Its reply shows no hold (a
+     * loan serves it, a device put back is offered by the caller). */
     {"device_move",
      "WITH d AS (UPDATE devices SET status = ($3::text[])[cardinality($3::text[])],"
      " version = version + 1, updated_at = now()"
      " WHERE id = $1::bigint AND status = ($2::text[])[1] RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, from_status,"
      " to_status, note) SELECT d.id, $5, $6::bigint, 'transition', m.f, m.t, $4"
-     " FROM d, unnest($2::text[], $3::text[]) WITH ORDINALITY AS m(f, t, n) ORDER BY m.n)"
-     " SELECT " DEVICE_COLS " FROM d JOIN sites s ON s.id = d.site_id"
+     " FROM d, unnest($2::text[], $3::text[]) WITH ORDINALITY AS m(f, t, n) ORDER BY m.n),"
+     " u AS (UPDATE waitlist SET status = 'waiting', held_device_id = NULL, held_at = NULL,"
+     " held_until = NULL WHERE held_device_id IN (SELECT id FROM d) AND status = 'held'"
+     " AND ($3::text[])[cardinality($3::text[])] NOT IN ('available', 'on_loan'))"
+     " SELECT " DEVICE_COLS ", NULL::timestamptz AS hold_until, NULL AS hold_member"
+     " FROM d JOIN sites s ON s.id = d.site_id"
      " LEFT JOIN device_owners o ON o.device_id = d.id",
      0},
     {"device_history",
@@ -116,15 +129,17 @@ enum {
   C_OWNER_NAME,
   C_OWNER_EMAIL,
   C_OWNER_PHONE,
+  C_HOLD_UNTIL,
+  C_HOLD_MEMBER,
   C_COUNT
 };
 static const char *const device_col_names[C_COUNT] = {
-    "id",          "version",     "site_id",  "code",
-    "kind",        "status",      "category", "site",
-    "brand",       "model",       "serial",   "year_of_manufacture",
-    "weight_kg",   "problem",     "notes",    "tracking_token",
-    "received_at", "updated_at",  "owner_id", "owner_name",
-    "owner_email", "owner_phone",
+    "id",          "version",     "site_id",    "code",
+    "kind",        "status",      "category",   "site",
+    "brand",       "model",       "serial",     "year_of_manufacture",
+    "weight_kg",   "problem",     "notes",      "tracking_token",
+    "received_at", "updated_at",  "owner_id",   "owner_name",
+    "owner_email", "owner_phone", "hold_until", "hold_member",
 };
 
 static json_t *device_json(const PGresult *r, int row, const int *c, struct store_device_ref *ref)
@@ -144,6 +159,10 @@ static json_t *device_json(const PGresult *r, int row, const int *c, struct stor
       store_json_num(r, row, c[C_WEIGHT]), "problem", store_json_str(r, row, c[C_PROBLEM]), "notes",
       store_json_str(r, row, c[C_NOTES]), "received_at", store_json_time(r, row, c[C_RECEIVED]),
       "updated_at", store_json_time(r, row, c[C_UPDATED]));
+  if (d != NULL && store_value(r, row, c[C_HOLD_MEMBER]) != NULL)
+    json_object_set_new(d, "hold",
+                        json_pack("{s:o s:o}", "member", store_json_str(r, row, c[C_HOLD_MEMBER]),
+                                  "until", store_json_time(r, row, c[C_HOLD_UNTIL])));
   if (d != NULL && strcmp(PQgetvalue(r, row, c[C_KIND]), "repair") == 0) {
     json_object_set_new(d, "tracking_token", store_json_str(r, row, c[C_TOKEN]));
     json_object_set_new(d, "owner",
@@ -293,7 +312,8 @@ int store_device_list(json_t **out, int64_t *next_before, const struct store_dev
   int np = 0;
   unsigned mask = 0;
   char sql[2048];
-  size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS DEVICE_FROM_TABLES);
+  size_t len =
+      (size_t)snprintf(sql, sizeof sql, "SELECT " DEVICE_COLS HOLD_COLS DEVICE_FROM_TABLES);
   for (unsigned i = 0; i < sizeof given / sizeof given[0]; i++) {
     if (given[i] == NULL)
       continue;
