@@ -332,7 +332,7 @@ Test(loans, bad_input_is_400_and_stores_nothing, .init = setup)
   r = ls_lend(dev, typo, "");
   ls_assert_invalid(r, "member", "check_character_mismatch");
   th_free(r);
-  r = ls_lend(dev, "nobody", "");
+  r = ls_lend(dev, "M-12", "");
   ls_assert_invalid(r, "member", "not_a_member_number");
   th_free(r);
 
@@ -350,7 +350,20 @@ Test(loans, bad_input_is_400_and_stores_nothing, .init = setup)
   cr_assert(ls_has_error(r, "member", "required"), "every missing field at once: %s", r->body);
   th_free(r);
 
-  /* Every bad field at once. */
+  assert_nothing_stored(dev, mem, 0);
+  cr_assert_str_eq(ls_device_status(dev), "available");
+}
+
+/* docs/loans.md and the API's conventions: validation reports every problem
+ * of a request at once (formats, then what it names, then the rules). */
+Test(loans, every_bad_field_in_one_reply, .init = setup)
+{
+  char dev[CODE_CAP], mem[NUMBER_CAP], typo[NUMBER_CAP], devtypo[CODE_CAP], extra[160];
+  ls_device(dev, "laptop", g_site);
+  ls_member(mem, -1);
+  ls_typo(typo, sizeof typo, mem);
+  ls_typo(devtypo, sizeof devtypo, dev);
+  struct th_resp *r;
   snprintf(extra, sizeof extra,
            ",\"due_date\":\"%s\",\"deposit\":{\"amount\":0,\"method\":\"cash\"}", ls_date(-3));
   r = ls_lend(devtypo, typo, extra);
@@ -361,7 +374,6 @@ Test(loans, bad_input_is_400_and_stores_nothing, .init = setup)
   th_free(r);
 
   assert_nothing_stored(dev, mem, 0);
-  cr_assert_str_eq(ls_device_status(dev), "available");
 }
 
 Test(loans, names_that_name_nothing_are_422, .init = setup)
@@ -449,6 +461,22 @@ Test(loans, renewals, .init = setup)
   cr_assert_str_eq(ds_sql("SELECT renewals || ' ' || due_date FROM loans WHERE id = %ld", id),
                    ds_sql("SELECT '2 ' || ((rl_now() AT TIME ZONE 'Europe/Paris')::date + 80)"),
                    "a refused renewal stores nothing");
+
+  /* A renewal does not move the device: one move to on_loan in its history. */
+  char dpath[128];
+  snprintf(dpath, sizeof dpath, "/api/v1/devices/%s/history", dev);
+  r = th_req("GET", dpath, ds_reader(), NULL, NULL);
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  json_t *evs = json_object_get(r->json, "items"), *ev;
+  size_t k;
+  int moves = 0;
+  json_array_foreach(evs, k, ev) {
+    const char *to = json_string_value(json_object_get(ev, "to"));
+    moves += to && strcmp(to, "on_loan") == 0;
+  }
+  cr_assert_eq(moves, 1, "%s", r->body);
+  th_free(r);
+  cr_assert_str_eq(ls_device_status(dev), "on_loan");
 
   /* The history: checkout, then each renewal with its new due date. */
   char path[96];
@@ -753,16 +781,6 @@ Test(loans, lists, .init = setup)
   cr_assert_eq(list_ids(r, ids, 16), 5, "%s", r->body);
   th_free(r);
 
-  /* Due soon: open loans due from today to N days ahead, by due date. */
-  r = list(ds_reader(), "site=%s&due_within_days=7", g_site);
-  n = list_ids(r, ids, 16);
-  cr_assert(n == 1 && ids[0] == l3, "%s", r->body);
-  th_free(r);
-  r = list(ds_reader(), "site=%s&due_within_days=14", g_site);
-  n = list_ids(r, ids, 16);
-  cr_assert(n == 2 && ids[0] == l3 && ids[1] == l1, "%s", r->body);
-  th_free(r);
-
   /* By member and by device (another site's loans too). */
   r = list(ds_reader(), "member=%s", b);
   n = list_ids(r, ids, 16);
@@ -801,6 +819,41 @@ Test(loans, lists, .init = setup)
     cr_assert(th_is_problem(r, 400), "%s: %ld %s", bad[k], r->status, r->body);
     th_free(r);
   }
+}
+
+/* Due soon: open loans due from today to N days ahead, by due date; an
+ * overdue loan is not due soon (it is overdue). */
+Test(loans, the_due_soon_list, .init = setup)
+{
+  char d[4][CODE_CAP], a[NUMBER_CAP];
+  for (int i = 0; i < 4; i++)
+    ls_device(d[i], "laptop", g_site);
+  ls_member(a, 5);
+  char e0[48], e3[48], e10[48];
+  snprintf(e0, sizeof e0, ",\"due_date\":\"%s\"", ls_date(0));
+  snprintf(e3, sizeof e3, ",\"due_date\":\"%s\"", ls_date(3));
+  snprintf(e10, sizeof e10, ",\"due_date\":\"%s\"", ls_date(10));
+  long l1 = ls_lend_ok(d[0], a, e10);
+  long l3 = ls_lend_ok(d[1], a, e3);
+  long late = ls_lend_ok(d[2], a, "");
+  long today = ls_lend_ok(d[3], a, e0);
+  ls_set_due(late, -2);
+  long ids[16];
+  size_t n;
+  struct th_resp *r;
+  r = list(ds_reader(), "site=%s&due_within_days=7", g_site);
+  n = list_ids(r, ids, 16);
+  cr_assert(n == 2 && ids[0] == today && ids[1] == l3, "%s", r->body);
+  th_free(r);
+  r = list(ds_reader(), "site=%s&due_within_days=14", g_site);
+  n = list_ids(r, ids, 16);
+  cr_assert(n == 3 && ids[0] == today && ids[1] == l3 && ids[2] == l1, "%s", r->body);
+  th_free(r);
+
+  r = list(ds_reader(), "site=%s&due_within_days=0", g_site);
+  n = list_ids(r, ids, 16);
+  cr_assert(n == 1 && ids[0] == today, "due today: %s", r->body);
+  th_free(r);
 }
 
 Test(loans, lists_are_paged, .init = setup)

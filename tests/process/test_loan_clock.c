@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/helpers/th.h"
 #include "tests/integration/loan_support.h"
@@ -213,4 +214,60 @@ Test(loan_clock, a_hold_runs_out_and_passes_to_the_next_in_line, .init = start, 
   th_free(r);
   ls_lend_ok(dev, b, "");
   cr_assert_str_eq(ls_entry_status(eb), "served");
+}
+
+Test(loan_clock, after_a_hold_runs_out_the_next_in_line_borrows_at_once, .init = start,
+     .fini = stop, .timeout = 60)
+{
+  const char *cat = "paper-shredder";
+  clock_at("2027-06-07 10:00 Europe/Paris");
+  char a[NUMBER_CAP], b[NUMBER_CAP], dev[CODE_CAP];
+  ls_member(a, -1);
+  ls_member(b, -1);
+  long ea = ls_join_ok(a, cat, g_site), eb = ls_join_ok(b, cat, g_site);
+  ls_device(dev, cat, g_site);
+  cr_assert_str_eq(ls_entry_status(ea), "held");
+  cr_assert_str_eq(ls_entry_status(eb), "waiting");
+  /* 3 days and 2 minutes later, before any sweep has run: b's desk lends. */
+  clock_at("2027-06-10 10:02 Europe/Paris");
+  struct th_resp *r = ls_lend(dev, b, "");
+  cr_assert_eq(r->status, 201, "the hold ran out: %s", r->body);
+  long loan = ls_int(r, "id");
+  th_free(r);
+  cr_assert_str_eq(ls_entry_status(ea), "expired");
+  r = ls_entry_as(ds_reader(), eb);
+  cr_assert_str_eq(th_str(r, "status"), "served", "%s", r->body);
+  cr_assert_eq(ls_int(r, "loan_id"), loan);
+  th_free(r);
+}
+
+Test(loan_clock, the_sweep_passes_an_expired_hold_on, .init = start, .fini = stop, .timeout = 60)
+{
+  const char *cat = "paper-shredder";
+  clock_at("2027-07-05 10:00 Europe/Paris");
+  char a[NUMBER_CAP], b[NUMBER_CAP], dev[CODE_CAP];
+  ls_member(a, -1);
+  ls_member(b, -1);
+  long ea = ls_join_ok(a, cat, g_site), eb = ls_join_ok(b, cat, g_site);
+  ls_device(dev, cat, g_site);
+  cr_assert_str_eq(ls_entry_status(ea), "held");
+  clock_at("2027-07-08 10:01 Europe/Paris");
+  /* The maintenance sweep runs when a server starts, then every minute: a
+   * second server's first pass ends the hold, with no desk involved. Poll
+   * for its effect (not a wait for the programme's time). */
+  char url2[64];
+  pid_t second = th_server_start(url2, sizeof url2, NULL);
+  cr_assert_gt(second, 0);
+  const char *st = "held";
+  for (int i = 0; i < 100 && strcmp(st, "held") == 0; i++) {
+    struct timespec t = {0, 100 * 1000 * 1000};
+    nanosleep(&t, NULL);
+    st = ls_entry_status(ea);
+  }
+  th_server_stop(second, SIGTERM);
+  cr_assert_str_eq(st, "expired", "the sweep ended a's hold");
+  struct th_resp *r = ls_entry_as(ds_reader(), eb);
+  cr_assert_str_eq(th_str(r, "status"), "held", "%s", r->body);
+  cr_assert_str_eq(th_str(r, "held_device"), dev);
+  th_free(r);
 }
