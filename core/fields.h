@@ -42,15 +42,6 @@ extern const struct rl_field fields_movement_filters[];
 extern const struct rl_field fields_harvest[];
 extern const struct rl_field fields_stock_query[];
 
-/* A member: created (RL_SPEC_CREATE) and edited (RL_SPEC_UPDATE), and the
- * member objects the API returns (contact and notes are personal);
- * GET /api/v1/members filters; POST /api/v1/members/{number}/transitions;
- * a member's history event (its note is personal). */
-extern const struct rl_field fields_member[];
-extern const struct rl_field fields_member_filters[];
-extern const struct rl_field fields_member_transition[];
-extern const struct rl_field fields_member_event[];
-
 /* Loans: a checkout, the list's filters, a renewal, a return; waiting
  * lists: joining and the list's filters (docs/loans.md). */
 extern const struct rl_field fields_loan[];
@@ -59,6 +50,14 @@ extern const struct rl_field fields_loan_renewal[];
 extern const struct rl_field fields_loan_return[];
 extern const struct rl_field fields_waitlist_join[];
 extern const struct rl_field fields_waitlist_filters[];
+/* A member: created (RL_SPEC_CREATE) and edited (RL_SPEC_UPDATE), and the
+ * member objects the API returns (contact and notes are personal);
+ * GET /api/v1/members filters; POST /api/v1/members/{number}/transitions;
+ * a member's history event (its note is personal). */
+extern const struct rl_field fields_member[];
+extern const struct rl_field fields_member_filters[];
+extern const struct rl_field fields_member_transition[];
+extern const struct rl_field fields_member_event[];
 
 /* A list that takes only limit and cursor. */
 extern const struct rl_field fields_page[];

@@ -227,8 +227,13 @@ static int result_error(const PGresult *r, const char *what)
     return v->err;
   }
   int err = map_sqlstate(st);
-  if (err == RL_EDB)
-    rl_log(RL_LOG_ERROR, "db_error", "%s: %s", what, PQresultErrorMessage(r));
+  /* The primary message and the SQLSTATE only: the full message's DETAIL
+   * may quote a row ("Failing row contains …"), personal data included. */
+  if (err == RL_EDB) {
+    const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    rl_log(RL_LOG_ERROR, "db_error", "%s: %s (SQLSTATE %s)", what, primary ? primary : "?",
+           st ? st : "?");
+  }
   return err;
 }
 

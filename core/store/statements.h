@@ -16,9 +16,9 @@ extern const struct store_stmt store_session_stmts[];
 extern const struct store_stmt store_stock_stmts[];
 extern const struct store_stmt store_tracking_stmts[];
 extern const struct store_stmt store_part_stmts[];
-extern const struct store_stmt store_member_stmts[];
 extern const struct store_stmt store_loan_stmts[];
 extern const struct store_stmt store_waitlist_stmts[];
+extern const struct store_stmt store_member_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];
@@ -29,9 +29,9 @@ extern const struct store_violation store_repair_violations[];
 extern const struct store_violation store_session_violations[];
 extern const struct store_violation store_site_violations[];
 extern const struct store_violation store_part_violations[];
-extern const struct store_violation store_member_violations[];
 extern const struct store_violation store_loan_violations[];
 extern const struct store_violation store_waitlist_violations[];
+extern const struct store_violation store_member_violations[];
 /* NULL-terminated list of the arrays above. */
 extern const struct store_violation *const store_violation_groups[];
 

@@ -148,3 +148,41 @@ Test(config, trusted_proxies_are_none_by_default_and_parsed_as_cidr)
   expect_bad("REPAIRD_TRUSTED_PROXIES", "proxy.example.org");
   expect_bad("REPAIRD_TRUSTED_PROXIES", "192.168.1.1/24");
 }
+
+Test(config, loan_rules_have_defaults_and_bounds)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK);
+  cr_assert_eq(c.loans.days, 28);
+  cr_assert_eq(c.loans.max_days, 90);
+  cr_assert_eq(c.loans.renewals, 2);
+  cr_assert_eq(c.loans.member_limit, 2);
+  cr_assert_eq(c.loans.hold_days, 3);
+  cr_assert_eq(c.loans.renew_overdue_days, 7);
+  cr_assert_str_eq(c.loans.member_prefix, "M");
+  cr_assert_str_eq(c.loans.currency, "EUR");
+
+  struct env good = {{"REPAIRD_LOAN_DAYS", "REPAIRD_LOAN_MAX_DAYS", "REPAIRD_LOAN_RENEWALS",
+                      "REPAIRD_CURRENCY", "REPAIRD_MEMBER_PREFIX", NULL},
+                     {"14", "30", "0", "CHF", "PRET", NULL}};
+  cr_assert_eq(rl_config_load(&c, get, &good, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_eq(c.loans.days, 14);
+  cr_assert_eq(c.loans.max_days, 30);
+  cr_assert_eq(c.loans.renewals, 0);
+  cr_assert_str_eq(c.loans.currency, "CHF");
+  cr_assert_str_eq(c.loans.member_prefix, "PRET");
+
+  expect_bad("REPAIRD_LOAN_DAYS", "0");
+  expect_bad("REPAIRD_LOAN_DAYS", "4 weeks");
+  expect_bad("REPAIRD_LOAN_MAX_DAYS", "731");
+  expect_bad("REPAIRD_LOAN_HOLD_DAYS", "-1");
+  expect_bad("REPAIRD_LOAN_LIMIT", "51");
+  expect_bad("REPAIRD_CURRENCY", "euro");
+  expect_bad("REPAIRD_MEMBER_PREFIX", "m");
+  /* A default period longer than the longest is a contradiction. */
+  struct env both = {{"REPAIRD_LOAN_DAYS", "REPAIRD_LOAN_MAX_DAYS", NULL}, {"60", "30", NULL}};
+  cr_assert_eq(rl_config_load(&c, get, &both, err, sizeof err), RL_EINVALID);
+  cr_assert(strstr(err, "REPAIRD_LOAN_DAYS") != NULL, "%s", err);
+}

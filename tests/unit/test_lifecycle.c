@@ -8,8 +8,9 @@
 
 static const char *const names[] = {"received", "diagnosing",   "in_repair", "awaiting_parts",
                                     "repaired", "unrepairable", "returned",  "available",
-                                    "on_loan",  "rehomed",      "harvested", "recycled"};
-#define N_STATUS 12
+                                    "on_loan",  "rehomed",      "harvested", "recycled",
+                                    "lost"};
+#define N_STATUS 13
 
 /* PRODUCT.md, "Allowed moves". who: "any", "repair", "donation"; via:
  * "manual" or "loan" (the moves only a loan may make). */
@@ -44,6 +45,7 @@ static const struct {
     {"available", "recycled", "any", "manual"},
     {"on_loan", "available", "any", "loan"},
     {"on_loan", "diagnosing", "any", "loan"},
+    {"on_loan", "lost", "any", "loan"},
     {"harvested", "recycled", "any", "manual"},
 };
 
@@ -71,7 +73,7 @@ Test(lifecycle, status_and_kind_names)
     enum rl_status s = st(names[i]);
     cr_assert_str_eq(rl_status_name(s), names[i]);
   }
-  const char *bad[] = {"", "Received", "RECEIVED", "received ", "lost", "on-loan", NULL};
+  const char *bad[] = {"", "Received", "RECEIVED", "received ", "Lost", "on-loan", NULL};
   for (int i = 0; bad[i]; i++)
     cr_assert_eq(rl_status_parse(bad[i]), RL_ST_INVALID, "%s", bad[i]);
   cr_assert_eq(rl_status_parse(NULL), RL_ST_INVALID);
@@ -105,7 +107,7 @@ Test(lifecycle, every_pair_for_both_kinds_and_both_ways)
     }
   }
   /* The table above counted once per kind that may make the move. */
-  cr_assert_eq(allowed_count, 2 * 29 - 9);
+  cr_assert_eq(allowed_count, 2 * 30 - 9);
 }
 
 Test(lifecycle, moves_from_lists_exactly_the_allowed_moves)
@@ -137,10 +139,10 @@ Test(lifecycle, moves_from_lists_exactly_the_allowed_moves)
 
 Test(lifecycle, final_states_have_no_moves)
 {
-  const char *finals[] = {"returned", "rehomed", "recycled"};
+  const char *finals[] = {"returned", "rehomed", "recycled", "lost"};
   for (int f = 0; f < N_STATUS; f++) {
     int is_final = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
       is_final |= strcmp(finals[i], names[f]) == 0;
     cr_assert_eq(!!rl_status_final(st(names[f])), is_final, "%s", names[f]);
     if (!is_final)
