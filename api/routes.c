@@ -91,10 +91,10 @@ const struct rl_route rl_routes[] = {
      ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_PERSONAL, h_loans_renew},
     {"POST", "/api/v1/loans/:id/return", RL_ROLE_VOLUNTEER,
      ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_PERSONAL, h_loans_return},
-    {"GET", "/api/v1/waitlist", RL_ROLE_READER, 0, h_waitlist_list},
+    {"GET", "/api/v1/waitlist", RL_ROLE_READER, ROUTE_PERSONAL, h_waitlist_list},
     {"POST", "/api/v1/waitlist", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
      h_waitlist_join},
-    {"GET", "/api/v1/waitlist/:id", RL_ROLE_READER, 0, h_waitlist_get},
+    {"GET", "/api/v1/waitlist/:id", RL_ROLE_READER, ROUTE_PERSONAL, h_waitlist_get},
     {"DELETE", "/api/v1/waitlist/:id", RL_ROLE_VOLUNTEER, 0, h_waitlist_leave},
 
     {"GET", "/api/v1/track/:token", RL_ROLE_NONE,

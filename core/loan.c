@@ -98,7 +98,7 @@ static void check_rules(json_t **errs, const struct store_checkout *c)
   } else if (strcmp(c->status, "available") != 0) {
     snprintf(msg, sizeof msg, "is %s, not available", c->status);
     refuse(errs, "device", "device_not_available", msg);
-  } else if (c->hold_id != 0 && c->hold_member_id != c->member_id) {
+  } else if (c->hold_member_id != 0 && c->hold_member_id != c->member_id) {
     snprintf(msg, sizeof msg, "is held for another member on the waiting list until %s",
              c->hold_until);
     refuse(errs, "device", "held_for_another_member", msg);
@@ -123,7 +123,7 @@ static int checkout_tx(void *ctx)
   struct store_checkout c;
   int rc = store_loan_checkout_read(&c, x->env->timezone, x->device, x->member, rules->max_days,
                                     rules->days);
-  int passed_on = rc == RL_OK && c.hold_id != 0 && !c.hold_live;
+  int passed_on = rc == RL_OK && c.hold_member_id != 0 && !c.hold_live;
   if (passed_on)
     rc = pass_on_expired_hold(&c, x);
   if (rc != RL_OK)
@@ -308,6 +308,9 @@ static int renew_tx(void *ctx)
   if (strcmp(due, st.due_date) <= 0) {
     snprintf(msg, sizeof msg, "must be after the current due date (%s)", st.due_date);
     refuse(&x->errors, "due_date", "not_after_due_date", msg);
+  } else if (strcmp(due, st.today) < 0) {
+    snprintf(msg, sizeof msg, "must be today (%s) or later", st.today);
+    refuse(&x->errors, "due_date", "in_the_past", msg);
   } else if (strcmp(due, st.max_due) > 0) {
     snprintf(msg, sizeof msg, "must be at most %s (loans last up to the maximum loan period)",
              st.max_due);

@@ -139,7 +139,14 @@ static int leave_tx(void *ctx)
   int64_t device_id;
   int active;
   json_t *cur;
-  int rc = store_waitlist_get(&cur, &device_id, &active, x->id, 1);
+  /* The device it holds is locked first, as every desk does. */
+  int rc = store_waitlist_get(&cur, &device_id, &active, x->id, 0);
+  if (rc != RL_OK)
+    return rc;
+  json_decref(cur);
+  if (active && device_id != 0 && (rc = store_waitlist_lock_device(device_id)) != RL_OK)
+    return rc;
+  rc = store_waitlist_get(&cur, &device_id, &active, x->id, 1);
   if (rc != RL_OK)
     return rc;
   json_decref(cur);

@@ -24,6 +24,15 @@ ALTER TABLE device_events ADD CONSTRAINT device_events_type_check
 -- What can be lent or held, by category and site.
 CREATE INDEX devices_available ON devices (category, site_id, id) WHERE status = 'available';
 
+-- Who a waiting list holds the device for, and until when: kept on the
+-- device row (beside the waiting-list entry that says the same) so that
+-- placing or ending a hold updates the row a checkout locks, and the
+-- checkout reads it as it is once the lock is its own.
+ALTER TABLE devices ADD COLUMN held_for bigint;
+ALTER TABLE devices ADD COLUMN held_until timestamptz;
+ALTER TABLE devices ADD CONSTRAINT devices_hold_check
+  CHECK ((held_for IS NULL) = (held_until IS NULL) AND (held_for IS NULL OR status = 'available'));
+
 -- Printed on the loan agreement, in the member's language.
 ALTER TABLE sites ADD COLUMN loan_conditions_fr text NOT NULL DEFAULT '';
 ALTER TABLE sites ADD COLUMN loan_conditions_en text NOT NULL DEFAULT '';
@@ -46,6 +55,8 @@ CREATE TABLE members (
   updated_at  timestamptz NOT NULL DEFAULT rl_now()
 );
 CREATE INDEX members_status_id ON members (status, id DESC);
+ALTER TABLE devices ADD CONSTRAINT devices_held_for_fkey
+  FOREIGN KEY (held_for) REFERENCES members (id);
 
 -- Personal data: a member's contact. Erasable on its own; never shown to
 -- reader keys, in public pages or open data.

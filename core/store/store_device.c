@@ -20,13 +20,18 @@
   " d.received_at, d.updated_at, o.device_id AS owner_id, o.name AS owner_name,"                   \
   " o.email AS owner_email, o.phone AS owner_phone"
 /* Who a waiting list holds the device for, if anyone. */
-#define HOLD_COLS ", hw.held_until AS hold_until, hm.number AS hold_member"
-#define HOLD_JOINS                                                                                 \
-  " LEFT JOIN waitlist hw ON hw.held_device_id = d.id AND hw.status = 'held'"                      \
-  " LEFT JOIN members hm ON hm.id = hw.member_id"
+#define HOLD_COLS ", d.held_until AS hold_until, hm.number AS hold_member"
+#define HOLD_JOINS " LEFT JOIN members hm ON hm.id = d.held_for"
 #define DEVICE_FROM_TABLES                                                                         \
   " FROM devices d JOIN sites s ON s.id = d.site_id"                                               \
   " LEFT JOIN device_owners o ON o.device_id = d.id" HOLD_JOINS
+
+/* A device held for a category's line keeps its hold while it stays in
+ * that category at that site; an edit that moves it gives the hold back
+ * (the member waits again, in their place). */
+#define SAME_PLACE                                                                                 \
+  "CASE WHEN devices.category = $2 AND (SELECT s.slug FROM sites s"                                \
+  " WHERE s.id = devices.site_id) = $3"
 
 const struct store_stmt store_device_stmts[] = {
     {"device_insert",
@@ -54,7 +59,12 @@ const struct store_stmt store_device_stmts[] = {
      " WHERE s.slug = $3 AND (s.active OR s.id = devices.site_id)),"
      " brand = $4, model = $5, serial = $6, year_of_manufacture = $7::int,"
      " weight_kg = $8::numeric, problem = $9, notes = $10, version = version + 1,"
-     " updated_at = now() WHERE id = $1::bigint RETURNING *),"
+     " updated_at = now(), held_for = " SAME_PLACE " THEN devices.held_for END,"
+     " held_until = " SAME_PLACE " THEN devices.held_until END"
+     " WHERE id = $1::bigint RETURNING *),"
+     " unheld AS (UPDATE waitlist SET status = 'waiting', held_device_id = NULL, held_at = NULL,"
+     " held_until = NULL WHERE held_device_id IN (SELECT id FROM d WHERE held_for IS NULL)"
+     " AND status = 'held'),"
      " gone AS (DELETE FROM device_owners WHERE device_id IN (SELECT id FROM d) AND $11 = 'erase'),"
      " o AS (INSERT INTO device_owners (device_id, name, email, phone)"
      " SELECT id, $12, $13, $14 FROM d WHERE $11 = 'set' ON CONFLICT (device_id) DO UPDATE"
@@ -66,12 +76,12 @@ const struct store_stmt store_device_stmts[] = {
      " LEFT JOIN (SELECT * FROM o UNION ALL"
      " SELECT * FROM device_owners WHERE $11 = 'keep') o ON o.device_id = d.id" HOLD_JOINS,
      0},
-    /* A device leaving the shelf other than on loan gives its hold back:
-     * the member waits again, in their place. Its reply shows no hold (a
-     * loan serves it, a device put back is offered by the caller). */
+    /* A device that moves has no hold: leaving the shelf other than on
+     * loan gives it back (the member waits again, in their place), a loan
+     * serves it, and one put back on the shelf is offered by the caller. */
     {"device_move",
      "WITH d AS (UPDATE devices SET status = ($3::text[])[cardinality($3::text[])],"
-     " version = version + 1, updated_at = now()"
+     " version = version + 1, updated_at = now(), held_for = NULL, held_until = NULL"
      " WHERE id = $1::bigint AND status = ($2::text[])[1] RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, from_status,"
      " to_status, note) SELECT d.id, $5, $6::bigint, 'transition', m.f, m.t, $4"
@@ -79,9 +89,8 @@ const struct store_stmt store_device_stmts[] = {
      " u AS (UPDATE waitlist SET status = 'waiting', held_device_id = NULL, held_at = NULL,"
      " held_until = NULL WHERE held_device_id IN (SELECT id FROM d) AND status = 'held'"
      " AND ($3::text[])[cardinality($3::text[])] NOT IN ('available', 'on_loan'))"
-     " SELECT " DEVICE_COLS ", NULL::timestamptz AS hold_until, NULL AS hold_member"
-     " FROM d JOIN sites s ON s.id = d.site_id"
-     " LEFT JOIN device_owners o ON o.device_id = d.id",
+     " SELECT " DEVICE_COLS HOLD_COLS " FROM d JOIN sites s ON s.id = d.site_id"
+     " LEFT JOIN device_owners o ON o.device_id = d.id" HOLD_JOINS,
      0},
     {"device_history",
      "SELECT e.id, e.at, e.actor, e.type, e.from_status, e.to_status,"

@@ -26,19 +26,22 @@
   " CROSS JOIN (SELECT (rl_now() AT TIME ZONE $1)::date AS today) t"
 
 const struct store_stmt store_loan_stmts[] = {
+    /* The hold is read from the device row, which this statement locks:
+     * once the lock is its own, the row is the latest (a hold placed by a
+     * transaction it waited for is seen). The member's own entry is read
+     * as of the statement's start; loan_insert serves it whatever it is. */
     {"loan_checkout_read",
      "SELECT nextval(pg_get_serial_sequence('loans', 'id')) AS loan_id, d.id AS device_id,"
      " d.version AS device_version, d.site_id, d.code, d.kind, d.status, d.category,"
      " m.id AS member_id, m.status AS member_status, m.open_loans, m.loan_limit,"
-     " h.id AS hold_id, h.member_id AS hold_member_id, hm.number AS hold_member,"
-     " to_char(h.held_until AT TIME ZONE $1, 'YYYY-MM-DD HH24:MI') AS hold_until,"
-     " h.held_until > rl_now() AS hold_live, e.held_device_id AS entry_device_id,"
+     " d.held_for AS hold_member_id, hm.number AS hold_member,"
+     " to_char(d.held_until AT TIME ZONE $1, 'YYYY-MM-DD HH24:MI') AS hold_until,"
+     " d.held_until > rl_now() AS hold_live, e.held_device_id AS entry_device_id,"
      " t.today::text AS today, (t.today + $4::int)::text AS max_due,"
      " (t.today + $5::int)::text AS default_due"
      " FROM devices d CROSS JOIN members m"
      " CROSS JOIN (SELECT (rl_now() AT TIME ZONE $1)::date AS today) t"
-     " LEFT JOIN waitlist h ON h.held_device_id = d.id AND h.status = 'held'"
-     " LEFT JOIN members hm ON hm.id = h.member_id"
+     " LEFT JOIN members hm ON hm.id = d.held_for"
      " LEFT JOIN waitlist e ON e.member_id = m.id AND e.category = d.category"
      " AND e.status IN ('waiting', 'held')"
      " WHERE d.code_body = $2 AND m.number_body = $3 FOR UPDATE OF d, m",
@@ -61,7 +64,12 @@ const struct store_stmt store_loan_stmts[] = {
      " note) SELECT id, $13, $14::bigint, 'checkout', due_date,"
      " CASE WHEN deposit_amount IS NOT NULL THEN 'held' END, $12 FROM l),"
      " w AS (UPDATE waitlist SET status = 'served', ended_at = rl_now(), loan_id = $2::bigint"
-     " WHERE member_id = $4::bigint AND category = $6 AND status IN ('waiting', 'held'))"
+     " WHERE member_id = $4::bigint AND category = $6 AND status IN ('waiting', 'held')"
+     " RETURNING held_device_id),"
+     /* Another device the member's served entry held is free again. */
+     " rel AS (UPDATE devices SET held_for = NULL, held_until = NULL FROM w"
+     " WHERE devices.id = w.held_device_id AND devices.id <> $3::bigint"
+     " AND devices.held_for = $4::bigint)"
      " SELECT " LOAN_COLS " FROM l" LOAN_JOINS,
      0},
     {"loan_get",
@@ -70,19 +78,19 @@ const struct store_stmt store_loan_stmts[] = {
      STORE_RETRY_SAFE},
     /* What a renewal or a return needs, the loan locked. Another member
      * waits when an active member's entry for the category (at the loan's
-     * site or any) is still waiting: a free device would hold for them. */
+     * site or any) is still waiting and no free device fits it (one would
+     * be held for them soon). */
     {"loan_get_lock",
      "SELECT " LOAN_COLS ", l.device_id, l.member_id, d.status AS device_status,"
-     " m.status AS member_status,"
+     " m.status AS member_status, t.today::text AS today,"
      " (t.today + $3::int)::text AS max_due,"
      " (greatest(t.today, l.due_date) + $4::int)::text AS default_due,"
      " EXISTS (SELECT 1 FROM waitlist w JOIN members wm ON wm.id = w.member_id"
      " AND wm.status = 'active' WHERE w.status = 'waiting' AND w.category = l.category"
-     " AND (w.site_id IS NULL OR w.site_id = l.site_id) AND w.member_id <> l.member_id)"
+     " AND (w.site_id IS NULL OR w.site_id = l.site_id) AND w.member_id <> l.member_id"
      " AND NOT EXISTS (SELECT 1 FROM devices f WHERE f.category = l.category"
-     " AND f.status = 'available' AND f.kind = 'donation' AND f.site_id = l.site_id"
-     " AND NOT EXISTS (SELECT 1 FROM waitlist h WHERE h.held_device_id = f.id"
-     " AND h.status = 'held')) AS others_waiting"
+     " AND f.status = 'available' AND f.kind = 'donation' AND f.held_for IS NULL"
+     " AND (w.site_id IS NULL OR f.site_id = w.site_id))) AS others_waiting"
      " FROM loans l" LOAN_JOINS " WHERE l.id = $2::bigint FOR UPDATE OF l",
      0},
     {"loan_renew",
@@ -231,11 +239,10 @@ int store_loan_checkout_read(struct store_checkout *out, const char *tz, const c
     return RL_ENOTFOUND;
   }
   static const char *const names[] = {
-      "loan_id",    "device_id",  "device_version",  "site_id",        "code",
-      "kind",       "status",     "category",        "member_id",      "member_status",
-      "open_loans", "loan_limit", "hold_id",         "hold_member_id", "hold_member",
-      "hold_until", "hold_live",  "entry_device_id", "today",          "max_due",
-      "default_due"};
+      "loan_id",    "device_id",       "device_version", "site_id",     "code",
+      "kind",       "status",          "category",       "member_id",   "member_status",
+      "open_loans", "loan_limit",      "hold_member_id", "hold_member", "hold_until",
+      "hold_live",  "entry_device_id", "today",          "max_due",     "default_due"};
   enum { N = sizeof names / sizeof names[0] };
   int c[N];
   store_cols(r, names, c, N);
@@ -252,16 +259,15 @@ int store_loan_checkout_read(struct store_checkout *out, const char *tz, const c
   copy(out->member_status, sizeof out->member_status, store_value(r, 0, c[9]));
   out->open_loans = (int)id_of(r, 0, c[10]);
   out->loan_limit = (int)id_of(r, 0, c[11]);
-  out->hold_id = id_of(r, 0, c[12]);
-  out->hold_member_id = id_of(r, 0, c[13]);
-  copy(out->hold_member, sizeof out->hold_member, store_value(r, 0, c[14]));
-  copy(out->hold_until, sizeof out->hold_until, store_value(r, 0, c[15]));
-  const char *live = store_value(r, 0, c[16]);
+  out->hold_member_id = id_of(r, 0, c[12]);
+  copy(out->hold_member, sizeof out->hold_member, store_value(r, 0, c[13]));
+  copy(out->hold_until, sizeof out->hold_until, store_value(r, 0, c[14]));
+  const char *live = store_value(r, 0, c[15]);
   out->hold_live = live && live[0] == 't';
-  out->entry_device_id = id_of(r, 0, c[17]);
-  copy(out->today, sizeof out->today, store_value(r, 0, c[18]));
-  copy(out->max_due, sizeof out->max_due, store_value(r, 0, c[19]));
-  copy(out->default_due, sizeof out->default_due, store_value(r, 0, c[20]));
+  out->entry_device_id = id_of(r, 0, c[16]);
+  copy(out->today, sizeof out->today, store_value(r, 0, c[17]));
+  copy(out->max_due, sizeof out->max_due, store_value(r, 0, c[18]));
+  copy(out->default_due, sizeof out->default_due, store_value(r, 0, c[19]));
   PQclear(r);
   return RL_OK;
 }
@@ -353,7 +359,8 @@ int store_loan_get(json_t **out, struct store_loan_state *st, const char *tz, in
                                         "others_waiting",
                                         "due_date",
                                         "max_due",
-                                        "default_due"};
+                                        "default_due",
+                                        "today"};
     enum { N = sizeof names / sizeof names[0] };
     int c[N];
     store_cols(r, names, c, N);
@@ -373,6 +380,7 @@ int store_loan_get(json_t **out, struct store_loan_state *st, const char *tz, in
     copy(st->due_date, sizeof st->due_date, store_value(r, 0, c[11]));
     copy(st->max_due, sizeof st->max_due, store_value(r, 0, c[12]));
     copy(st->default_due, sizeof st->default_due, store_value(r, 0, c[13]));
+    copy(st->today, sizeof st->today, store_value(r, 0, c[14]));
   }
   return one(out, r, RL_ENOTFOUND);
 }

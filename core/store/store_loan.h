@@ -19,7 +19,7 @@ struct store_checkout {
   char code[32], kind[16], status[24], category[72];
   char member_status[16];
   int open_loans, loan_limit;
-  int64_t hold_id, hold_member_id; /* 0: no hold on the device */
+  int64_t hold_member_id; /* who holds the device; 0: no hold */
   char hold_member[32], hold_until[40];
   int hold_live;           /* the hold has not run out */
   int64_t entry_device_id; /* a device the member's own entry for the category holds, or 0 */
@@ -58,7 +58,7 @@ struct store_loan_state {
   char device_status[24], member_status[16];
   int days_overdue;
   int others_waiting; /* another active member waits, and no device is free for them */
-  char due_date[16], max_due[16], default_due[16];
+  char due_date[16], today[16], max_due[16], default_due[16];
 };
 
 /* The loan by id as JSON, and its state; with lock (inside a transaction)

@@ -1,4 +1,7 @@
-/* Prepared statements and row mapping for waiting lists and holds. */
+/* Prepared statements and row mapping for waiting lists and holds. A hold
+ * is written twice, on the entry and on the device row (held_for,
+ * held_until), in the same statement: the device row is what a checkout
+ * locks and reads. */
 #include "core/store/store_waitlist.h"
 
 #include <stdio.h>
@@ -38,9 +41,12 @@ const struct store_stmt store_waitlist_stmts[] = {
     {"waitlist_get_lock",
      "SELECT " ENTRY_COLS " FROM waitlist w" ENTRY_JOINS " WHERE w.id = $1::bigint FOR UPDATE OF w",
      0},
+    {"waitlist_lock_device", "SELECT id FROM devices WHERE id = $1::bigint FOR UPDATE", 0},
     {"waitlist_leave",
      "WITH w AS (UPDATE waitlist SET status = 'left', ended_at = rl_now()"
-     " WHERE id = $1::bigint AND status IN ('waiting', 'held') RETURNING *)"
+     " WHERE id = $1::bigint AND status IN ('waiting', 'held') RETURNING *),"
+     " dv AS (UPDATE devices SET held_for = NULL, held_until = NULL FROM w"
+     " WHERE devices.id = w.held_device_id AND devices.held_for = w.member_id)"
      " SELECT " ENTRY_COLS " FROM w" ENTRY_JOINS,
      0},
     /* Suspended members keep their place but are passed over. An entry
@@ -48,14 +54,15 @@ const struct store_stmt store_waitlist_stmts[] = {
      * next in line rather than waiting for it. */
     {"waitlist_offer",
      "WITH d AS (SELECT d.id, d.category, d.site_id FROM devices d WHERE d.id = $1::bigint"
-     " AND d.status = 'available' AND d.kind = 'donation' AND NOT EXISTS (SELECT 1"
-     " FROM waitlist h WHERE h.held_device_id = d.id AND h.status = 'held')),"
+     " AND d.status = 'available' AND d.kind = 'donation' AND d.held_for IS NULL FOR UPDATE),"
      " e AS (SELECT w.id FROM waitlist w JOIN members m ON m.id = w.member_id"
      " AND m.status = 'active' JOIN d ON w.category = d.category"
      " AND (w.site_id IS NULL OR w.site_id = d.site_id) WHERE w.status = 'waiting'"
-     " ORDER BY w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED)"
-     " UPDATE waitlist SET held_device_id = $1::bigint," HOLD_SET " FROM e"
-     " WHERE waitlist.id = e.id",
+     " ORDER BY w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED),"
+     " h AS (UPDATE waitlist SET held_device_id = $1::bigint," HOLD_SET " FROM e"
+     " WHERE waitlist.id = e.id RETURNING waitlist.member_id, waitlist.held_until)"
+     " UPDATE devices SET held_for = h.member_id, held_until = h.held_until FROM h"
+     " WHERE devices.id = $1::bigint",
      0},
     /* The first waiting entry that a free device fits, and that device;
      * devices being lent or moved (locked) are skipped. */
@@ -64,24 +71,32 @@ const struct store_stmt store_waitlist_stmts[] = {
      " FROM waitlist w JOIN members m ON m.id = w.member_id AND m.status = 'active'"
      " CROSS JOIN LATERAL (SELECT d.id FROM devices d WHERE d.category = w.category"
      " AND d.status = 'available' AND d.kind = 'donation'"
-     " AND (w.site_id IS NULL OR d.site_id = w.site_id) AND NOT EXISTS (SELECT 1"
-     " FROM waitlist h WHERE h.held_device_id = d.id AND h.status = 'held')"
+     " AND (w.site_id IS NULL OR d.site_id = w.site_id) AND d.held_for IS NULL"
      " ORDER BY d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED) f"
      " WHERE w.status = 'waiting' AND ($1::text IS NULL OR w.category = $1)"
-     " ORDER BY w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED)"
-     " UPDATE waitlist SET held_device_id = pick.device_id," HOLD_SET " FROM pick"
-     " WHERE waitlist.id = pick.entry_id RETURNING waitlist.id",
+     " ORDER BY w.id LIMIT 1 FOR UPDATE OF w SKIP LOCKED),"
+     " h AS (UPDATE waitlist SET held_device_id = pick.device_id," HOLD_SET " FROM pick"
+     " WHERE waitlist.id = pick.entry_id"
+     " RETURNING waitlist.id, waitlist.member_id, waitlist.held_device_id, waitlist.held_until)"
+     " UPDATE devices SET held_for = h.member_id, held_until = h.held_until FROM h"
+     " WHERE devices.id = h.held_device_id RETURNING h.id",
      0},
+    /* Only a hold that ran out: one placed meanwhile stays. */
     {"waitlist_expire_device",
-     "UPDATE waitlist SET status = 'expired', ended_at = rl_now()"
-     " WHERE held_device_id = $1::bigint AND status = 'held' RETURNING id",
+     "WITH w AS (UPDATE waitlist SET status = 'expired', ended_at = rl_now()"
+     " WHERE held_device_id = $1::bigint AND status = 'held' AND held_until <= rl_now()"
+     " RETURNING id)"
+     " UPDATE devices SET held_for = NULL, held_until = NULL"
+     " WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM w) RETURNING id",
      0},
     {"waitlist_expire",
      "WITH x AS (SELECT w.id FROM waitlist w JOIN devices d ON d.id = w.held_device_id"
      " WHERE w.status = 'held' AND w.held_until <= rl_now() ORDER BY w.held_until"
-     " LIMIT $1::int FOR UPDATE OF w, d SKIP LOCKED)"
-     " UPDATE waitlist w SET status = 'expired', ended_at = rl_now() FROM x WHERE w.id = x.id"
-     " RETURNING w.held_device_id",
+     " LIMIT $1::int FOR UPDATE OF w, d SKIP LOCKED),"
+     " w AS (UPDATE waitlist e SET status = 'expired', ended_at = rl_now() FROM x"
+     " WHERE e.id = x.id RETURNING e.held_device_id)"
+     " UPDATE devices SET held_for = NULL, held_until = NULL FROM w"
+     " WHERE devices.id = w.held_device_id RETURNING devices.id",
      0},
     {NULL, NULL, 0},
 };
@@ -195,6 +210,14 @@ int store_waitlist_get(json_t **out, int64_t *device_id, int *active, int64_t id
     *active = st && (strcmp(st, "waiting") == 0 || strcmp(st, "held") == 0);
   }
   return rc;
+}
+
+int store_waitlist_lock_device(int64_t device_id)
+{
+  char d[24];
+  snprintf(d, sizeof d, "%lld", (long long)device_id);
+  const char *p[] = {d};
+  return store_exec_cmd("waitlist_lock_device", 1, p);
 }
 
 int store_waitlist_leave(json_t **out, int64_t id)

@@ -1,7 +1,8 @@
 /* Waiting lists by category and the holds they place on devices. A hold
- * changes only while its device's row is locked, or through statements
- * that skip locked rows, so that a device is never held twice nor held
- * while it goes on loan. JSON forms are caller-owned. */
+ * is placed or ended in the same statement on the entry and on the device
+ * row, which that statement locks (or skips when another transaction has
+ * it), so that a device is never held twice nor held while it goes on
+ * loan. JSON forms are caller-owned. */
 #ifndef RL_CORE_STORE_WAITLIST_H
 #define RL_CORE_STORE_WAITLIST_H
 
@@ -25,7 +26,11 @@ int store_waitlist_join(json_t **out, int64_t *entry_id, int64_t member_id, cons
  * RL_ENOTFOUND. */
 int store_waitlist_get(json_t **out, int64_t *device_id, int *active, int64_t id, int lock);
 
-/* Ends an active entry as `left`. */
+/* Locks the device row (inside a transaction): before an entry holding
+ * it is changed, so that desks lock devices before entries. */
+int store_waitlist_lock_device(int64_t device_id);
+
+/* Ends an active entry as `left` (and its hold on a device). */
 int store_waitlist_leave(json_t **out, int64_t id);
 
 /* Holds the device (if it is available, donated and not held) for the

@@ -540,33 +540,41 @@ static long long any_site_waiting(const char *category)
 
 Test(loan_pages, catalogue_counts_available_unheld_devices_and_waiting_members)
 {
-  /* One laptop on loan (make_loan), two more available, one of them held;
-   * a resident's own laptop (never lent); a member waiting at the site,
-   * the holder too, another at any site. */
+  /* One laptop on loan (make_loan); two fans available, one of them held;
+   * a resident's own fan (never lent); a member waiting at the site, the
+   * holder too, another at any site. Fans: no other test lends or waits
+   * for one, so the member waiting at any site holds no one else's. */
   struct loan l;
   make_loan(&l, "fr", 14, 0);
   char held[CODE_CAP], free_one[CODE_CAP], own[CODE_CAP];
   const char *to_available[] = {"diagnosing", "repaired", "available", NULL};
+  const char *cat = "fan";
   ds_device(held, "donation", l.site, "Dell");
-  ds_drive(held, to_available);
   ds_device(free_one, "donation", l.site, "HP");
-  ds_drive(free_one, to_available);
   ds_device(own, "repair", l.site, "Apple");
-  long long before = any_site_waiting("laptop");
+  cr_assert_not_null(ds_sql("UPDATE devices SET category = '%s' WHERE code IN ('%s', '%s', '%s')"
+                            " RETURNING id",
+                            cat, held, free_one, own));
+  ds_drive(held, to_available);
+  ds_drive(free_one, to_available);
+  long long before = any_site_waiting(cat);
   struct loan w1, w2, w3;
   long long m1 = make_member(&w1, "fr"), m2 = make_member(&w2, "fr"), m3 = make_member(&w3, "en");
   cr_assert_not_null(ds_sql(
       "INSERT INTO waitlist (member_id, category, site_id, status, held_device_id, held_at,"
-      " held_until, actor) SELECT %lld, 'laptop', d.site_id, 'held', d.id, rl_now(),"
+      " held_until, actor) SELECT %lld, '%s', d.site_id, 'held', d.id, rl_now(),"
       " rl_now() + interval '3 days', 'test' FROM devices d WHERE d.code = '%s' RETURNING id",
-      m1, held));
+      m1, cat, held));
+  cr_assert_not_null(ds_sql("UPDATE devices SET held_for = %lld, held_until = rl_now() + interval"
+                            " '3 days' WHERE code = '%s' RETURNING id",
+                            m1, held));
   cr_assert_not_null(ds_sql("INSERT INTO waitlist (member_id, category, site_id, actor)"
-                            " SELECT %lld, 'laptop', id, 'test' FROM sites WHERE slug = '%s'"
+                            " SELECT %lld, '%s', id, 'test' FROM sites WHERE slug = '%s'"
                             " RETURNING id",
-                            m2, l.site));
+                            m2, cat, l.site));
   cr_assert_not_null(ds_sql("INSERT INTO waitlist (member_id, category, actor)"
-                            " VALUES (%lld, 'laptop', 'test') RETURNING id",
-                            m3));
+                            " VALUES (%lld, '%s', 'test') RETURNING id",
+                            m3, cat));
   char empty[96], closed[96];
   ds_site(empty, sizeof empty, 1);
   ds_site(closed, sizeof closed, 0);
@@ -578,13 +586,13 @@ Test(loan_pages, catalogue_counts_available_unheld_devices_and_waiting_members)
   cr_assert_not_null(site, "the site is listed");
   cr_assert_str_eq(json_string_value(json_object_get(site, "opening_hours")), l.hours);
   const json_t *cats = json_object_get(site, "categories");
-  cr_assert_eq(json_array_size(cats), 1, "only laptops here (a repair is never lent): %s", r->body);
-  const json_t *laptop = find_category(cats, "laptop");
-  cr_assert_not_null(laptop);
-  cr_assert_eq(json_integer_value(json_object_get(laptop, "available")), 1,
+  cr_assert_eq(json_array_size(cats), 1, "only fans here (a repair is never lent): %s", r->body);
+  const json_t *fans = find_category(cats, cat);
+  cr_assert_not_null(fans);
+  cr_assert_eq(json_integer_value(json_object_get(fans, "available")), 1,
                "on loan and held are not available: %s", r->body);
-  cr_assert_eq(json_integer_value(json_object_get(laptop, "waiting")), 2, "waiting and held");
-  cr_assert_str_eq(json_string_value(json_object_get(laptop, "name_fr")), "Ordinateur portable");
+  cr_assert_eq(json_integer_value(json_object_get(fans, "waiting")), 2, "waiting and held");
+  cr_assert_str_eq(json_string_value(json_object_get(fans, "name_fr")), "Ventilateur");
   const json_t *e = find_site(r->json, empty);
   cr_assert(e && json_array_size(json_object_get(e, "categories")) == 0, "an empty site: %s",
             r->body);
@@ -593,16 +601,19 @@ Test(loan_pages, catalogue_counts_available_unheld_devices_and_waiting_members)
   for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
     cr_assert_null(strstr(r->body, secret[i]), "the catalogue shows \"%s\"", secret[i]);
   th_free(r);
-  cr_assert_eq(any_site_waiting("laptop"), before + 1, "the member waiting at any site");
+  cr_assert_eq(any_site_waiting(cat), before + 1, "the member waiting at any site");
 
   /* The hold ends: the device counts again, its holder no longer waits. */
   cr_assert_not_null(ds_sql("UPDATE waitlist SET status = 'expired', ended_at = rl_now()"
                             " WHERE member_id = %lld RETURNING id",
                             m1));
+  cr_assert_not_null(ds_sql("UPDATE devices SET held_for = NULL, held_until = NULL"
+                            " WHERE code = '%s' RETURNING id",
+                            held));
   r = th_req("GET", "/api/v1/catalogue", NULL, NULL, NULL);
-  laptop = find_category(json_object_get(find_site(r->json, l.site), "categories"), "laptop");
-  cr_assert_eq(json_integer_value(json_object_get(laptop, "available")), 2, "%s", r->body);
-  cr_assert_eq(json_integer_value(json_object_get(laptop, "waiting")), 1);
+  fans = find_category(json_object_get(find_site(r->json, l.site), "categories"), cat);
+  cr_assert_eq(json_integer_value(json_object_get(fans, "available")), 2, "%s", r->body);
+  cr_assert_eq(json_integer_value(json_object_get(fans, "waiting")), 1);
   th_free(r);
 
   r = page("/catalogue", NULL);

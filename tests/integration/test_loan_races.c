@@ -217,3 +217,70 @@ Test(loan_races, two_desks_lend_the_held_device_to_its_holder, .init = setup, .t
   cr_assert_eq(
       ds_count("SELECT count(*) FROM waitlist WHERE id = %ld AND loan_id IS NOT NULL", entry), 1);
 }
+
+struct joiner {
+  const char *member, *category;
+  pthread_barrier_t *go;
+  long status;
+};
+
+static void *join_thread(void *arg)
+{
+  struct joiner *x = arg;
+  pthread_barrier_wait(x->go);
+  struct th_resp *r = ls_join(x->member, x->category, NULL);
+  x->status = r->status;
+  th_free(r);
+  return NULL;
+}
+
+/* A member joining the line for the category of the one free device while
+ * a desk lends that device to a walk-in: either the walk-in has it and the
+ * member waits, or the member holds it and the walk-in is refused; never a
+ * device on loan with someone's hold on it (the checkout once read holds
+ * as of its statement's start, before the lock it waited for). */
+Test(loan_races, a_member_joining_the_line_races_a_walk_in_for_the_free_device, .init = setup,
+     .timeout = 120)
+{
+  const char *cat = "dslr-video-camera";
+  for (int round = 0; round < 12; round++) {
+    char dev[CODE_CAP], waiter[NUMBER_CAP], walk_in[NUMBER_CAP];
+    ls_device(dev, cat, g_site);
+    ls_member(waiter, -1);
+    ls_member(walk_in, -1);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 2);
+    struct joiner j = {.member = waiter, .category = cat, .go = &go};
+    struct lender l = {.device = dev, .member = walk_in, .go = &go};
+    pthread_t tj, tl;
+    pthread_create(&tj, NULL, join_thread, &j);
+    pthread_create(&tl, NULL, lend_thread, &l);
+    pthread_join(tj, NULL);
+    pthread_join(tl, NULL);
+    pthread_barrier_destroy(&go);
+    cr_assert_eq(j.status, 201, "round %d: join %ld", round, j.status);
+    cr_assert(l.status == 201 ||
+                  (l.status == 409 && strcmp(l.code, "held_for_another_member") == 0),
+              "round %d: lend %ld %s", round, l.status, l.code);
+    char q[512];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM waitlist w JOIN devices d ON d.id = w.held_device_id"
+             " WHERE d.code = '%s' AND w.status = 'held' AND d.status <> 'available'",
+             dev);
+    cr_assert_str_eq(th_sql(q), "0", "round %d: %s is held while on loan", round, dev);
+    snprintf(q, sizeof q,
+             "SELECT (status = 'on_loan')::int + (held_for IS NOT NULL)::int FROM devices"
+             " WHERE code = '%s'",
+             dev);
+    cr_assert_str_eq(th_sql(q), "1", "round %d: %s neither lent nor held, or both", round, dev);
+    /* The line is left empty for the next round. */
+    snprintf(q, sizeof q,
+             "UPDATE waitlist SET status = 'left', ended_at = now(), held_device_id = NULL,"
+             " held_until = NULL WHERE category = '%s' AND status IN ('waiting', 'held')",
+             cat);
+    th_sql(q);
+    snprintf(q, sizeof q, "UPDATE devices SET held_for = NULL, held_until = NULL WHERE code = '%s'",
+             dev);
+    th_sql(q);
+  }
+}
