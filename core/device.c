@@ -261,21 +261,6 @@ int device_get(json_t **out, int *version, json_t **errors, const char *code)
   return rc;
 }
 
-/* RFC 7396 on one level of objects: null removes, others replace. */
-static void merge(json_t *target, const json_t *patch)
-{
-  const char *key;
-  json_t *v;
-  json_object_foreach((json_t *)patch, key, v) {
-    if (json_is_null(v))
-      json_object_del(target, key);
-    else if (json_is_object(v) && json_is_object(json_object_get(target, key)))
-      merge(json_object_get(target, key), v);
-    else
-      json_object_set(target, key, v);
-  }
-}
-
 /* Whether a patch asks for a change; weight_confirmed alone changes nothing. */
 static int changes_something(const json_t *patch)
 {
@@ -352,7 +337,7 @@ static int patch_tx(void *ctx)
   json_t *next = json_deep_copy(cur);
   if (json_is_null(json_object_get(next, "owner")))
     json_object_set_new(next, "owner", json_object());
-  merge(next, c->patch);
+  rl_merge_patch(next, c->patch);
 
   enum store_owner_action action = STORE_OWNER_KEEP;
   struct store_owner owner = {NULL, NULL, NULL};

@@ -110,22 +110,6 @@ int member_get(json_t **out, int *version, json_t **errors, const char *number)
   return rc;
 }
 
-/* RFC 7396 on the member's levels: null removes, objects merge, others
- * replace. */
-static void merge(json_t *target, const json_t *patch)
-{
-  const char *key;
-  json_t *v;
-  json_object_foreach((json_t *)patch, key, v) {
-    if (json_is_null(v))
-      json_object_del(target, key);
-    else if (json_is_object(v) && json_is_object(json_object_get(target, key)))
-      merge(json_object_get(target, key), v);
-    else
-      json_object_set(target, key, v);
-  }
-}
-
 /* What a patch or a move works on, inside its transaction. */
 struct member_change {
   const char *body; /* number body */
@@ -180,7 +164,7 @@ static int patch_tx(void *ctx)
   json_t *next = json_deep_copy(cur);
   if (json_is_null(json_object_get(next, "contact")))
     json_object_set_new(next, "contact", json_object());
-  merge(next, c->patch);
+  rl_merge_patch(next, c->patch);
 
   enum store_owner_action action = STORE_OWNER_KEEP;
   struct store_owner contact = {NULL, NULL, NULL};

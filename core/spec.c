@@ -647,3 +647,17 @@ int rl_spec_query(json_t **out, json_t **errors, const json_t *params, const str
     json_decref(typed);
   return rc;
 }
+
+void rl_merge_patch(json_t *target, const json_t *patch)
+{
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)patch, key, v) {
+    if (json_is_null(v))
+      json_object_del(target, key);
+    else if (json_is_object(v) && json_is_object(json_object_get(target, key)))
+      rl_merge_patch(json_object_get(target, key), v);
+    else
+      json_object_set(target, key, v);
+  }
+}

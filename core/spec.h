@@ -116,6 +116,10 @@ const char *rl_spec_str(const json_t *obj, const char *name);
  * + 3 always fits). */
 void rl_spec_like(char *out, size_t cap, const char *q);
 
+/* Applies a JSON merge patch (RFC 7396) to target: null removes a member,
+ * an object merges into an object, anything else replaces. */
+void rl_merge_patch(json_t *target, const json_t *patch);
+
 /* Number of Unicode characters in a valid UTF-8 string. */
 size_t rl_utf8_len(const char *s);
 
