@@ -82,14 +82,14 @@ static int slice(json_t **out, const char *from, const char *to, unsigned group)
   return rc;
 }
 
-static const char *const month_fr[] = {"janv.", "févr.", "mars", "avr.", "mai", "juin",
-                                       "juil.", "août", "sept.", "oct.", "nov.", "déc."};
+static const char *const month_fr[] = {"janv.", "févr.", "mars",  "avr.", "mai",  "juin",
+                                       "juil.", "août",  "sept.", "oct.", "nov.", "déc."};
 static const char *const month_en[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* The last twelve months' devices saved: the chart and its table. */
-static void chart(struct rl_buf *svg, struct rl_buf *table, const json_t *rows, int year,
-                  int month, int en)
+static void chart(struct rl_buf *svg, struct rl_buf *table, const json_t *rows, int year, int month,
+                  int en)
 {
   double saved[MONTHS] = {0}, max = 0;
   int y[MONTHS], m[MONTHS];
@@ -141,7 +141,8 @@ static void chart(struct rl_buf *svg, struct rl_buf *table, const json_t *rows, 
 
 static int by_saved(const void *a, const void *b)
 {
-  double x = fig(*(json_t *const *)a, "devices_saved"), y = fig(*(json_t *const *)b, "devices_saved");
+  double x = fig(*(json_t *const *)a, "devices_saved"),
+         y = fig(*(json_t *const *)b, "devices_saved");
   return (x < y) - (x > y);
 }
 
@@ -173,11 +174,15 @@ static void top_categories(struct rl_buf *b, const json_t *rows, int en)
   }
   rl_buf_add(b, "</ol>");
   if (shown == 0)
-    rl_buf_add(b, en ? "<p>No device saved yet.</p>" : "<p>Aucun appareil sauvé pour l'instant.</p>");
+    rl_buf_add(b,
+               en ? "<p>No device saved yet.</p>" : "<p>Aucun appareil sauvé pour l'instant.</p>");
   free(v);
 }
 
-static void set(json_t *v, const char *k, const char *s) { json_object_set_new(v, k, json_string(s)); }
+static void set(json_t *v, const char *k, const char *s)
+{
+  json_object_set_new(v, k, json_string(s));
+}
 
 void h_impact_page(struct rl_req *req, struct _u_response *res)
 {
@@ -232,8 +237,9 @@ void h_impact_page(struct rl_req *req, struct _u_response *res)
   json_t *v = json_object();
   rl_public_page_values(v, l);
   set(v, "t_title", en ? "What the repair café avoids" : "Ce que le repair café évite");
-  set(v, "t_intro", en ? "Devices repaired, lent or given a second life instead of thrown away."
-                       : "Des appareils réparés, prêtés ou donnés plutôt que jetés.");
+  set(v, "t_intro",
+      en ? "Devices repaired, lent or given a second life instead of thrown away."
+         : "Des appareils réparés, prêtés ou donnés plutôt que jetés.");
   set(v, "t_all", en ? "Since the start" : "Depuis le début");
   set(v, "t_year", year_title);
   set(v, "t_months", en ? "Devices saved by month" : "Appareils sauvés par mois");

@@ -50,10 +50,10 @@ void h_od_impact_json(struct rl_req *req, struct _u_response *res)
   char from[8], to[8];
   snprintf(from, sizeof from, "%.7s", q.from);
   snprintf(to, sizeof to, "%.7s", q.to);
-  json_t *body = json_pack("{s:O s:s s:s s:s s:o s:O}", "factor_version",
-                           json_object_get(figures, "factor_version"), "licence", "etalab-2.0",
-                           "from", from, "to", to, "group_by", group, "rows",
-                           json_object_get(figures, "rows"));
+  json_t *body =
+      json_pack("{s:O s:s s:s s:s s:o s:O}", "factor_version",
+                json_object_get(figures, "factor_version"), "licence", "etalab-2.0", "from", from,
+                "to", to, "group_by", group, "rows", json_object_get(figures, "rows"));
   json_decref(figures);
   json_decref(query);
   char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
@@ -112,9 +112,8 @@ void h_od_factors(struct rl_req *req, struct _u_response *res)
     return;
   }
   const json_t *last = json_array_get(sets, json_array_size(sets) - 1);
-  json_t *body =
-      json_pack("{s:O s:s s:o}", "current_version", json_object_get(last, "version"), "licence",
-                "CC-BY-SA-4.0", "items", sets);
+  json_t *body = json_pack("{s:O s:s s:o}", "current_version", json_object_get(last, "version"),
+                           "licence", "CC-BY-SA-4.0", "items", sets);
   rl_reply_object(req, res, 200, body);
   u_map_put(res->map_header, "Cache-Control", OD_CACHE);
 }

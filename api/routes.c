@@ -114,8 +114,7 @@ const struct rl_route rl_routes[] = {
     /* Open data: sums by month, site and category, nothing personal. */
     {"GET", "/opendata/impact.json", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED,
      h_od_impact_json},
-    {"GET", "/opendata/impact.csv", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED,
-     h_od_impact_csv},
+    {"GET", "/opendata/impact.csv", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_od_impact_csv},
     {"GET", "/opendata/factors", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_od_factors},
     {"GET", "/impact", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_impact_page},
     {"GET", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, 0, h_factor_sets_list},

@@ -140,11 +140,20 @@ static const struct {
   const char *name;
   int kg;
 } csv_figures[] = {
-    {"devices_seen", 0},      {"repairs_fixed", 0},        {"repairs_repairable", 0},
-    {"repairs_end_of_life", 0}, {"repairs_unknown", 0},    {"devices_saved", 0},
-    {"waste_kg", 1},          {"co2e_kg", 1},              {"saved_without_weight", 0},
-    {"devices_recycled", 0},  {"recycled_kg", 1},          {"devices_harvested", 0},
-    {"parts_recovered", 1},   {"loans_started", 0},
+    {"devices_seen", 0},
+    {"repairs_fixed", 0},
+    {"repairs_repairable", 0},
+    {"repairs_end_of_life", 0},
+    {"repairs_unknown", 0},
+    {"devices_saved", 0},
+    {"waste_kg", 1},
+    {"co2e_kg", 1},
+    {"saved_without_weight", 0},
+    {"devices_recycled", 0},
+    {"recycled_kg", 1},
+    {"devices_harvested", 0},
+    {"parts_recovered", 1},
+    {"loans_started", 0},
 };
 
 int impact_csv_write_figures(od_write_fn w, void *ctx, const json_t *figures, unsigned group)
@@ -202,7 +211,10 @@ int impact_csv_write(od_write_fn w, void *ctx, const json_t *query)
   return rc;
 }
 
-int impact_factor_sets(json_t **out, int with_key) { return store_impact_factor_sets(out, with_key); }
+int impact_factor_sets(json_t **out, int with_key)
+{
+  return store_impact_factor_sets(out, with_key);
+}
 
 /* A number of the body as decimal text, as PostgreSQL reads it. */
 static void decimal(char out[40], const json_t *body, const char *name)

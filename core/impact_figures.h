@@ -14,11 +14,11 @@
 
 /* A slice asked for, as checked by impact_query_read. */
 struct impact_query {
-  char from[11], to[11];     /* "YYYY-MM-01" */
-  const char *site;          /* borrowed from the query, or NULL */
-  const char *category;      /* borrowed, or NULL */
+  char from[11], to[11];      /* "YYYY-MM-01" */
+  const char *site;           /* borrowed from the query, or NULL */
+  const char *category;       /* borrowed, or NULL */
   const char *factor_version; /* borrowed, or NULL: the current set */
-  unsigned group;            /* STORE_IMPACT_* bits (core/store/store_impact.h) */
+  unsigned group;             /* STORE_IMPACT_* bits (core/store/store_impact.h) */
 };
 
 /* The query parameters of the figures (from, to, site, category,

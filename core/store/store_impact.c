@@ -80,8 +80,7 @@ static void slice_sql(char *sql, size_t cap, unsigned group)
       n += (size_t)snprintf(sql + n, cap - n, ", %s AS %s", keys[i].sql, keys[i].name);
   for (size_t i = 0; i < N_FIGURES; i++)
     n += (size_t)snprintf(sql + n, cap - n,
-                          figures[i].kg ? ", trim_scale(round(%s, 3))::text AS %s"
-                                        : ", %s AS %s",
+                          figures[i].kg ? ", trim_scale(round(%s, 3))::text AS %s" : ", %s AS %s",
                           figures[i].sql, figures[i].name);
   n += (size_t)snprintf(sql + n, cap - n,
                         " FROM f LEFT JOIN (impact_rollup r JOIN sites s ON s.id = r.site_id)"
@@ -107,8 +106,7 @@ static json_t *slice_row(const PGresult *r, int row, unsigned group)
   int nonzero = 0;
   for (size_t i = 0; i < N_KEYS; i++)
     if (group & keys[i].bit)
-      json_object_set_new(o, keys[i].name,
-                          store_json_str(r, row, PQfnumber(r, keys[i].name)));
+      json_object_set_new(o, keys[i].name, store_json_str(r, row, PQfnumber(r, keys[i].name)));
   for (size_t i = 0; i < N_FIGURES; i++) {
     const char *v = store_value(r, row, PQfnumber(r, figures[i].name));
     double d = v ? strtod(v, NULL) : 0;
@@ -158,12 +156,12 @@ int store_impact_slice(json_t **out, const struct store_impact_slice *s)
 
 static json_t *set_json(const PGresult *r, int row, int with_key)
 {
-  json_t *o = json_pack(
-      "{s:o s:o s:o s:o s:o s:o s:s s:o s:o}", "version", store_json_str(r, row, 0),
-      "displacement", store_json_num(r, row, 1), "misc_powered", store_json_num(r, row, 2),
-      "misc_unpowered", store_json_num(r, row, 3), "source", store_json_str(r, row, 4), "credit",
-      store_json_str(r, row, 5), "licence", "CC-BY-SA-4.0", "created_at",
-      store_json_time(r, row, 6), "current", store_json_bool(r, row, 8));
+  json_t *o = json_pack("{s:o s:o s:o s:o s:o s:o s:s s:o s:o}", "version",
+                        store_json_str(r, row, 0), "displacement", store_json_num(r, row, 1),
+                        "misc_powered", store_json_num(r, row, 2), "misc_unpowered",
+                        store_json_num(r, row, 3), "source", store_json_str(r, row, 4), "credit",
+                        store_json_str(r, row, 5), "licence", "CC-BY-SA-4.0", "created_at",
+                        store_json_time(r, row, 6), "current", store_json_bool(r, row, 8));
   if (o && with_key)
     json_object_set_new(o, "created_by_key_id", store_json_int(r, row, 7));
   return o;
@@ -189,8 +187,8 @@ int store_impact_factor_set_insert(json_t **out, const char *version, const char
 {
   char key[24];
   snprintf(key, sizeof key, "%lld", (long long)key_id);
-  const char *p[] = {version, displacement, misc_powered, misc_unpowered, source, credit,
-                     key_id > 0 ? key : NULL};
+  const char *p[] = {version, displacement, misc_powered,           misc_unpowered,
+                     source,  credit,       key_id > 0 ? key : NULL};
   PGresult *r;
   int rc = store_exec(&r, "impact_factor_set_insert", 7, p);
   if (rc != RL_OK)
@@ -213,10 +211,9 @@ int store_impact_rebuild(json_t **out, const char *timezone)
     return rc;
   json_t *a = json_array();
   for (int i = 0; i < PQntuples(r); i++)
-    json_array_append_new(a, json_pack("{s:o s:o s:o s:o}", "what", store_json_str(r, i, 0),
-                                       "key", store_json_str(r, i, 1), "kept",
-                                       store_json_str(r, i, 2), "rebuilt",
-                                       store_json_str(r, i, 3)));
+    json_array_append_new(a, json_pack("{s:o s:o s:o s:o}", "what", store_json_str(r, i, 0), "key",
+                                       store_json_str(r, i, 1), "kept", store_json_str(r, i, 2),
+                                       "rebuilt", store_json_str(r, i, 3)));
   PQclear(r);
   *out = a;
   return a ? RL_OK : RL_ENOMEM;

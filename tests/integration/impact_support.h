@@ -30,13 +30,14 @@ static inline void is_date(const char *code, int month, int day)
   snprintf(at, sizeof at, "%04d-%02d-%02d 12:00:00+00", is_year(), month, day);
   long id = is_device_id(code);
   cr_assert(id > 0, "device %s", code);
-  cr_assert_not_null(ds_sql("BEGIN; UPDATE devices SET received_at = '%s' WHERE id = %ld;"
-                            " UPDATE repairs SET created_at = '%s'::timestamptz + id * interval '1 s'"
-                            " WHERE device_id = %ld;"
-                            " UPDATE device_events SET at = '%s' WHERE device_id = %ld;"
-                            " UPDATE loans SET started_at = '%s' WHERE device_id = %ld;"
-                            " UPDATE part_movements SET at = '%s' WHERE device_id = %ld; COMMIT",
-                            at, id, at, id, at, id, at, id, at, id));
+  cr_assert_not_null(
+      ds_sql("BEGIN; UPDATE devices SET received_at = '%s' WHERE id = %ld;"
+             " UPDATE repairs SET created_at = '%s'::timestamptz + id * interval '1 s'"
+             " WHERE device_id = %ld;"
+             " UPDATE device_events SET at = '%s' WHERE device_id = %ld;"
+             " UPDATE loans SET started_at = '%s' WHERE device_id = %ld;"
+             " UPDATE part_movements SET at = '%s' WHERE device_id = %ld; COMMIT",
+             at, id, at, id, at, id, at, id, at, id));
 }
 
 /* GET /opendata/impact.json with this query (no leading '?'). */

@@ -76,9 +76,8 @@ Test(impact_api, a_corrected_outcome_leaves_its_month, .init = setup)
   outcome(second, "unknown");
   cr_expect_eq(saved_in(6, "devices_saved"), 0);
   cr_expect_eq(saved_in(6, "co2e_kg"), 0);
-  cr_expect_eq(ds_count("SELECT count(*) FROM impact_saves WHERE device_id = %ld",
-                        is_device_id(code)),
-               0);
+  cr_expect_eq(
+      ds_count("SELECT count(*) FROM impact_saves WHERE device_id = %ld", is_device_id(code)), 0);
   /* Fixed again: saved in May again; then weighed: the waste follows. */
   outcome(first, "fixed");
   cr_expect_eq(saved_in(5, "devices_saved"), 1);
@@ -125,11 +124,12 @@ Test(impact_api, a_new_factor_set_changes_co2e_and_its_version, .init = setup)
   repair(code, "fixed");
   is_date(code, 7, 1);
   snprintf(version, sizeof version, "test-%d-d0.6", (int)getpid());
-  struct th_resp *r = th_reqf("POST", "/api/v1/impact/factor-sets", ds_admin(),
-                              "{\"version\":\"%s\",\"displacement\":0.6,\"misc_powered\":32.06679233,"
-                              "\"misc_unpowered\":17.70147059,\"source\":\"test\",\"credit\":"
-                              "\"The Restart Project, CC BY-SA 4.0\"}",
-                              version);
+  struct th_resp *r =
+      th_reqf("POST", "/api/v1/impact/factor-sets", ds_admin(),
+              "{\"version\":\"%s\",\"displacement\":0.6,\"misc_powered\":32.06679233,"
+              "\"misc_unpowered\":17.70147059,\"source\":\"test\",\"credit\":"
+              "\"The Restart Project, CC BY-SA 4.0\"}",
+              version);
   cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
   th_free(r);
   /* Never edited: the same version again is refused. */
@@ -204,8 +204,9 @@ Test(impact_api, the_csv_parses_strictly_and_caches_get_304, .init = setup)
   cr_assert_eq(write(fd, r->body, r->len), (ssize_t)r->len);
   close(fd);
   char cmd[1024], expect_row[256];
-  snprintf(expect_row, sizeof expect_row, "%04d-08,%s,laptop-medium,1,1,0,0,0,1,1.83,132.66,0,0,0,0,0,0," IS_SET,
-           is_year(), g_site);
+  snprintf(expect_row, sizeof expect_row,
+           "%04d-08,%s,laptop-medium,1,1,0,0,0,1,1.83,132.66,0,0,0,0,0,0," IS_SET, is_year(),
+           g_site);
   snprintf(cmd, sizeof cmd,
            "python3 -c 'import csv,sys\n"
            "data=open(sys.argv[1],\"rb\").read()\n"
@@ -243,10 +244,14 @@ Test(impact_api, the_csv_parses_strictly_and_caches_get_304, .init = setup)
 Test(impact_api, bad_queries_are_400_problems)
 {
   static const char *const bad[][2] = {
-      {"from=2026-13", "from"},           {"to=26-01", "to"},
-      {"from=2026-05&to=2026-04", "from"}, {"from=1999-12", "from"},
-      {"group_by=month,month", "group_by"}, {"group_by=owner", "group_by"},
-      {"group_by=month,", "group_by"},      {"site=Not%20A%20Slug", "site"},
+      {"from=2026-13", "from"},
+      {"to=26-01", "to"},
+      {"from=2026-05&to=2026-04", "from"},
+      {"from=1999-12", "from"},
+      {"group_by=month,month", "group_by"},
+      {"group_by=owner", "group_by"},
+      {"group_by=month,", "group_by"},
+      {"site=Not%20A%20Slug", "site"},
       {"factor_version=no-such-set", "factor_version"},
       {"colour=blue", "colour"},
   };

@@ -35,10 +35,9 @@ static long repair(const char *code, const char *outcome)
 {
   char path[96];
   snprintf(path, sizeof path, "/api/v1/devices/%s/repairs", code);
-  struct th_resp *r = th_reqf("POST", path, ds_vol(), "{\"outcome\":\"%s\"%s}", outcome,
-                              strcmp(outcome, "end_of_life") == 0
-                                  ? ",\"barrier\":\"spare_parts_not_available\""
-                                  : "");
+  struct th_resp *r = th_reqf(
+      "POST", path, ds_vol(), "{\"outcome\":\"%s\"%s}", outcome,
+      strcmp(outcome, "end_of_life") == 0 ? ",\"barrier\":\"spare_parts_not_available\"" : "");
   cr_assert_eq(r->status, 201, "repair: %ld %s", r->status, r->body);
   long id = (long)json_integer_value(json_object_get(r->json, "id"));
   th_free(r);
@@ -95,10 +94,10 @@ struct expect {
   double a, b; /* site A, site B */
 };
 static const struct expect expected[] = {
-    {"devices_seen", 4, 3},      {"repairs_fixed", 2, 2},     {"repairs_end_of_life", 1, 0},
-    {"repairs_repairable", 0, 0}, {"devices_saved", 2, 2},    {"waste_kg", 4.33, 8.52},
+    {"devices_seen", 4, 3},         {"repairs_fixed", 2, 2},        {"repairs_end_of_life", 1, 0},
+    {"repairs_repairable", 0, 0},   {"devices_saved", 2, 2},        {"waste_kg", 4.33, 8.52},
     {"co2e_kg", 172.7435, 339.745}, {"saved_without_weight", 0, 0}, {"devices_recycled", 1, 0},
-    {"recycled_kg", 6.69, 0},    {"devices_harvested", 0, 1}, {"parts_recovered", 0, 2},
+    {"recycled_kg", 6.69, 0},       {"devices_harvested", 0, 1},    {"parts_recovered", 0, 2},
     {"loans_started", 0, 1},
 };
 
@@ -110,10 +109,10 @@ static void check(const char *group, int by_site_filter)
     const struct expect *e = &expected[i];
     double a, b;
     if (by_site_filter) {
-      struct th_resp *ra = is_get("%s&group_by=%s&site=%s&factor_version=" IS_SET, window, group,
-                                  site_a);
-      struct th_resp *rb = is_get("%s&group_by=%s&site=%s&factor_version=" IS_SET, window, group,
-                                  site_b);
+      struct th_resp *ra =
+          is_get("%s&group_by=%s&site=%s&factor_version=" IS_SET, window, group, site_a);
+      struct th_resp *rb =
+          is_get("%s&group_by=%s&site=%s&factor_version=" IS_SET, window, group, site_b);
       cr_assert_eq(ra->status, 200, "%s", ra->body);
       a = is_sum(ra, e->figure, site_a, NULL);
       b = is_sum(rb, e->figure, site_b, NULL);
