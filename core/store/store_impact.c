@@ -66,15 +66,28 @@ static const struct {
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
-/* One statement per set of group keys, so that each is planned once. */
-static void slice_sql(char *sql, size_t cap, unsigned group)
+/* Only the filters given, so that each shape of the query (group keys and
+ * filters) is planned once and for what it is: a generic plan of
+ * "$n IS NULL OR …" would read every site's rows. Sites are joined only
+ * when a slug is shown or filtered on. */
+static int slice_sql(char *sql, size_t cap, const struct store_impact_slice *s, const char **p)
 {
+  unsigned group = s->group;
+  int np = 2;
+  p[0] = s->from;
+  p[1] = s->to;
+  char fv[40] = "";
+  if (s->factor_version) {
+    p[np++] = s->factor_version;
+    snprintf(fv, sizeof fv, " WHERE version = $%d", np);
+  }
   size_t n = (size_t)snprintf(
       sql, cap,
       "WITH f AS (SELECT version, displacement, misc_powered, misc_unpowered, created_at"
-      " FROM impact_factor_sets WHERE $5::text IS NULL OR version = $5 ORDER BY id DESC LIMIT 1)"
+      " FROM impact_factor_sets%s ORDER BY id DESC LIMIT 1)"
       " SELECT f.version AS factor_version, extract(epoch FROM greatest(f.created_at,"
-      " max(max(r.updated_at)) OVER ()))::bigint AS last_modified, count(r.month) AS n");
+      " max(max(r.updated_at)) OVER ()))::bigint AS last_modified, count(r.month) AS n",
+      fv);
   for (size_t i = 0; i < N_KEYS; i++)
     if (group & keys[i].bit)
       n += (size_t)snprintf(sql + n, cap - n, ", %s AS %s", keys[i].sql, keys[i].name);
@@ -82,11 +95,19 @@ static void slice_sql(char *sql, size_t cap, unsigned group)
     n += (size_t)snprintf(sql + n, cap - n,
                           figures[i].kg ? ", trim_scale(round(%s, 3))::text AS %s" : ", %s AS %s",
                           figures[i].sql, figures[i].name);
+  int sites = (group & STORE_IMPACT_SITE) || s->site;
+  n += (size_t)snprintf(
+      sql + n, cap - n, " FROM f LEFT JOIN %s ON r.month BETWEEN $1::date AND $2::date",
+      sites ? "(impact_rollup r JOIN sites s ON s.id = r.site_id)" : "impact_rollup r");
+  if (s->site) {
+    p[np++] = s->site;
+    n += (size_t)snprintf(sql + n, cap - n, " AND s.slug = $%d", np);
+  }
+  if (s->category) {
+    p[np++] = s->category;
+    n += (size_t)snprintf(sql + n, cap - n, " AND r.category = $%d", np);
+  }
   n += (size_t)snprintf(sql + n, cap - n,
-                        " FROM f LEFT JOIN (impact_rollup r JOIN sites s ON s.id = r.site_id)"
-                        " ON r.month BETWEEN $1::date AND $2::date"
-                        " AND ($3::text IS NULL OR s.slug = $3)"
-                        " AND ($4::text IS NULL OR r.category = $4)"
                         " GROUP BY f.version, f.displacement, f.misc_powered, f.misc_unpowered,"
                         " f.created_at");
   for (size_t i = 0; i < N_KEYS; i++)
@@ -98,6 +119,7 @@ static void slice_sql(char *sql, size_t cap, unsigned group)
       n += (size_t)snprintf(sql + n, cap - n, "%s%s", sep, keys[i].name);
       sep = ", ";
     }
+  return np;
 }
 
 static json_t *slice_row(const PGresult *r, int row, unsigned group)
@@ -125,11 +147,12 @@ static json_t *slice_row(const PGresult *r, int row, unsigned group)
 int store_impact_slice(json_t **out, const struct store_impact_slice *s)
 {
   char sql[4096], name[32];
-  slice_sql(sql, sizeof sql, s->group);
-  snprintf(name, sizeof name, "impact_slice_%u", s->group);
-  const char *p[] = {s->from, s->to, s->site, s->category, s->factor_version};
+  const char *p[5];
+  int np = slice_sql(sql, sizeof sql, s, p);
+  snprintf(name, sizeof name, "impact_slice_%u_%d%d%d", s->group, s->site != NULL,
+           s->category != NULL, s->factor_version != NULL);
   PGresult *r;
-  int rc = store_exec_shaped(&r, name, sql, 5, p);
+  int rc = store_exec_shaped(&r, name, sql, np, p);
   if (rc != RL_OK)
     return rc;
   int n = PQntuples(r);
