@@ -139,36 +139,44 @@ static void chart(struct rl_buf *svg, struct rl_buf *table, const json_t *rows, 
   rl_buf_add(svg, "</svg>");
 }
 
+/* A category's row and how many devices it saved, to sort by. */
+struct ranked {
+  double saved;
+  size_t row;
+};
+
 static int by_saved(const void *a, const void *b)
 {
-  double x = fig(*(json_t *const *)a, "devices_saved"),
-         y = fig(*(json_t *const *)b, "devices_saved");
+  double x = ((const struct ranked *)a)->saved, y = ((const struct ranked *)b)->saved;
   return (x < y) - (x > y);
 }
 
 static void top_categories(struct rl_buf *b, const json_t *rows, int en)
 {
   size_t n = json_array_size(rows), shown = 0;
-  json_t **v = n ? malloc(n * sizeof *v) : NULL;
-  for (size_t i = 0; v && i < n; i++)
-    v[i] = json_array_get(rows, i);
+  struct ranked *v = n ? malloc(n * sizeof(struct ranked)) : NULL;
+  for (size_t i = 0; v && i < n; i++) {
+    v[i].saved = fig(json_array_get(rows, i), "devices_saved");
+    v[i].row = i;
+  }
   if (v)
-    qsort(v, n, sizeof *v, by_saved);
+    qsort(v, n, sizeof(struct ranked), by_saved);
   rl_buf_add(b, "<ol>");
   for (size_t i = 0; v && i < n && shown < TOP; i++) {
-    if (fig(v[i], "devices_saved") <= 0)
+    const json_t *row = json_array_get(rows, v[i].row);
+    if (v[i].saved <= 0)
       break;
-    const char *slug = json_string_value(json_object_get(v[i], "category"));
+    const char *slug = json_string_value(json_object_get(row, "category"));
     const json_t *c = NULL;
     const char *name = category_find(&c, slug) == RL_OK
                            ? json_string_value(json_object_get(c, en ? "name_en" : "name_fr"))
                            : slug;
     char kg[64];
-    number(kg, sizeof kg, fig(v[i], "co2e_kg"), 1, en);
+    number(kg, sizeof kg, fig(row, "co2e_kg"), 1, en);
     rl_buf_add(b, "<li>");
     rl_buf_add_html(b, name);
-    rl_buf_printf(b, en ? ": %.0f saved, %s kg CO2e" : " : %.0f sauvés, %s kg CO2e",
-                  fig(v[i], "devices_saved"), kg);
+    rl_buf_printf(b, en ? ": %.0f saved, %s kg CO2e" : " : %.0f sauvés, %s kg CO2e", v[i].saved,
+                  kg);
     rl_buf_add(b, "</li>");
     shown++;
   }

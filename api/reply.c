@@ -442,7 +442,8 @@ void rl_reply_public_data(const struct rl_req *req, struct _u_response *res,
   time_t t = (time_t)modified;
   struct tm tm;
   gmtime_r(&t, &tm);
-  strftime(lm, sizeof lm, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (strftime(lm, sizeof lm, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+    lm[0] = '\0';
   const char *inm = rl_header(req, "If-None-Match");
   long long ims = http_date_seconds(rl_header(req, "If-Modified-Since"));
   /* If-None-Match, when sent, decides alone (RFC 9110 §13.2.2). */

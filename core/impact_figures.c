@@ -62,7 +62,7 @@ static int month_read(char out[11], const char *s)
   for (int i = 0; i < 7; i++)
     if (i != 4 && (s[i] < '0' || s[i] > '9'))
       return 0;
-  int year = atoi(s), month = atoi(s + 5);
+  long year = strtol(s, NULL, 10), month = strtol(s + 5, NULL, 10);
   if (year < 2000 || year > 2199 || month < 1 || month > 12)
     return 0;
   snprintf(out, 11, "%.7s-01", s);
