@@ -83,6 +83,13 @@ void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsig
  * whose If-None-Match matches. */
 void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const char *json,
                         size_t len, const char *etag);
+/* 200 with public data (copied) and what caches need: a strong ETag of its
+ * bytes, Last-Modified from `modified` (seconds since 1970) and
+ * cache_control; 304 when If-None-Match lists the ETag, or, without
+ * If-None-Match, when If-Modified-Since is not older than `modified`. */
+void rl_reply_public_data(const struct rl_req *req, struct _u_response *res,
+                          const char *content_type, const char *data, size_t len,
+                          long long modified, const char *cache_control);
 /* {"items": items, "next_cursor": next_cursor or null}. */
 void rl_reply_list(struct _u_response *res, json_t *items, const char *next_cursor);
 void rl_reply_no_content(struct _u_response *res);

@@ -1,4 +1,4 @@
-/* repaird: serve | migrate | keys create|list|revoke | version */
+/* repaird: serve | migrate | keys create|list|revoke | impact rebuild | version */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "core/apikey.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/impact_figures.h"
 #include "core/keys.h"
 #include "core/log.h"
 #include "core/spec.h"
@@ -25,6 +26,7 @@ static int usage(void)
                   "       repaird keys create --role admin|volunteer|reader --name NAME\n"
                   "       repaird keys list\n"
                   "       repaird keys revoke ID\n"
+                  "       repaird impact rebuild\n"
                   "       repaird version\n"
                   "Settings come from the environment: see README.md.\n");
   return 2;
@@ -118,6 +120,35 @@ static int cmd_keys_revoke(const char *id)
   return 0;
 }
 
+/* Recounts the open-data figures from the records; exit 0 when what was
+ * kept was right, 1 when it had to be corrected (the differences are
+ * printed), 2 when it could not run. */
+static int cmd_impact_rebuild(const struct rl_config *cfg)
+{
+  json_t *diffs;
+  int rc = impact_rebuild(&diffs, cfg->timezone);
+  if (rc != RL_OK) {
+    fprintf(stderr, "repaird: impact rebuild: %s\n", rl_err_name(rc));
+    return 2;
+  }
+  size_t i;
+  json_t *d;
+  json_array_foreach(diffs, i, d) {
+    printf("%s\t%s\tkept %s\trebuilt %s\n", json_string_value(json_object_get(d, "what")),
+           json_string_value(json_object_get(d, "key")),
+           json_string_value(json_object_get(d, "kept")),
+           json_string_value(json_object_get(d, "rebuilt")));
+  }
+  size_t n = json_array_size(diffs);
+  json_decref(diffs);
+  if (n == 0) {
+    printf("impact rebuild: the rollup was right\n");
+    return 0;
+  }
+  printf("impact rebuild: %zu difference%s corrected\n", n, n == 1 ? "" : "s");
+  return 1;
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 2)
@@ -153,6 +184,10 @@ int main(int argc, char **argv)
       rc = cmd_keys_revoke(argv[3]);
     else
       rc = usage();
+    store_pool_close_thread();
+  } else if (strcmp(cmd, "impact") == 0 && argc == 3 && strcmp(argv[2], "rebuild") == 0) {
+    store_pool_init(cfg.database_url);
+    rc = cmd_impact_rebuild(&cfg);
     store_pool_close_thread();
   } else {
     rc = usage();

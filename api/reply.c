@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/http.h"
 #include "api/problem.h"
@@ -420,4 +421,38 @@ void rl_reply_add_member(struct _u_response *res, const char *name, json_t *valu
     ulfius_set_binary_body_response(res, (unsigned)res->status, text, strlen(text));
     free(text);
   }
+}
+
+/* "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT" → seconds; -1 when
+ * absent or not an IMF-fixdate. */
+static long long http_date_seconds(const char *s)
+{
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = s ? strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+  return end != NULL && *end == '\0' ? (long long)timegm(&tm) : -1;
+}
+
+void rl_reply_public_data(const struct rl_req *req, struct _u_response *res,
+                          const char *content_type, const char *data, size_t len,
+                          long long modified, const char *cache_control)
+{
+  char etag[24], lm[40];
+  snprintf(etag, sizeof etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, data, len));
+  time_t t = (time_t)modified;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  if (strftime(lm, sizeof lm, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+    lm[0] = '\0';
+  const char *inm = rl_header(req, "If-None-Match");
+  long long ims = http_date_seconds(rl_header(req, "If-Modified-Since"));
+  /* If-None-Match, when sent, decides alone (RFC 9110 §13.2.2). */
+  int fresh = inm != NULL ? etag_listed(inm, etag) : ims >= 0 && modified <= ims;
+  if (fresh)
+    ulfius_set_empty_body_response(res, 304);
+  else
+    rl_reply_bytes(res, 200, content_type, data, len);
+  u_map_put(res->map_header, "ETag", etag);
+  u_map_put(res->map_header, "Last-Modified", lm);
+  u_map_put(res->map_header, "Cache-Control", cache_control);
 }

@@ -110,6 +110,15 @@ const struct rl_route rl_routes[] = {
     {"GET", "/l/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_loan_page},
     {"GET", "/api/v1/catalogue", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_catalogue_json},
     {"GET", "/catalogue", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_catalogue_page},
+
+    /* Open data: sums by month, site and category, nothing personal. */
+    {"GET", "/opendata/impact.json", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED,
+     h_od_impact_json},
+    {"GET", "/opendata/impact.csv", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_od_impact_csv},
+    {"GET", "/opendata/factors", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_od_factors},
+    {"GET", "/impact", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_impact_page},
+    {"GET", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, 0, h_factor_sets_list},
+    {"POST", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_factor_sets_create},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

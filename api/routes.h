@@ -84,4 +84,11 @@ void h_loan_page(struct rl_req *req, struct _u_response *res);
 void h_catalogue_json(struct rl_req *req, struct _u_response *res);
 void h_catalogue_page(struct rl_req *req, struct _u_response *res);
 
+void h_od_impact_json(struct rl_req *req, struct _u_response *res);
+void h_od_impact_csv(struct rl_req *req, struct _u_response *res);
+void h_od_factors(struct rl_req *req, struct _u_response *res);
+void h_impact_page(struct rl_req *req, struct _u_response *res);
+void h_factor_sets_list(struct rl_req *req, struct _u_response *res);
+void h_factor_sets_create(struct rl_req *req, struct _u_response *res);
+
 #endif

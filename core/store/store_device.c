@@ -43,8 +43,8 @@ const struct store_stmt store_device_stmts[] = {
      " $9::int, $10::numeric, $11, $12, $13) ON CONFLICT (code_body) DO NOTHING RETURNING *),"
      " o AS (INSERT INTO device_owners (device_id, name, email, phone)"
      " SELECT id, $15, $16, $17 FROM d WHERE $14::boolean RETURNING *),"
-     " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, to_status)"
-     " SELECT id, $18, $19::bigint, 'intake', 'received' FROM d)"
+     " e AS (INSERT INTO device_events (device_id, site_id, actor, actor_key_id, type,"
+     " to_status) SELECT id, site_id, $18, $19::bigint, 'intake', 'received' FROM d)"
      " SELECT " DEVICE_COLS HOLD_COLS " FROM d JOIN sites s ON s.id = d.site_id"
      " LEFT JOIN o ON o.device_id = d.id" HOLD_JOINS,
      0},
@@ -83,8 +83,9 @@ const struct store_stmt store_device_stmts[] = {
      "WITH d AS (UPDATE devices SET status = ($3::text[])[cardinality($3::text[])],"
      " version = version + 1, updated_at = now(), held_for = NULL, held_until = NULL"
      " WHERE id = $1::bigint AND status = ($2::text[])[1] RETURNING *),"
-     " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, from_status,"
-     " to_status, note) SELECT d.id, $5, $6::bigint, 'transition', m.f, m.t, $4"
+     " e AS (INSERT INTO device_events (device_id, site_id, actor, actor_key_id, type,"
+     " from_status, to_status, note) SELECT d.id, d.site_id, $5, $6::bigint, 'transition', m.f,"
+     " m.t, $4"
      " FROM d, unnest($2::text[], $3::text[]) WITH ORDINALITY AS m(f, t, n) ORDER BY m.n),"
      " u AS (UPDATE waitlist SET status = 'waiting', held_device_id = NULL, held_at = NULL,"
      " held_until = NULL WHERE held_device_id IN (SELECT id FROM d) AND status = 'held'"

@@ -87,7 +87,7 @@ export async function setupLoan(api, tag) {
 
 // axe-core's WCAG 2.1 A and AA rules on a page: the violations' ids. The
 // page's CSP allows no script, so this context bypasses it to load axe.
-async function axeViolations(browser, url, timeout) {
+export async function axeViolations(browser, url, timeout) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
   try {
     const page = await context.newPage();
@@ -104,7 +104,7 @@ async function axeViolations(browser, url, timeout) {
 
 // The checks every public page gets: its language, one h1, it fits a
 // phone, nothing from another origin, no console error, no personal data.
-async function commonChecks(t, name, opened, lang, secrets) {
+export async function commonChecks(t, name, opened, lang, secrets) {
   const { attempt, foreignRequests } = t;
   await attempt(`${name}: html[lang=${lang}], one h1`, async () => {
     const got = await opened.page.locator('html').getAttribute('lang');

@@ -3,8 +3,8 @@
 // English on request, readable without JavaScript, nothing fetched from
 // another origin), the page a device's label opens, the page a parts bin's
 // label opens (in stock yes or no, never how many), a loan's page behind
-// its agreement's token and the catalogue of what can be borrowed (both
-// also checked by axe-core), the 404 page, and the home page with its
+// its agreement's token, the catalogue of what can be borrowed and the
+// impact page (all three also checked by axe-core), the 404 page, and the home page with its
 // tracking help, favicon and not-found page.
 //
 // Usage: RL_TEST_URL=http://127.0.0.1:PORT RL_TEST_ADMIN_KEY=rlk_… \
@@ -18,6 +18,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLoanPages, setupLoan } from './loan-pages.mjs';
+import { checkImpactPage } from './impact-page.mjs';
 
 const base = (process.env.RL_TEST_URL || '').replace(/\/+$/, '');
 const adminKey = process.env.RL_TEST_ADMIN_KEY || '';
@@ -404,6 +405,9 @@ async function main() {
 
     // 5b. A loan's page behind its agreement's QR code, and the catalogue.
     await checkLoanPages({ browser, base, open, attempt, foreignRequests, loan, secrets, timeout: TIMEOUT });
+
+    // 5c. The impact page: figures only, nothing of any device or person.
+    await checkImpactPage({ browser, base, open, attempt, foreignRequests, secrets: { ...secrets, ...loan.member }, timeout: TIMEOUT });
 
     // 6. An unknown token.
     const bogus = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
