@@ -25,11 +25,12 @@ const struct store_stmt *const store_statement_groups[] = {
     store_waitlist_stmts,
     store_loan_doc_stmts,
     store_catalogue_stmts,
+    store_publish_stmts,
     NULL,
 };
 
 const struct store_violation *const store_violation_groups[] = {
     store_device_violations, store_repair_violations,   store_session_violations,
     store_site_violations,   store_part_violations,     store_member_violations,
-    store_loan_violations,   store_waitlist_violations, NULL,
+    store_loan_violations,   store_waitlist_violations, store_publish_violations, NULL,
 };

@@ -21,6 +21,7 @@ extern const struct store_stmt store_waitlist_stmts[];
 extern const struct store_stmt store_member_stmts[];
 extern const struct store_stmt store_loan_doc_stmts[];
 extern const struct store_stmt store_catalogue_stmts[];
+extern const struct store_stmt store_publish_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];
@@ -34,6 +35,7 @@ extern const struct store_violation store_part_violations[];
 extern const struct store_violation store_loan_violations[];
 extern const struct store_violation store_waitlist_violations[];
 extern const struct store_violation store_member_violations[];
+extern const struct store_violation store_publish_violations[];
 /* NULL-terminated list of the arrays above. */
 extern const struct store_violation *const store_violation_groups[];
 
