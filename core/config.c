@@ -179,8 +179,8 @@ static int setting_duration(unsigned *out, rl_getenv_fn get, void *ctx, const ch
   unsigned long n = def;
   if (v != NULL && *v != '\0' && parse_duration(v, min, max, &n) != 0) {
     char msg[160];
-    snprintf(msg, sizeof msg,
-             "expected a duration from %s: seconds, or a number with s, m, h or d", range);
+    snprintf(msg, sizeof msg, "expected a duration from %s: seconds, or a number with s, m, h or d",
+             range);
     return fail(err, errlen, name, msg);
   }
   *out = (unsigned)n;

@@ -24,9 +24,9 @@ struct rl_loan_settings {
 
 /* Publishing the open-data CSVs to the city's portal (docs/open-data.md). */
 struct rl_publish_settings {
-  unsigned timeout_s;     /* REPAIRD_PUBLISH_TIMEOUT: longest an upload may take, in all */
-  unsigned interval_s;    /* REPAIRD_PUBLISH_INTERVAL: seconds between publisher passes */
-  char secrets_dir[256];  /* REPAIRD_PORTAL_SECRETS_DIR: where secret_file names are; "" none */
+  unsigned timeout_s;    /* REPAIRD_PUBLISH_TIMEOUT: longest an upload may take, in all */
+  unsigned interval_s;   /* REPAIRD_PUBLISH_INTERVAL: seconds between publisher passes */
+  char secrets_dir[256]; /* REPAIRD_PORTAL_SECRETS_DIR: where secret_file names are; "" none */
 };
 
 struct rl_config {

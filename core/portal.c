@@ -14,7 +14,7 @@
 
 /* What is kept of a portal's answer: enough for CKAN's JSON verdict and an
  * error excerpt, never a portal's whole page in memory. */
-#define ANSWER_MAX (64 * 1024)
+#define ANSWER_MAX ((size_t)64 * 1024)
 /* A connection not made in this long will not be made. */
 #define CONNECT_TIMEOUT_S 10L
 /* Under one byte a second for this long is a stall. */
@@ -80,7 +80,7 @@ static void excerpt(char *out, size_t cap, const struct answer *a, const char *s
   size_t o = 0;
   for (size_t i = 0; a->data != NULL && i < a->len && o < EXCERPT_MAX && o + 1 < cap; i++) {
     unsigned char ch = (unsigned char)a->data[i];
-    out[o++] = ch >= ' ' && ch < 127 ? (char)ch : ' ';
+    out[o++] = (char)(ch >= ' ' && ch < 127 ? ch : ' ');
   }
   out[o] = '\0';
   size_t sl = strlen(secret);
@@ -165,7 +165,8 @@ void portal_send(struct portal_result *out, const struct portal_upload *up)
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for timeouts */
   long total = (long)up->timeout_s;
   curl_easy_setopt(c, CURLOPT_TIMEOUT, total);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, total < CONNECT_TIMEOUT_S ? total : CONNECT_TIMEOUT_S);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                   total < CONNECT_TIMEOUT_S ? total : CONNECT_TIMEOUT_S);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, total < STALL_S ? total : STALL_S);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);

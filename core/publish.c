@@ -52,7 +52,8 @@ static int read_secret(char *buf, size_t cap, const json_t *target, const struct
   const char *env = rl_spec_str(target, "secret_env"), *file = rl_spec_str(target, "secret_file");
   size_t n = 0;
   if (env != NULL) {
-    const char *v = getenv(env); /* NOLINT(concurrency-mt-unsafe): the environment is not set after start */
+    const char *v =
+        getenv(env); /* NOLINT(concurrency-mt-unsafe): the environment is not set after start */
     if (v == NULL || *v == '\0') {
       snprintf(why, whycap, "the secret's environment variable %s is not set", env);
       return -1;
@@ -77,7 +78,7 @@ static int read_secret(char *buf, size_t cap, const json_t *target, const struct
     }
     n = fread(buf, 1, cap - 1, f);
     int more = fgetc(f) != EOF;
-    fclose(f);
+    (void)fclose(f); /* read only: nothing to lose */
     buf[n] = '\0';
     if (more) {
       snprintf(why, whycap, "the secret file %s is longer than %d bytes", file, SECRET_MAX);
@@ -129,13 +130,13 @@ static int spool_dataset(FILE **out, long long *bytes, char *sha, const struct p
   unsigned mdlen = 0;
   EVP_DigestFinal_ex(s.md, md, &mdlen);
   for (unsigned i = 0; i < mdlen; i++)
-    snprintf(sha + 2 * i, 3, "%02x", md[i]);
+    snprintf(sha + (size_t)2 * i, 3, "%02x", md[i]);
   *bytes = s.bytes;
   *out = s.f;
   s.f = NULL;
 out:
   if (s.f != NULL)
-    fclose(s.f);
+    (void)fclose(s.f);
   else if (rc != RL_OK)
     close(fd);
   EVP_MD_CTX_free(s.md);
@@ -186,7 +187,7 @@ static int run_attempt(json_t **out, const json_t *target, const json_t *attempt
     free(secret);
   }
   if (file != NULL)
-    fclose(file);
+    (void)fclose(file); /* read only, unlinked */
   static const char *const names[] = {"success", "failed", "timeout"};
   struct store_outcome o = {
       .status = names[res.status],
@@ -254,8 +255,7 @@ static int claim_due_tx(void *arg)
     return rc;
   size_t i;
   json_t *d;
-  json_array_foreach(due, i, d)
-  {
+  json_array_foreach(due, i, d) {
     const char *trigger = rl_spec_str(d, "trigger");
     json_t *attempt;
     rc = store_attempt_claim(&attempt, json_integer_value(json_object_get(d, "id")), trigger,
@@ -278,8 +278,7 @@ int publish_due(long *n, const struct rl_config *cfg, const atomic_int *cancel)
   int rc = store_tx_run(STORE_READ_COMMITTED, claim_due_tx, &c);
   size_t i;
   json_t *attempt;
-  json_array_foreach(rc == RL_OK ? c.claimed : NULL, i, attempt)
-  {
+  json_array_foreach(rc == RL_OK ? c.claimed : NULL, i, attempt) {
     json_t *target, *done = NULL;
     long long tid = json_integer_value(json_object_get(attempt, "target"));
     int r = store_target_get(&target, NULL, tid, 0);

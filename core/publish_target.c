@@ -197,8 +197,7 @@ static int patch_tx(void *ctx)
   const char *key;
   json_t *val;
   void *tmp;
-  json_object_foreach_safe(cur, tmp, key, val)
-  {
+  json_object_foreach_safe(cur, tmp, key, val) {
     if (json_is_null(val))
       json_object_del(cur, key);
   }

@@ -116,23 +116,20 @@ enum {
   T_COUNT
 };
 static const char *const target_cols[T_COUNT] = {
-    "id",         "name",        "kind",       "base_url",   "dataset_id", "resource_id", "source",
-    "active",     "secret_env",  "secret_file", "created_at", "updated_at", "version"};
+    "id",     "name",       "kind",        "base_url",   "dataset_id", "resource_id", "source",
+    "active", "secret_env", "secret_file", "created_at", "updated_at", "version"};
 
 static json_t *target_json(const PGresult *r, int row, const int *c)
 {
-  return json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id",
-                   store_json_int(r, row, c[T_ID]), "name", store_json_str(r, row, c[T_NAME]),
-                   "kind", store_json_str(r, row, c[T_KIND]), "base_url",
-                   store_json_str(r, row, c[T_BASE]), "dataset_id",
-                   store_json_str(r, row, c[T_DATASET]), "resource_id",
-                   store_json_str(r, row, c[T_RESOURCE]), "source",
-                   store_json_str(r, row, c[T_SOURCE]), "active",
-                   store_json_bool(r, row, c[T_ACTIVE]), "secret_env",
-                   store_json_str(r, row, c[T_ENV]), "secret_file",
-                   store_json_str(r, row, c[T_FILE]), "created_at",
-                   store_json_time(r, row, c[T_CREATED]), "updated_at",
-                   store_json_time(r, row, c[T_UPDATED]));
+  return json_pack(
+      "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, c[T_ID]),
+      "name", store_json_str(r, row, c[T_NAME]), "kind", store_json_str(r, row, c[T_KIND]),
+      "base_url", store_json_str(r, row, c[T_BASE]), "dataset_id",
+      store_json_str(r, row, c[T_DATASET]), "resource_id", store_json_str(r, row, c[T_RESOURCE]),
+      "source", store_json_str(r, row, c[T_SOURCE]), "active", store_json_bool(r, row, c[T_ACTIVE]),
+      "secret_env", store_json_str(r, row, c[T_ENV]), "secret_file",
+      store_json_str(r, row, c[T_FILE]), "created_at", store_json_time(r, row, c[T_CREATED]),
+      "updated_at", store_json_time(r, row, c[T_UPDATED]));
 }
 
 static int one_target(json_t **out, int *version, PGresult *r)
@@ -173,13 +170,13 @@ static json_t *attempt_json(const PGresult *r, int row, const int *c)
 {
   return json_pack(
       "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, c[A_ID]),
-      "target", store_json_int(r, row, c[A_TARGET]), "trigger", store_json_str(r, row, c[A_TRIGGER]),
-      "attempt", store_json_int(r, row, c[A_ATTEMPT]), "status", store_json_str(r, row, c[A_STATUS]),
-      "started_at", store_json_time(r, row, c[A_STARTED]), "finished_at",
-      store_json_time(r, row, c[A_FINISHED]), "http_status", store_json_int(r, row, c[A_HTTP]),
-      "bytes", store_json_int(r, row, c[A_BYTES]), "sha256", store_json_str(r, row, c[A_SHA]),
-      "error", store_json_str(r, row, c[A_ERROR]), "next_retry_at",
-      store_json_time(r, row, c[A_RETRY]));
+      "target", store_json_int(r, row, c[A_TARGET]), "trigger",
+      store_json_str(r, row, c[A_TRIGGER]), "attempt", store_json_int(r, row, c[A_ATTEMPT]),
+      "status", store_json_str(r, row, c[A_STATUS]), "started_at",
+      store_json_time(r, row, c[A_STARTED]), "finished_at", store_json_time(r, row, c[A_FINISHED]),
+      "http_status", store_json_int(r, row, c[A_HTTP]), "bytes", store_json_int(r, row, c[A_BYTES]),
+      "sha256", store_json_str(r, row, c[A_SHA]), "error", store_json_str(r, row, c[A_ERROR]),
+      "next_retry_at", store_json_time(r, row, c[A_RETRY]));
 }
 
 static int one_attempt(json_t **out, PGresult *r)
@@ -198,9 +195,15 @@ static int one_attempt(json_t **out, PGresult *r)
 int store_target_insert(json_t **out, int *version, const struct store_target_fields *f,
                         const char *tz)
 {
-  const char *p[] = {f->name,        f->kind,       f->base_url,
-                     f->dataset_id,  f->resource_id, f->source,
-                     f->active ? "true" : "false", f->secret_env, f->secret_file,
+  const char *p[] = {f->name,
+                     f->kind,
+                     f->base_url,
+                     f->dataset_id,
+                     f->resource_id,
+                     f->source,
+                     f->active ? "true" : "false",
+                     f->secret_env,
+                     f->secret_file,
                      tz};
   PGresult *r;
   int rc = store_exec(&r, "pub_target_insert", 10, p);
@@ -278,13 +281,9 @@ int store_attempt_finish(json_t **out, long long attempt_id, const struct store_
   snprintf(http, sizeof http, "%ld", o->http_status);
   snprintf(bytes, sizeof bytes, "%lld", o->bytes);
   snprintf(delay, sizeof delay, "%ld", o->retry_delay_s);
-  const char *p[] = {id,
-                     o->status,
-                     o->http_status > 0 ? http : NULL,
-                     o->bytes >= 0 ? bytes : NULL,
-                     o->sha256,
-                     o->error,
-                     o->retry_delay_s >= 0 ? delay : NULL};
+  const char *p[] = {
+      id,        o->status, o->http_status > 0 ? http : NULL,    o->bytes >= 0 ? bytes : NULL,
+      o->sha256, o->error,  o->retry_delay_s >= 0 ? delay : NULL};
   PGresult *r;
   int rc = store_exec(&r, "pub_attempt_finish", 7, p);
   return rc == RL_OK ? one_attempt(out, r) : rc;

@@ -39,8 +39,7 @@ static inline void ps_portal_start(struct portal *p, const char *kind, const cha
   cr_assert_not_null(root);
   char script[512];
   snprintf(script, sizeof script, "%s/tests/tools/portal.py", root);
-  snprintf(p->record, sizeof p->record, "/tmp/rl-portal-%d-%s.jsonl", (int)getpid(),
-           th_unique(""));
+  snprintf(p->record, sizeof p->record, "/tmp/rl-portal-%d-%s.jsonl", (int)getpid(), th_unique(""));
   unlink(p->record);
   int fds[2];
   cr_assert_eq(pipe(fds), 0);
@@ -49,9 +48,8 @@ static inline void ps_portal_start(struct portal *p, const char *kind, const cha
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(fds[1], 1);
     close(fds[0]);
-    const char *argv[16] = {"python3", script,      "--kind",   kind,    "--secret",
-                            ps_secret(), "--resource", resource, "--record", p->record,
-                            "--mode",  mode};
+    const char *argv[16] = {"python3",    script,   "--kind",   kind,      "--secret", ps_secret(),
+                            "--resource", resource, "--record", p->record, "--mode",   mode};
     int n = 12;
     if (dataset) {
       argv[n++] = "--dataset";

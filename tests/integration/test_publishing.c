@@ -59,7 +59,8 @@ static void publish_succeeds(const char *kind, const char *source)
   cr_assert_eq(l->status, 200, "%s", l->body);
   json_t *items = json_object_get(l->json, "items");
   cr_assert_eq(json_array_size(items), 1);
-  cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")), ps_int(r, "id"));
+  cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")),
+               ps_int(r, "id"));
   struct th_resp *g = th_req("GET", th_header(r, "Location"), th_admin_key(), NULL, NULL);
   cr_assert_eq(g->status, 200, "%s", g->body);
   cr_assert_str_eq(th_str(g, "sha256"), th_str(r, "sha256"));

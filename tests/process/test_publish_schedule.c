@@ -25,8 +25,11 @@ static void start_server(void)
   static char log_env[160], dir_env[160];
   snprintf(log_env, sizeof log_env, "RL_TEST_SERVER_LOG_FILE=%s", g_log);
   snprintf(dir_env, sizeof dir_env, "REPAIRD_PORTAL_SECRETS_DIR=%s", g_dir);
-  const char *env[] = {"REPAIRD_PUBLISH_INTERVAL=1", "REPAIRD_PUBLISH_TIMEOUT=2",
-                       "REPAIRD_TIMEZONE=Europe/Paris", "REPAIRD_LOG_LEVEL=debug", dir_env,
+  const char *env[] = {"REPAIRD_PUBLISH_INTERVAL=1",
+                       "REPAIRD_PUBLISH_TIMEOUT=2",
+                       "REPAIRD_TIMEZONE=Europe/Paris",
+                       "REPAIRD_LOG_LEVEL=debug",
+                       dir_env,
                        NULL};
   /* The helper reads the log file's name from its own environment. */
   putenv(log_env);
@@ -103,19 +106,18 @@ static void wait_count(const char *q, const char *want, const char *what)
 
 static long long file_target(const struct portal *p, int active)
 {
-  struct th_resp *r = th_reqf(
-      "POST", "/api/v1/publishing/targets", th_admin_key(),
-      "{\"name\":\"%s\",\"kind\":\"ckan\",\"base_url\":\"%s\",\"resource_id\":\"res-1\","
-      "\"source\":\"ords-csv\",\"secret_file\":\"portal.key\",\"active\":%s}",
-      th_unique("sched-"), p->base, active ? "true" : "false");
+  struct th_resp *r =
+      th_reqf("POST", "/api/v1/publishing/targets", th_admin_key(),
+              "{\"name\":\"%s\",\"kind\":\"ckan\",\"base_url\":\"%s\",\"resource_id\":\"res-1\","
+              "\"source\":\"ords-csv\",\"secret_file\":\"portal.key\",\"active\":%s}",
+              th_unique("sched-"), p->base, active ? "true" : "false");
   cr_assert_eq(r->status, 201, "%s", r->body);
   long long id = json_integer_value(json_object_get(r->json, "id"));
   th_free(r);
   return id;
 }
 
-Test(publish_schedule, a_stalled_portal_times_out_in_the_time_allowed, .init = start,
-     .fini = stop)
+Test(publish_schedule, a_stalled_portal_times_out_in_the_time_allowed, .init = start, .fini = stop)
 {
   struct portal p;
   ps_portal_start(&p, "ckan", NULL, "res-1", "stall");
@@ -204,8 +206,8 @@ Test(publish_schedule, monthly_once_then_retries_with_growing_delays, .init = st
   json_t *last = ps_portal_last(&p, &n);
   cr_assert_eq(n, 3, "the portal received three uploads");
   cr_assert_eq(json_array_size(json_object_get(last, "problems")), 0);
-  snprintf(q, sizeof q, "SELECT sha256 FROM publish_attempts WHERE target_id = %lld AND attempt = 3",
-           id);
+  snprintf(q, sizeof q,
+           "SELECT sha256 FROM publish_attempts WHERE target_id = %lld AND attempt = 3", id);
   cr_assert_str_eq(th_sql(q), json_string_value(json_object_get(last, "file_sha256")));
   json_decref(last);
   ps_portal_stop(&p);

@@ -196,9 +196,9 @@ Test(config, publishing_settings_default_and_units)
   cr_assert_eq(c.publish.timeout_s, 120);
   cr_assert_eq(c.publish.interval_s, 60);
   cr_assert_str_eq(c.publish.secrets_dir, "");
-  struct env set = {{"REPAIRD_PUBLISH_TIMEOUT", "REPAIRD_PUBLISH_INTERVAL",
-                     "REPAIRD_PORTAL_SECRETS_DIR", NULL},
-                    {"2m", "5", "/run/secrets", NULL}};
+  struct env set = {
+      {"REPAIRD_PUBLISH_TIMEOUT", "REPAIRD_PUBLISH_INTERVAL", "REPAIRD_PORTAL_SECRETS_DIR", NULL},
+      {"2m", "5", "/run/secrets", NULL}};
   cr_assert_eq(rl_config_load(&c, get, &set, err, sizeof err), RL_OK, "%s", err);
   cr_assert_eq(c.publish.timeout_s, 120);
   cr_assert_eq(c.publish.interval_s, 5);
