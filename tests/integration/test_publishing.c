@@ -61,7 +61,10 @@ static void publish_succeeds(const char *kind, const char *source)
   cr_assert_eq(json_array_size(items), 1);
   cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")),
                ps_int(r, "id"));
-  struct th_resp *g = th_req("GET", th_header(r, "Location"), th_admin_key(), NULL, NULL);
+  char loc[96]; /* th_header's buffer is reused by the next request */
+  snprintf(loc, sizeof loc, "%s", th_header(r, "Location"));
+  cr_assert(strncmp(loc, "/api/v1/publishing/attempts/", 28) == 0, "%s", loc);
+  struct th_resp *g = th_req("GET", loc, th_admin_key(), NULL, NULL);
   cr_assert_eq(g->status, 200, "%s", g->body);
   cr_assert_str_eq(th_str(g, "sha256"), th_str(r, "sha256"));
   th_free(g);
