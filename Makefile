@@ -5,7 +5,7 @@ CC      ?= cc
 BUILD   ?= build
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-PKGS      := libulfius libmicrohttpd jansson libpq libcrypto libqrencode cairo cairo-pdf cairo-svg cairo-png
+PKGS      := libulfius libmicrohttpd jansson libpq libcrypto libcurl libqrencode cairo cairo-pdf cairo-svg cairo-png
 TEST_PKGS := criterion libcurl
 
 WARN      := -Wall -Wextra -Werror -Wpedantic -Wconversion -Wshadow -Wstrict-prototypes

@@ -119,6 +119,19 @@ const struct rl_route rl_routes[] = {
     {"GET", "/impact", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_impact_page},
     {"GET", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, 0, h_factor_sets_list},
     {"POST", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_factor_sets_create},
+
+    /* Publishing to the city's portal. Publishing now is not idempotent
+     * on purpose: under a key its upload would run inside the key's
+     * transaction; a second call while one runs gets 409 instead. */
+    {"GET", "/api/v1/publishing/targets", RL_ROLE_ADMIN, 0, h_publishing_targets_list},
+    {"POST", "/api/v1/publishing/targets", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
+     h_publishing_targets_create},
+    {"GET", "/api/v1/publishing/targets/:id", RL_ROLE_ADMIN, 0, h_publishing_targets_get},
+    {"PATCH", "/api/v1/publishing/targets/:id", RL_ROLE_ADMIN, ROUTE_JSON_BODY,
+     h_publishing_targets_patch},
+    {"POST", "/api/v1/publishing/targets/:id/publish", RL_ROLE_ADMIN, 0, h_publishing_publish},
+    {"GET", "/api/v1/publishing/attempts", RL_ROLE_ADMIN, 0, h_publishing_attempts_list},
+    {"GET", "/api/v1/publishing/attempts/:id", RL_ROLE_ADMIN, 0, h_publishing_attempts_get},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

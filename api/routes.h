@@ -83,6 +83,13 @@ void h_loan_agreement(struct rl_req *req, struct _u_response *res);
 void h_loan_page(struct rl_req *req, struct _u_response *res);
 void h_catalogue_json(struct rl_req *req, struct _u_response *res);
 void h_catalogue_page(struct rl_req *req, struct _u_response *res);
+void h_publishing_targets_create(struct rl_req *req, struct _u_response *res);
+void h_publishing_targets_list(struct rl_req *req, struct _u_response *res);
+void h_publishing_targets_get(struct rl_req *req, struct _u_response *res);
+void h_publishing_targets_patch(struct rl_req *req, struct _u_response *res);
+void h_publishing_publish(struct rl_req *req, struct _u_response *res);
+void h_publishing_attempts_list(struct rl_req *req, struct _u_response *res);
+void h_publishing_attempts_get(struct rl_req *req, struct _u_response *res);
 
 void h_od_impact_json(struct rl_req *req, struct _u_response *res);
 void h_od_impact_csv(struct rl_req *req, struct _u_response *res);

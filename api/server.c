@@ -20,6 +20,8 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/maintenance.h"
+#include "core/portal.h"
+#include "core/publisher.h"
 #include "core/store/migrate.h"
 #include "core/store/pool.h"
 
@@ -111,6 +113,11 @@ int rl_serve(const struct rl_config *cfg)
     return 1;
   }
   store_pool_init(cfg->database_url);
+  /* Before any thread: libcurl's global setup is not thread-safe. */
+  if (portal_global_init() != RL_OK) {
+    fprintf(stderr, "repaird: cannot initialise libcurl\n");
+    return 1;
+  }
 
   struct sockaddr_storage addr;
   int ipv6 = 0;
@@ -170,6 +177,8 @@ int rl_serve(const struct rl_config *cfg)
   }
   if (rl_maintenance_start(MAINTENANCE_INTERVAL_S, cfg->loans.hold_days) != RL_OK)
     rl_log(RL_LOG_WARN, "start", "no maintenance thread: expired stored replies stay");
+  if (rl_publisher_start(cfg) != RL_OK)
+    rl_log(RL_LOG_WARN, "start", "no publisher thread: no monthly publication or retry here");
   rl_log(RL_LOG_INFO, "start", "listening on %s:%u with %u threads, public URL %s",
          cfg->listen_host, cfg->listen_port, cfg->threads, cfg->public_url);
 
@@ -187,9 +196,11 @@ int rl_serve(const struct rl_config *cfg)
   ulfius_stop_framework(&inst);
   ulfius_clean_instance(&inst);
   rl_maintenance_stop();
+  rl_publisher_stop();
   if (quiesced != MHD_INVALID_SOCKET)
     close(quiesced);
   store_pool_close_thread();
+  portal_global_cleanup();
   rl_log(RL_LOG_INFO, "stop", "stopped");
   return 0;
 }

@@ -170,6 +170,41 @@ static int load_loans(struct rl_loan_settings *l, rl_getenv_fn get, void *ctx, c
   return RL_OK;
 }
 
+/* A duration setting from min to max seconds; def when unset. */
+static int setting_duration(unsigned *out, rl_getenv_fn get, void *ctx, const char *name,
+                            unsigned def, unsigned long min, unsigned long max, const char *range,
+                            char *err, size_t errlen)
+{
+  const char *v = get(name, ctx);
+  unsigned long n = def;
+  if (v != NULL && *v != '\0' && parse_duration(v, min, max, &n) != 0) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "expected a duration from %s: seconds, or a number with s, m, h or d",
+             range);
+    return fail(err, errlen, name, msg);
+  }
+  *out = (unsigned)n;
+  return RL_OK;
+}
+
+static int load_publish(struct rl_publish_settings *p, rl_getenv_fn get, void *ctx, char *err,
+                        size_t errlen)
+{
+  if (setting_duration(&p->timeout_s, get, ctx, "REPAIRD_PUBLISH_TIMEOUT", 120, 1, 3600,
+                       "1 second to 1 hour", err, errlen) != RL_OK ||
+      setting_duration(&p->interval_s, get, ctx, "REPAIRD_PUBLISH_INTERVAL", 60, 1, 3600,
+                       "1 second to 1 hour", err, errlen) != RL_OK)
+    return RL_EINVALID;
+  const char *v = get("REPAIRD_PORTAL_SECRETS_DIR", ctx);
+  if (v == NULL || *v == '\0')
+    return RL_OK;
+  if (v[0] != '/' || strstr(v, "..") != NULL)
+    return fail(err, errlen, "REPAIRD_PORTAL_SECRETS_DIR", "expected an absolute directory path");
+  if (copy_str(p->secrets_dir, sizeof p->secrets_dir, v) != 0)
+    return fail(err, errlen, "REPAIRD_PORTAL_SECRETS_DIR", "longer than 255 bytes");
+  return RL_OK;
+}
+
 int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
@@ -278,7 +313,9 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
     snprintf(msg, sizeof msg, "%s (expected CIDR blocks such as 10.0.0.0/8,::1)", why);
     return fail(err, errlen, "REPAIRD_TRUSTED_PROXIES", msg);
   }
-  return load_loans(&out->loans, get, ctx, err, errlen);
+  if (load_loans(&out->loans, get, ctx, err, errlen) != RL_OK)
+    return RL_EINVALID;
+  return load_publish(&out->publish, get, ctx, err, errlen);
 }
 
 static const char *env_get(const char *name, void *ctx)

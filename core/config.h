@@ -22,6 +22,13 @@ struct rl_loan_settings {
   char currency[4];            /* REPAIRD_CURRENCY: ISO 4217 code of deposits */
 };
 
+/* Publishing the open-data CSVs to the city's portal (docs/open-data.md). */
+struct rl_publish_settings {
+  unsigned timeout_s;    /* REPAIRD_PUBLISH_TIMEOUT: longest an upload may take, in all */
+  unsigned interval_s;   /* REPAIRD_PUBLISH_INTERVAL: seconds between publisher passes */
+  char secrets_dir[256]; /* REPAIRD_PORTAL_SECRETS_DIR: where secret_file names are; "" none */
+};
+
 struct rl_config {
   char database_url[1024];         /* DATABASE_URL; empty: libpq's own defaults */
   char listen_host[256];           /* REPAIRD_LISTEN host part */
@@ -36,6 +43,7 @@ struct rl_config {
   unsigned idempotency_ttl_s;      /* REPAIRD_IDEMPOTENCY_TTL: seconds stored replies are kept */
   struct rl_cidrs trusted_proxies; /* REPAIRD_TRUSTED_PROXIES: whose X-Forwarded-For counts */
   struct rl_loan_settings loans;
+  struct rl_publish_settings publish;
 };
 
 /* Looks a setting up by name; returns NULL when unset. */

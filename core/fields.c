@@ -338,6 +338,33 @@ const struct rl_field fields_waitlist_filters[] = {
     {0},
 };
 
+static const char *const portal_kinds[] = {"datagouv", "ckan", NULL};
+
+/* core/publish.c checks what each kind needs, the URL, the ids, the source
+ * and where the secret is, on top. */
+const struct rl_field fields_publish_target[] = {
+    {.name = "name", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 100},
+    {.name = "kind", .type = RL_T_ENUM, .flags = RL_F_REQUIRED, .values = portal_kinds},
+    {.name = "base_url", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 500},
+    {.name = "dataset_id", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
+    {.name = "resource_id", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 100},
+    {.name = "source", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 64},
+    {.name = "active", .type = RL_T_BOOL},
+    {.name = "secret_env", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 100},
+    {.name = "secret_file", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 200},
+    {.name = "id", .flags = RL_F_READONLY},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+const struct rl_field fields_publish_attempt_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "target", .type = RL_T_INT, .min = 1, .max = 9e15},
+    {0},
+};
+
 const struct rl_field fields_page[] = {RL_SPEC_LIMIT, RL_SPEC_CURSOR, {0}};
 
 const struct rl_field fields_none[] = {{0}};

@@ -63,6 +63,11 @@ extern const struct rl_field fields_member_filters[];
 extern const struct rl_field fields_member_transition[];
 extern const struct rl_field fields_member_event[];
 
+/* A publication target (docs/open-data.md, "Publishing"); GET
+ * /api/v1/publishing/attempts filters (target). */
+extern const struct rl_field fields_publish_target[];
+extern const struct rl_field fields_publish_attempt_filters[];
+
 /* A list that takes only limit and cursor. */
 extern const struct rl_field fields_page[];
 /* An operation that takes no query parameters. */

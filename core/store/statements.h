@@ -22,6 +22,7 @@ extern const struct store_stmt store_member_stmts[];
 extern const struct store_stmt store_loan_doc_stmts[];
 extern const struct store_stmt store_catalogue_stmts[];
 extern const struct store_stmt store_impact_stmts[];
+extern const struct store_stmt store_publish_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];
@@ -35,6 +36,7 @@ extern const struct store_violation store_part_violations[];
 extern const struct store_violation store_loan_violations[];
 extern const struct store_violation store_waitlist_violations[];
 extern const struct store_violation store_member_violations[];
+extern const struct store_violation store_publish_violations[];
 /* NULL-terminated list of the arrays above. */
 extern const struct store_violation *const store_violation_groups[];
 

@@ -186,3 +186,38 @@ Test(config, loan_rules_have_defaults_and_bounds)
   cr_assert_eq(rl_config_load(&c, get, &both, err, sizeof err), RL_EINVALID);
   cr_assert(strstr(err, "REPAIRD_LOAN_DAYS") != NULL, "%s", err);
 }
+
+Test(config, publishing_settings_default_and_units)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256] = "";
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_eq(c.publish.timeout_s, 120);
+  cr_assert_eq(c.publish.interval_s, 60);
+  cr_assert_str_eq(c.publish.secrets_dir, "");
+  struct env set = {
+      {"REPAIRD_PUBLISH_TIMEOUT", "REPAIRD_PUBLISH_INTERVAL", "REPAIRD_PORTAL_SECRETS_DIR", NULL},
+      {"2m", "5", "/run/secrets", NULL}};
+  cr_assert_eq(rl_config_load(&c, get, &set, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_eq(c.publish.timeout_s, 120);
+  cr_assert_eq(c.publish.interval_s, 5);
+  cr_assert_str_eq(c.publish.secrets_dir, "/run/secrets");
+}
+
+Test(config, publishing_settings_out_of_bounds_are_refused_by_name)
+{
+  const char *bad[][2] = {{"REPAIRD_PUBLISH_TIMEOUT", "0"},
+                          {"REPAIRD_PUBLISH_TIMEOUT", "2h"},
+                          {"REPAIRD_PUBLISH_INTERVAL", "1w"},
+                          {"REPAIRD_PORTAL_SECRETS_DIR", "secrets"},
+                          {"REPAIRD_PORTAL_SECRETS_DIR", "/run/../etc"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    struct env e = {{bad[i][0], NULL}, {bad[i][1], NULL}};
+    struct rl_config c;
+    char err[256] = "";
+    cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_EINVALID, "%s=%s", bad[i][0],
+                 bad[i][1]);
+    cr_assert(strstr(err, bad[i][0]) == err, "the message names %s: %s", bad[i][0], err);
+  }
+}

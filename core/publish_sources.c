@@ -1,0 +1,21 @@
+/* The dataset sources of publications (core/publish_sources.h). */
+#include "core/publish_sources.h"
+
+#include <string.h>
+
+#include "core/opendata_sources.h"
+
+/* text/csv with its charset, as OpenDataFrance asks of CSV files. */
+const struct publish_source publish_sources[] = {
+    {"impact-csv", "text/csv; charset=utf-8", "impact.csv", impact_csv_source},
+    {"ords-csv", "text/csv; charset=utf-8", "ords.csv", ords_csv_source},
+};
+const size_t publish_sources_count = sizeof publish_sources / sizeof publish_sources[0];
+
+const struct publish_source *publish_source_find(const char *name)
+{
+  for (size_t i = 0; name != NULL && i < publish_sources_count; i++)
+    if (strcmp(publish_sources[i].name, name) == 0)
+      return &publish_sources[i];
+  return NULL;
+}
