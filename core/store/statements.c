@@ -25,6 +25,7 @@ const struct store_stmt *const store_statement_groups[] = {
     store_waitlist_stmts,
     store_loan_doc_stmts,
     store_catalogue_stmts,
+    store_ords_stmts,
     NULL,
 };
 
