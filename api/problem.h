@@ -11,6 +11,7 @@ enum {
   API_EBADJSON = -104,   /* malformed JSON, bad UTF-8, too deep */
   API_ERATELIMIT = -105, /* too many requests */
   API_EINTERNAL = -106,  /* a bug */
+  API_ENOTACCEPTABLE = -107, /* no format the client accepts */
 };
 
 struct rl_problem {

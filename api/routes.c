@@ -110,6 +110,14 @@ const struct rl_route rl_routes[] = {
     {"GET", "/l/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_loan_page},
     {"GET", "/api/v1/catalogue", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_catalogue_json},
     {"GET", "/catalogue", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_catalogue_page},
+
+    /* Open data: public and open to any origin; not rate-limited, since
+     * portals harvest them and caches revalidate them (a 304 costs two
+     * index reads). An export is bounded by the store's cursor limit. */
+    {"GET", "/opendata/ords.csv", RL_ROLE_NONE, ROUTE_CORS, h_opendata_ords},
+    {"GET", "/opendata/catalog", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog},
+    {"GET", "/opendata/catalog.jsonld", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_jsonld},
+    {"GET", "/opendata/catalog.ttl", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_ttl},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

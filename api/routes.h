@@ -83,5 +83,9 @@ void h_loan_agreement(struct rl_req *req, struct _u_response *res);
 void h_loan_page(struct rl_req *req, struct _u_response *res);
 void h_catalogue_json(struct rl_req *req, struct _u_response *res);
 void h_catalogue_page(struct rl_req *req, struct _u_response *res);
+void h_opendata_ords(struct rl_req *req, struct _u_response *res);
+void h_opendata_catalog(struct rl_req *req, struct _u_response *res);
+void h_opendata_catalog_jsonld(struct rl_req *req, struct _u_response *res);
+void h_opendata_catalog_ttl(struct rl_req *req, struct _u_response *res);
 
 #endif

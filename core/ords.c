@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/csv.h"
@@ -109,6 +110,16 @@ int ords_stamp_get(struct ords_stamp *out)
     out->modified_us = s.modified_us;
   }
   return rc;
+}
+
+int ords_span(char modified[32], char first[11], char last[11], const struct ords_stamp *stamp,
+              const char *timezone)
+{
+  time_t t = (time_t)(stamp->modified_us / 1000000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(modified, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return store_ords_coverage(first, last, timezone && *timezone ? timezone : "Europe/Paris");
 }
 
 struct ords_stream {

@@ -46,6 +46,12 @@ struct ords_stamp {
 };
 int ords_stamp_get(struct ords_stamp *out);
 
+/* When the records were last changed (RFC 3339 UTC from stamp) and the
+ * local dates of the first and last repair attempts ("" when none), for
+ * the catalogue. */
+int ords_span(char modified[32], char first[11], char last[11], const struct ords_stamp *stamp,
+              const char *timezone);
+
 /* The ORDS words for our outcome and barrier codes; "Unknown" / "" for
  * anything else. */
 const char *ords_repair_status(const char *outcome);
