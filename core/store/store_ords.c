@@ -30,7 +30,10 @@ const struct store_stmt store_ords_stmts[] = {
     {NULL, NULL, 0},
 };
 
-/* $1 time zone, $2 from, $3 to, $4 site slug. */
+/* $1 time zone, $2 from, $3 to, $4 site slug. No ORDER BY: sorting a
+ * million wide rows costs the export a third of its time, and each row
+ * carries its id; rows come in storage order, which is insertion order
+ * until rows are updated. */
 static const char export_sql[] =
     "SELECT r.id, s.slug AS site, c.name_en AS category_name, c.ords_name, c.ords_id, d.brand,"
     " d.year_of_manufacture, r.outcome, r.barrier,"
@@ -44,8 +47,7 @@ static const char export_sql[] =
     " LEFT JOIN device_owners o ON o.device_id = d.id"
     " WHERE ($2::date IS NULL OR " EVENT_AT " >= $2::date::timestamp AT TIME ZONE $1)"
     " AND ($3::date IS NULL OR " EVENT_AT " < ($3::date + 1)::timestamp AT TIME ZONE $1)"
-    " AND ($4::text IS NULL OR s.slug = $4)"
-    " ORDER BY r.id";
+    " AND ($4::text IS NULL OR s.slug = $4)";
 
 static int read_stamp(struct store_ords_stamp *out, const PGresult *r)
 {

@@ -37,7 +37,7 @@ struct store_ords_row {
 struct store_ords_export;
 
 /* Opens the export's cursor (core/store/cursor.h) and takes the stamp of
- * the same snapshot. Rows come in repair id order. */
+ * the same snapshot. Rows come in storage order (see store_ords.c). */
 int store_ords_open(struct store_ords_export **out, struct store_ords_stamp *stamp,
                     const struct store_ords_filter *f);
 
