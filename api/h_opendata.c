@@ -77,8 +77,8 @@ void h_opendata_ords(struct rl_req *req, struct _u_response *res)
     return;
   struct ords_stream *s;
   if ((rc = ords_stream_open(&s, &st, &q)) != RL_OK) {
-    rl_reply_error(res, rc, rc == RL_EUNAVAILABLE ? "too many exports at once, or no database"
-                                                  : NULL);
+    rl_reply_error(res, rc,
+                   rc == RL_EUNAVAILABLE ? "too many exports at once, or no database" : NULL);
     return;
   }
   /* The stamp of the export's own snapshot: a change between the check
@@ -151,8 +151,8 @@ static void catalog(struct rl_req *req, struct _u_response *res, enum dcat_forma
   rc = dcat_catalog(&b, f, &info);
   if (rc == RL_OK)
     rl_reply_bytes(res, 200,
-                   f == DCAT_TURTLE ? "text/turtle; charset=utf-8" : "application/ld+json",
-                   b.data, b.len);
+                   f == DCAT_TURTLE ? "text/turtle; charset=utf-8" : "application/ld+json", b.data,
+                   b.len);
   else
     rl_reply_error(res, rc, NULL);
   rl_buf_free(&b);
@@ -172,8 +172,7 @@ void h_opendata_catalog(struct rl_req *req, struct _u_response *res)
   if (json > ld)
     ld = json;
   if (ld <= 0 && ttl <= 0) {
-    rl_reply_error(res, API_ENOTACCEPTABLE,
-                   "the catalogue is application/ld+json or text/turtle");
+    rl_reply_error(res, API_ENOTACCEPTABLE, "the catalogue is application/ld+json or text/turtle");
     return;
   }
   catalog(req, res, ttl > ld ? DCAT_TURTLE : DCAT_JSONLD);

@@ -215,20 +215,16 @@ static void http_date(char out[32], long long t)
            months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* An IMF-fixdate as seconds since 1970; -1 when it is not one. */
+/* An IMF-fixdate as seconds since 1970; -1 when it is not one. The names
+ * are English whatever the locale: the process never calls setlocale, so
+ * strptime reads them in the C locale. */
 static long long parse_http_date(const char *s)
 {
-  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  char wd[4], mon[4];
-  int d, y, h, mi, sec;
-  if (s == NULL ||
-      sscanf(s, "%3s, %d %3s %d %d:%d:%d GMT", wd, &d, mon, &y, &h, &mi, &sec) != 7)
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = s ? strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+  if (end == NULL || *end != '\0')
     return -1;
-  const char *m = strstr(months, mon);
-  if (m == NULL || strlen(mon) != 3 || (m - months) % 3 != 0)
-    return -1;
-  struct tm tm = {.tm_sec = sec, .tm_min = mi, .tm_hour = h, .tm_mday = d,
-                  .tm_mon = (int)((m - months) / 3), .tm_year = y - 1900};
   return (long long)timegm(&tm);
 }
 
@@ -273,7 +269,7 @@ static void stream_done(void *cls)
 }
 
 /* Bytes asked of read at a time: what libmicrohttpd sends per write. */
-#define STREAM_BLOCK (64 * 1024)
+#define STREAM_BLOCK ((size_t)64 * 1024)
 
 void rl_reply_stream(struct _u_response *res, unsigned status, const char *content_type,
                      rl_stream_read read, void (*done)(void *ctx), void *ctx)

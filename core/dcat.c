@@ -22,7 +22,7 @@
 #define FILE_TYPE "http://publications.europa.eu/resource/authority/file-type/"
 
 #define CREDIT                                                                                     \
-  "Category weights and CO2e footprints: The Restart Project / Open Repair Alliance, 2021 LCA"   \
+  "Category weights and CO2e footprints: The Restart Project / Open Repair Alliance, 2021 LCA"     \
   " data, CC BY-SA 4.0"
 #define RESTART_DATA "https://github.com/TheRestartProject/environmental-impact-data"
 #define ORDS_STANDARD "https://standard.openrepair.org/"
@@ -40,10 +40,10 @@ struct dataset {
   bool credit; /* the Restart Project's factors made it */
 };
 
-static const char *const impact_keywords[] = {"réparation", "repair café", "déchets évités",
-                                              "CO2e", "économie circulaire", NULL};
-static const char *const ords_keywords[] = {"réparation", "repair café", "ORDS",
-                                            "Open Repair Data Standard", "open repair", NULL};
+static const char *const impact_keywords[] = {"réparation", "repair café",         "déchets évités",
+                                              "CO2e",       "économie circulaire", NULL};
+static const char *const ords_keywords[] = {
+    "réparation", "repair café", "ORDS", "Open Repair Data Standard", "open repair", NULL};
 
 static int datasets(struct dataset *d, const struct dcat_info *info)
 {
@@ -123,9 +123,9 @@ static json_t *jsonld_dataset(const struct dataset *d, const struct dcat_info *i
                                   typed(d->span->last, "xsd:date")));
   if (d->credit) {
     json_object_set_new(ds, "dct:source", ref(RESTART_DATA));
-    json_object_set_new(ds, "dct:rights",
-                        json_pack("{s:s s:s}", "@type", "dct:RightsStatement", "rdfs:label",
-                                  CREDIT));
+    json_object_set_new(
+        ds, "dct:rights",
+        json_pack("{s:s s:s}", "@type", "dct:RightsStatement", "rdfs:label", CREDIT));
   } else {
     json_object_set_new(ds, "dct:conformsTo", ref(ORDS_STANDARD));
   }
@@ -149,8 +149,8 @@ static int write_jsonld(struct rl_buf *out, const struct dcat_info *info)
     json_array_append_new(list, jsonld_dataset(&d[i], info, publisher, contact));
   json_t *doc = json_pack(
       "{s:{s:s s:s s:s s:s s:s s:s} s:s s:s s:s s:s s:O s:o s:o}", "@context", "dcat", NS_DCAT,
-      "dct", NS_DCT, "foaf", NS_FOAF, "vcard", NS_VCARD, "xsd", NS_XSD, "rdfs", NS_RDFS, "@id",
-      cat, "@type", "dcat:Catalog", "dct:title", "Données ouvertes du programme de réparation",
+      "dct", NS_DCT, "foaf", NS_FOAF, "vcard", NS_VCARD, "xsd", NS_XSD, "rdfs", NS_RDFS, "@id", cat,
+      "@type", "dcat:Catalog", "dct:title", "Données ouvertes du programme de réparation",
       "dct:description",
       "Chiffres d'impact et tentatives de réparation publiés par le programme de réparation.",
       "dct:publisher", publisher, "dct:language",
@@ -224,8 +224,7 @@ static void ttl_dataset(struct rl_buf *b, const struct dataset *d, const struct 
   }
   for (int i = 0; i < d->ndists; i++) {
     const struct dist *x = &d->dists[i];
-    rl_buf_printf(b,
-                  "  dcat:distribution [ a dcat:Distribution ;\n    dct:title ");
+    rl_buf_printf(b, "  dcat:distribution [ a dcat:Distribution ;\n    dct:title ");
     ttl_string(b, x->title);
     rl_buf_printf(b,
                   " ;\n    dcat:downloadURL <%s%s> ;\n    dcat:accessURL <%s%s> ;\n"
@@ -241,9 +240,9 @@ static void ttl_dataset(struct rl_buf *b, const struct dataset *d, const struct 
 static int write_turtle(struct rl_buf *b, const struct dcat_info *info)
 {
   const char *base = info->base_url;
-  rl_buf_add(b, "@prefix dcat: <" NS_DCAT "> .\n@prefix dct: <" NS_DCT "> .\n@prefix foaf: <" NS_FOAF
-                "> .\n@prefix vcard: <" NS_VCARD "> .\n@prefix xsd: <" NS_XSD
-                "> .\n@prefix rdfs: <" NS_RDFS "> .\n\n");
+  rl_buf_add(b, "@prefix dcat: <" NS_DCAT "> .\n@prefix dct: <" NS_DCT
+                "> .\n@prefix foaf: <" NS_FOAF "> .\n@prefix vcard: <" NS_VCARD
+                "> .\n@prefix xsd: <" NS_XSD "> .\n@prefix rdfs: <" NS_RDFS "> .\n\n");
   rl_buf_printf(b, "<%s" OD_PATH_CATALOG "#publisher> a foaf:Agent ;\n  foaf:name ", base);
   ttl_string(b, info->publisher);
   rl_buf_printf(b,

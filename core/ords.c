@@ -19,18 +19,20 @@
 
 static const struct {
   const char *ours, *ords;
-} statuses[] = {
-    {"fixed", "Fixed"},
-    {"repairable", "Repairable"},
-    {"end_of_life", "End of life"},
-    {"unknown", "Unknown"},
-}, barriers[] = {
-    {"spare_parts_not_available", "Spare parts not available"},
-    {"spare_parts_too_expensive", "Spare parts too expensive"},
-    {"no_way_to_open", "No way to open the product"},
-    {"repair_information_not_available", "Repair information not available"},
-    {"lack_of_equipment", "Lack of equipment"},
-    {"too_worn_out", "Item too worn out"},
+} statuses[] =
+    {
+        {"fixed", "Fixed"},
+        {"repairable", "Repairable"},
+        {"end_of_life", "End of life"},
+        {"unknown", "Unknown"},
+},
+  barriers[] = {
+      {"spare_parts_not_available", "Spare parts not available"},
+      {"spare_parts_too_expensive", "Spare parts too expensive"},
+      {"no_way_to_open", "No way to open the product"},
+      {"repair_information_not_available", "Repair information not available"},
+      {"lack_of_equipment", "Lack of equipment"},
+      {"too_worn_out", "Item too worn out"},
 };
 
 const char *ords_repair_status(const char *outcome)
@@ -118,7 +120,8 @@ int ords_span(char modified[32], char first[11], char last[11], const struct ord
   time_t t = (time_t)(stamp->modified_us / 1000000);
   struct tm tm;
   gmtime_r(&t, &tm);
-  strftime(modified, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (strftime(modified, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    modified[0] = '\0';
   return store_ords_coverage(first, last, timezone && *timezone ? timezone : "Europe/Paris");
 }
 
@@ -162,15 +165,14 @@ static int format_row(struct ords_stream *s, const struct store_ords_row *r)
   return rl_buf_status(b);
 }
 
-int ords_stream_open(struct ords_stream **out, struct ords_stamp *stamp,
-                     const struct ords_query *q)
+int ords_stream_open(struct ords_stream **out, struct ords_stamp *stamp, const struct ords_query *q)
 {
   *out = NULL;
   struct ords_stream *s = calloc(1, sizeof *s);
   if (s == NULL)
     return RL_ENOMEM;
-  const char *provider = q->data_provider && *q->data_provider ? q->data_provider
-                                                               : ORDS_DEFAULT_PROVIDER;
+  const char *provider =
+      q->data_provider && *q->data_provider ? q->data_provider : ORDS_DEFAULT_PROVIDER;
   snprintf(s->provider, sizeof s->provider, "%s", provider);
   ords_id_prefix(s->prefix, sizeof s->prefix, provider);
   struct store_ords_filter f = {

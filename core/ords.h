@@ -14,8 +14,8 @@
 #include "core/opendata.h"
 
 #define ORDS_HEADER                                                                                \
-  "id,data_provider,country,partner_product_category,product_category,product_category_id,"       \
-  "brand,year_of_manufacture,product_age,repair_status,repair_barrier_if_end_of_life,"            \
+  "id,data_provider,country,partner_product_category,product_category,product_category_id,"        \
+  "brand,year_of_manufacture,product_age,repair_status,repair_barrier_if_end_of_life,"             \
   "group_identifier,event_date,problem\r\n"
 
 #define ORDS_COUNTRY "FRA"
@@ -25,9 +25,9 @@
 #define ORDS_YEAR_MAX 2100
 
 struct ords_query {
-  char from[11]; /* YYYY-MM-DD, first local day included; "" for none */
-  char to[11];   /* YYYY-MM-DD, last local day included; "" for none */
-  char site[65]; /* site slug; "" for every site */
+  char from[11];             /* YYYY-MM-DD, first local day included; "" for none */
+  char to[11];               /* YYYY-MM-DD, last local day included; "" for none */
+  char site[65];             /* site slug; "" for every site */
   const char *data_provider; /* REPAIRD_ORDS_DATA_PROVIDER; NULL: ORDS_DEFAULT_PROVIDER */
   const char *timezone;      /* REPAIRD_TIMEZONE: what a date means; NULL: Europe/Paris */
 };

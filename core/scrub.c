@@ -149,8 +149,8 @@ static void pass_phone(struct rl_buf *out, const char *s, size_t n, const char *
 /* Titles as they are written before a name; those of more than one word's
  * length are matched in any case ("madame Dupont"). */
 static const char *const titles[] = {
-    "Mademoiselle", "Monsieur", "Madame", "Mlle.", "Mlle", "Mme.", "Mme", "Mrs.", "Mrs", "Mr.",
-    "Mr",           "Ms.",      "Ms",     "Dr.",   "Dr",   "M.",   "Me",  NULL,
+    "Mademoiselle", "Monsieur", "Madame", "Mlle.", "Mlle", "Mme.", "Mme", "Mrs.", "Mrs",
+    "Mr.",          "Mr",       "Ms.",    "Ms",    "Dr.",  "Dr",   "M.",  "Me",   NULL,
 };
 
 /* The length of the title at s, or 0. */
@@ -266,8 +266,8 @@ const char *scrub_text(struct scrub *sc, const char *text, const struct scrub_ow
   pass_email(&sc->a, text ? text : "", text ? strlen(text) : 0);
   if (owner->email && *owner->email) {
     reset(&sc->b);
-    pass_word(&sc->b, sc->a.data ? sc->a.data : "", sc->a.len, owner->email,
-              strlen(owner->email), TOKEN_EMAIL);
+    pass_word(&sc->b, sc->a.data ? sc->a.data : "", sc->a.len, owner->email, strlen(owner->email),
+              TOKEN_EMAIL);
   } else {
     rl_buf_add_len(&sc->b, sc->a.data ? sc->a.data : "", sc->a.len);
   }

@@ -55,7 +55,7 @@ int store_cursor_open(struct store_cursor **out, PGresult **first, const char *f
     goto out;
   }
   PQclear(r);
-  if (first_sql) {
+  if (first_sql && first) {
     r = PQexecParams(c->conn, first_sql, nfirst, NULL, first_params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
       rc = failed(c->conn, r, "cursor first");

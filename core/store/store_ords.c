@@ -12,7 +12,7 @@
 #include "core/store/statements.h"
 
 #define STAMP_SQL                                                                                  \
-  "SELECT (SELECT count(*) FROM repairs) AS n, (extract(epoch FROM coalesce(greatest("            \
+  "SELECT (SELECT count(*) FROM repairs) AS n, (extract(epoch FROM coalesce(greatest("             \
   "(SELECT max(updated_at) FROM repairs), (SELECT max(updated_at) FROM devices),"                  \
   " (SELECT max(updated_at) FROM repair_sessions), (SELECT max(updated_at) FROM sites),"           \
   " (SELECT max(updated_at) FROM device_owners), (SELECT max(updated_at) FROM categories)),"       \
@@ -111,9 +111,20 @@ enum {
   C_COUNT
 };
 static const char *const col_names[C_COUNT] = {
-    "id",         "site",        "category_name", "ords_name", "ords_id",
-    "brand",      "year_of_manufacture",          "outcome",   "barrier",
-    "event_date", "problem",     "owner_name",    "owner_email", "owner_phone",
+    "id",
+    "site",
+    "category_name",
+    "ords_name",
+    "ords_id",
+    "brand",
+    "year_of_manufacture",
+    "outcome",
+    "barrier",
+    "event_date",
+    "problem",
+    "owner_name",
+    "owner_email",
+    "owner_phone",
 };
 
 struct store_ords_export {

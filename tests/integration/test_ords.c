@@ -25,11 +25,11 @@ static char g_site[96];
 static void seed(void)
 {
   ds_site(g_site, sizeof g_site, 1);
-  struct th_resp *r = ds_post(
-      "{\"kind\":\"repair\",\"category\":\"laptop-medium\",\"site\":\"%s\",\"brand\":\"Dell, Inc.\","
-      "\"year_of_manufacture\":2019,\"owner\":{\"name\":\"" OWNER_NAME "\",\"email\":\"" OWNER_EMAIL
-      "\",\"phone\":\"" OWNER_PHONE "\"}}",
-      g_site);
+  struct th_resp *r = ds_post("{\"kind\":\"repair\",\"category\":\"laptop-medium\",\"site\":\"%s\","
+                              "\"brand\":\"Dell, Inc.\","
+                              "\"year_of_manufacture\":2019,\"owner\":{\"name\":\"" OWNER_NAME
+                              "\",\"email\":\"" OWNER_EMAIL "\",\"phone\":\"" OWNER_PHONE "\"}}",
+                              g_site);
   cr_assert_eq(r->status, 201, "intake: %ld %s", r->status, r->body);
   char path[128];
   snprintf(path, sizeof path, "/api/v1/devices/%s/repairs", th_str(r, "code"));
@@ -65,8 +65,7 @@ TestSuite(ords, .init = seed, .timeout = 120);
 
 /* Runs tests/tools/<tool> args on body; returns its output (caller frees)
  * and its exit status in *status. */
-static char *run_tool(const char *tool, const char *args, const char *body, size_t len,
-                      int *status)
+static char *run_tool(const char *tool, const char *args, const char *body, size_t len, int *status)
 {
   char in[] = "/tmp/rl-ords-XXXXXX";
   int fd = mkstemp(in);
@@ -156,14 +155,14 @@ Test(ords, personal_data_is_absent_from_the_whole_file)
 {
   struct th_resp *r = get("/opendata/ords.csv", NULL);
   cr_assert_eq(r->status, 200);
-  const char *values[] = {"Vasseur", "Hortense", OWNER_EMAIL, OWNER_PHONE, "06 12 34 56 78",
-                          "07 81 22 33 44", "0781223344"};
+  const char *values[] = {"Vasseur",        "Hortense",       OWNER_EMAIL, OWNER_PHONE,
+                          "06 12 34 56 78", "07 81 22 33 44", "0781223344"};
   for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
     cr_assert_null(strstr(r->body, values[i]), "%s is in the export", values[i]);
   th_free(r);
   r = site_export("");
-  cr_assert_not_null(strstr(r->body, "rappeler [name] au [phone] ou [email], [name] attend"),
-                     "%s", r->body);
+  cr_assert_not_null(strstr(r->body, "rappeler [name] au [phone] ou [email], [name] attend"), "%s",
+                     r->body);
   cr_assert_not_null(strstr(r->body, "carte mère HS, tel [phone]"), "%s", r->body);
   th_free(r);
 }
@@ -234,9 +233,14 @@ Test(ords, a_current_copy_gets_304_without_a_body)
 
 Test(ords, bad_queries_are_400_problems)
 {
-  const char *bad[] = {"from=2025-13-01", "from=1999-12-31", "to=2101-01-01",
-                       "from=2025-04-01&to=2025-03-01", "site=Not%20A%20Slug", "format=xlsx",
-                       "from=2025-01-01&from=2025-02-01", "from='%20OR%201=1--"};
+  const char *bad[] = {"from=2025-13-01",
+                       "from=1999-12-31",
+                       "to=2101-01-01",
+                       "from=2025-04-01&to=2025-03-01",
+                       "site=Not%20A%20Slug",
+                       "format=xlsx",
+                       "from=2025-01-01&from=2025-02-01",
+                       "from='%20OR%201=1--"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     char path[160];
     snprintf(path, sizeof path, "/opendata/ords.csv?%s", bad[i]);
@@ -271,22 +275,26 @@ static char *catalog_report(const char *path, const char *accept, const char *ty
 Test(ords, catalogue_reads_as_dcat_in_both_formats)
 {
   char *ld = catalog_report("/opendata/catalog", NULL, "application/ld+json", "json-ld");
-  char *ttl = catalog_report("/opendata/catalog", "text/turtle", "text/turtle; charset=utf-8",
-                             "turtle");
+  char *ttl =
+      catalog_report("/opendata/catalog", "text/turtle", "text/turtle; charset=utf-8", "turtle");
   char *ld2 = catalog_report("/opendata/catalog.jsonld", NULL, "application/ld+json", "json-ld");
-  char *ttl2 = catalog_report("/opendata/catalog.ttl", NULL, "text/turtle; charset=utf-8",
-                              "turtle");
+  char *ttl2 =
+      catalog_report("/opendata/catalog.ttl", NULL, "text/turtle; charset=utf-8", "turtle");
   /* Both formats say the same distributions */
   cr_assert_str_eq(ld, ttl);
   cr_assert_str_eq(ld, ld2);
   cr_assert_str_eq(ttl, ttl2);
   const char *media = "https://www.iana.org/assignments/media-types/";
   char want[512];
-  snprintf(want, sizeof want, "#ords\t%s/opendata/ords.csv\t%stext/csv\t"
-           "https://creativecommons.org/licenses/by-sa/4.0/", th_url(), media);
+  snprintf(want, sizeof want,
+           "#ords\t%s/opendata/ords.csv\t%stext/csv\t"
+           "https://creativecommons.org/licenses/by-sa/4.0/",
+           th_url(), media);
   cr_assert_not_null(strstr(ld, want), "%s", ld);
-  snprintf(want, sizeof want, "#impact\t%s/opendata/impact.json\t%sapplication/json\t"
-           "https://www.etalab.gouv.fr/licence-ouverte-open-licence/", th_url(), media);
+  snprintf(want, sizeof want,
+           "#impact\t%s/opendata/impact.json\t%sapplication/json\t"
+           "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+           th_url(), media);
   cr_assert_not_null(strstr(ld, want), "%s", ld);
   snprintf(want, sizeof want, "#impact\t%s/opendata/impact.csv\t%stext/csv", th_url(), media);
   cr_assert_not_null(strstr(ld, want), "%s", ld);
@@ -299,8 +307,7 @@ Test(ords, catalogue_reads_as_dcat_in_both_formats)
 
 Test(ords, catalogue_ords_download_answers_with_its_media_type)
 {
-  char *ld = catalog_report("/opendata/catalog.ttl", NULL, "text/turtle; charset=utf-8",
-                            "turtle");
+  char *ld = catalog_report("/opendata/catalog.ttl", NULL, "text/turtle; charset=utf-8", "turtle");
   char *line = strstr(ld, "#ords\t");
   cr_assert_not_null(line, "%s", ld);
   char url[512], media[256];

@@ -78,8 +78,8 @@ static void seed(const char *tag)
   snprintf(cmd, sizeof cmd,
            "%s '%s' -1 -q -v ON_ERROR_STOP=1 -v repairs=%d -v devices=%d -v tag=%s "
            "-f %s/scripts/bench.d/seed_ords.sql >/dev/null",
-           getenv("RL_TEST_PSQL"), getenv("RL_TEST_DATABASE_URL"), SEED_REPAIRS,
-           SEED_REPAIRS / 2, tag, getenv("RL_TEST_ROOT"));
+           getenv("RL_TEST_PSQL"), getenv("RL_TEST_DATABASE_URL"), SEED_REPAIRS, SEED_REPAIRS / 2,
+           tag, getenv("RL_TEST_ROOT"));
   cr_assert_eq(system(cmd), 0, "seeding failed: %s", cmd);
 }
 
