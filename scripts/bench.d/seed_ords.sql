@@ -37,7 +37,7 @@ WITH ins AS (
          (SELECT id FROM seed_sites WHERE k = n % 10),
          (ARRAY['Seb', 'Philips', 'Moulinex', 'Samsung', 'Apple, Inc.'])[1 + n % 5],
          CASE WHEN n % 3 = 0 THEN NULL ELSE 2005 + n % 15 END,
-         'ne marche plus', CASE WHEN n % 4 = 0 THEN :'tag' || '-t-' || n END,
+         'ne marche plus', CASE WHEN n % 4 = 0 THEN left(md5(:'tag' || '-t-' || n), 22) END,
          now() - make_interval(days => n % 1800)
   FROM (SELECT n, 'S' || lpad(upper(to_hex(n + (SELECT coalesce(max(id), 0) FROM devices))), 7, '0') AS b
         FROM generate_series(1, :devices) AS n) g
