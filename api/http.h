@@ -97,6 +97,30 @@ void rl_reply_no_content(struct _u_response *res);
 void rl_reply_bytes(struct _u_response *res, unsigned status, const char *content_type,
                     const void *data, size_t len);
 
+/* Public, cacheable data (open data): puts ETag, Last-Modified (from
+ * modified_s, seconds since 1970) and Cache-Control: public, max-age on
+ * the reply, and answers 304 and returns 1 when the client's copy is
+ * current: If-None-Match lists etag, or, without If-None-Match,
+ * If-Modified-Since is not before modified_s (RFC 9110 13.2.2). Returns 0
+ * when the caller must reply. */
+int rl_reply_cacheable(const struct rl_req *req, struct _u_response *res, const char *etag,
+                       long long modified_s, unsigned max_age);
+
+/* Fills buf with the body's next bytes (at most cap): returns how many (at
+ * least 1 while any are left), 0 at the end, or a negative number when the
+ * body cannot go on (the connection is then closed, so that the client
+ * sees a cut reply, never a short one that looks whole). */
+typedef long (*rl_stream_read)(void *ctx, char *buf, size_t cap);
+
+/* A streamed body (docs/architecture.md, "Streamed replies"): read is
+ * called by libmicrohttpd as the client takes the bytes, on the thread
+ * that polls the connection, never two calls at once; done(ctx) is called
+ * once when the reply ends, sent or not (a client that went away). Takes
+ * ctx: when the reply cannot be set up, done runs at once and the reply is
+ * a 500. */
+void rl_reply_stream(struct _u_response *res, unsigned status, const char *content_type,
+                     rl_stream_read read, void (*done)(void *ctx), void *ctx);
+
 /* Problem replies (RFC 9457) from the one error table in problem.c. */
 void rl_reply_error(struct _u_response *res, int err, const char *detail);
 /* 400 with errors: [{field, code, message}] (takes ownership of errors). */

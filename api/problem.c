@@ -13,6 +13,7 @@ static const struct rl_problem table[] = {
     {RL_ENOTFOUND, 404, "/problems/not-found", "Not found"},
     {API_EROUTE, 404, "/problems/not-found", "Not found"},
     {API_EMETHOD, 405, "/problems/method-not-allowed", "Method not allowed"},
+    {API_ENOTACCEPTABLE, 406, "/problems/not-acceptable", "No acceptable format"},
     {RL_ECONFLICT, 409, "/problems/conflict", "The current state does not allow this"},
     {RL_EDUPLICATE, 409, "/problems/duplicate", "This already exists"},
     {RL_ESHORT, 409, "/problems/insufficient-stock",

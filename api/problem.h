@@ -4,13 +4,14 @@
 
 /* HTTP-only codes, beside core/error.h's RL_E* codes. */
 enum {
-  API_EROUTE = -100,     /* no such route */
-  API_EMETHOD = -101,    /* route exists, method does not */
-  API_ETOOLARGE = -102,  /* body over REPAIRD_MAX_BODY */
-  API_EMEDIATYPE = -103, /* not JSON where JSON is expected */
-  API_EBADJSON = -104,   /* malformed JSON, bad UTF-8, too deep */
-  API_ERATELIMIT = -105, /* too many requests */
-  API_EINTERNAL = -106,  /* a bug */
+  API_EROUTE = -100,         /* no such route */
+  API_EMETHOD = -101,        /* route exists, method does not */
+  API_ETOOLARGE = -102,      /* body over REPAIRD_MAX_BODY */
+  API_EMEDIATYPE = -103,     /* not JSON where JSON is expected */
+  API_EBADJSON = -104,       /* malformed JSON, bad UTF-8, too deep */
+  API_ERATELIMIT = -105,     /* too many requests */
+  API_EINTERNAL = -106,      /* a bug */
+  API_ENOTACCEPTABLE = -107, /* no format the client accepts */
 };
 
 struct rl_problem {

@@ -202,6 +202,94 @@ void rl_reply_bytes(struct _u_response *res, unsigned status, const char *conten
   u_map_put(res->map_header, "Content-Type", content_type);
 }
 
+/* An HTTP date (RFC 9110 5.6.7): English names, whatever the locale. */
+static void http_date(char out[32], long long t)
+{
+  static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+           months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* An IMF-fixdate as seconds since 1970; -1 when it is not one. The names
+ * are English whatever the locale: the process never calls setlocale, so
+ * strptime reads them in the C locale. */
+static long long parse_http_date(const char *s)
+{
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = s ? strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+  if (end == NULL || *end != '\0')
+    return -1;
+  return (long long)timegm(&tm);
+}
+
+int rl_reply_cacheable(const struct rl_req *req, struct _u_response *res, const char *etag,
+                       long long modified_s, unsigned max_age)
+{
+  char date[32], cache[48];
+  http_date(date, modified_s);
+  snprintf(cache, sizeof cache, "public, max-age=%u", max_age);
+  const char *inm = rl_header(req, "If-None-Match");
+  long long ims = inm ? -1 : parse_http_date(rl_header(req, "If-Modified-Since"));
+  int fresh = inm ? etag_listed(inm, etag) : ims >= 0 && modified_s <= ims;
+  if (fresh)
+    ulfius_set_empty_body_response(res, 304);
+  u_map_put(res->map_header, "ETag", etag);
+  u_map_put(res->map_header, "Last-Modified", date);
+  u_map_put(res->map_header, "Cache-Control", cache);
+  return fresh;
+}
+
+struct stream {
+  rl_stream_read read;
+  void (*done)(void *ctx);
+  void *ctx;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+  (void)pos;
+  struct stream *st = cls;
+  long n = st->read(st->ctx, buf, max);
+  if (n == 0)
+    return U_STREAM_END;
+  return n < 0 ? U_STREAM_ERROR : (ssize_t)n;
+}
+
+static void stream_done(void *cls)
+{
+  struct stream *st = cls;
+  st->done(st->ctx);
+  free(st);
+}
+
+/* Bytes asked of read at a time: what libmicrohttpd sends per write. */
+#define STREAM_BLOCK ((size_t)64 * 1024)
+
+void rl_reply_stream(struct _u_response *res, unsigned status, const char *content_type,
+                     rl_stream_read read, void (*done)(void *ctx), void *ctx)
+{
+  struct stream *st = malloc(sizeof *st);
+  if (st == NULL) {
+    done(ctx);
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  *st = (struct stream){read, done, ctx};
+  if (ulfius_set_stream_response(res, status, stream_read, stream_done, U_STREAM_SIZE_UNKNOWN,
+                                 STREAM_BLOCK, st) != U_OK) {
+    stream_done(st);
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  u_map_put(res->map_header, "Content-Type", content_type);
+}
+
 static void reply_problem(struct _u_response *res, int err, const char *detail, json_t *errors)
 {
   const struct rl_problem *p = rl_problem_for(err);

@@ -132,6 +132,14 @@ const struct rl_route rl_routes[] = {
     {"POST", "/api/v1/publishing/targets/:id/publish", RL_ROLE_ADMIN, 0, h_publishing_publish},
     {"GET", "/api/v1/publishing/attempts", RL_ROLE_ADMIN, 0, h_publishing_attempts_list},
     {"GET", "/api/v1/publishing/attempts/:id", RL_ROLE_ADMIN, 0, h_publishing_attempts_get},
+
+    /* Open data: public and open to any origin; not rate-limited, since
+     * portals harvest them and caches revalidate them (a 304 costs two
+     * index reads). An export is bounded by the store's cursor limit. */
+    {"GET", "/opendata/ords.csv", RL_ROLE_NONE, ROUTE_CORS, h_opendata_ords},
+    {"GET", "/opendata/catalog", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog},
+    {"GET", "/opendata/catalog.jsonld", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_jsonld},
+    {"GET", "/opendata/catalog.ttl", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_ttl},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -98,4 +98,9 @@ void h_impact_page(struct rl_req *req, struct _u_response *res);
 void h_factor_sets_list(struct rl_req *req, struct _u_response *res);
 void h_factor_sets_create(struct rl_req *req, struct _u_response *res);
 
+void h_opendata_ords(struct rl_req *req, struct _u_response *res);
+void h_opendata_catalog(struct rl_req *req, struct _u_response *res);
+void h_opendata_catalog_jsonld(struct rl_req *req, struct _u_response *res);
+void h_opendata_catalog_ttl(struct rl_req *req, struct _u_response *res);
+
 #endif

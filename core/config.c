@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/spec.h"
 
 static int fail(char *err, size_t errlen, const char *name, const char *why)
 {
@@ -205,6 +206,40 @@ static int load_publish(struct rl_publish_settings *p, rl_getenv_fn get, void *c
   return RL_OK;
 }
 
+/* A text setting of at most cap - 1 bytes with no control character;
+ * def when unset. */
+static int setting_text(char *out, size_t cap, rl_getenv_fn get, void *ctx, const char *name,
+                        const char *def, char *err, size_t errlen)
+{
+  const char *v = get(name, ctx);
+  if (v == NULL || *v == '\0')
+    v = def;
+  if (copy_str(out, cap, v) != 0) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "longer than %zu bytes", cap - 1);
+    return fail(err, errlen, name, msg);
+  }
+  for (const char *p = v; *p; p++)
+    if ((unsigned char)*p < ' ')
+      return fail(err, errlen, name, "contains a control character");
+  return RL_OK;
+}
+
+static int load_opendata(struct rl_opendata_settings *o, rl_getenv_fn get, void *ctx, char *err,
+                         size_t errlen)
+{
+  if (setting_text(o->ords_data_provider, sizeof o->ords_data_provider, get, ctx,
+                   "REPAIRD_ORDS_DATA_PROVIDER", "Repair Ledger", err, errlen) != RL_OK ||
+      setting_text(o->publisher, sizeof o->publisher, get, ctx, "REPAIRD_OPENDATA_PUBLISHER",
+                   o->ords_data_provider, err, errlen) != RL_OK ||
+      setting_text(o->contact_email, sizeof o->contact_email, get, ctx,
+                   "REPAIRD_OPENDATA_CONTACT_EMAIL", "opendata@example.org", err, errlen) != RL_OK)
+    return RL_EINVALID;
+  if (!rl_format_email.ok(o->contact_email) || strpbrk(o->contact_email, "<>\"\\") != NULL)
+    return fail(err, errlen, "REPAIRD_OPENDATA_CONTACT_EMAIL", "expected an e-mail address");
+  return RL_OK;
+}
+
 int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
@@ -315,7 +350,9 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
   }
   if (load_loans(&out->loans, get, ctx, err, errlen) != RL_OK)
     return RL_EINVALID;
-  return load_publish(&out->publish, get, ctx, err, errlen);
+  if (load_publish(&out->publish, get, ctx, err, errlen) != RL_OK)
+    return RL_EINVALID;
+  return load_opendata(&out->opendata, get, ctx, err, errlen);
 }
 
 static const char *env_get(const char *name, void *ctx)

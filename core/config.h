@@ -29,6 +29,14 @@ struct rl_publish_settings {
   char secrets_dir[256]; /* REPAIRD_PORTAL_SECRETS_DIR: where secret_file names are; "" none */
 };
 
+/* Open data (docs/open-data.md): who publishes it, as the ORDS file and
+ * the DCAT catalogue name them. */
+struct rl_opendata_settings {
+  char ords_data_provider[128]; /* REPAIRD_ORDS_DATA_PROVIDER: ORDS data_provider and id prefix */
+  char publisher[200];          /* REPAIRD_OPENDATA_PUBLISHER: dct:publisher's name */
+  char contact_email[200];      /* REPAIRD_OPENDATA_CONTACT_EMAIL: dcat:contactPoint */
+};
+
 struct rl_config {
   char database_url[1024];         /* DATABASE_URL; empty: libpq's own defaults */
   char listen_host[256];           /* REPAIRD_LISTEN host part */
@@ -44,6 +52,7 @@ struct rl_config {
   struct rl_cidrs trusted_proxies; /* REPAIRD_TRUSTED_PROXIES: whose X-Forwarded-For counts */
   struct rl_loan_settings loans;
   struct rl_publish_settings publish;
+  struct rl_opendata_settings opendata;
 };
 
 /* Looks a setting up by name; returns NULL when unset. */

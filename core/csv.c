@@ -35,24 +35,44 @@ static void put(struct csv_writer *c, const char *p, size_t n)
   }
 }
 
+/* Writes s as a field through put: as it is, or quoted with its quotes
+ * doubled when it holds a comma, a quote, CR or LF. */
+static void field(void (*out)(void *, const char *, size_t), void *dst, const char *s)
+{
+  if (s[strcspn(s, ",\"\r\n")] == '\0') {
+    out(dst, s, strlen(s));
+    return;
+  }
+  out(dst, "\"", 1);
+  for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
+    out(dst, s, (size_t)(q - s + 1));
+    out(dst, "\"", 1);
+  }
+  out(dst, s, strlen(s));
+  out(dst, "\"", 1);
+}
+
+static void put_writer(void *dst, const char *p, size_t n) { put(dst, p, n); }
+
 void csv_field(struct csv_writer *c, const char *s)
 {
   if (c->fields++ > 0)
     put(c, ",", 1);
-  if (s == NULL)
-    return;
-  if (s[strcspn(s, ",\"\r\n")] == '\0') {
-    put(c, s, strlen(s));
-    return;
-  }
-  put(c, "\"", 1);
-  for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
-    put(c, s, (size_t)(q - s + 1));
-    put(c, "\"", 1);
-  }
-  put(c, s, strlen(s));
-  put(c, "\"", 1);
+  if (s != NULL)
+    field(put_writer, c, s);
 }
+
+static void put_buf(void *dst, const char *p, size_t n) { rl_buf_add_len(dst, p, n); }
+
+void csv_buf_field(struct rl_buf *b, const char *s, int first)
+{
+  if (!first)
+    rl_buf_add_len(b, ",", 1);
+  if (s != NULL)
+    field(put_buf, b, s);
+}
+
+void csv_buf_row_end(struct rl_buf *b) { rl_buf_add_len(b, "\r\n", 2); }
 
 void csv_field_number(struct csv_writer *c, double v, int decimals)
 {

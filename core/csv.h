@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "core/opendata.h"
 
 struct csv_writer {
@@ -36,5 +37,11 @@ void csv_row_end(struct csv_writer *c);
 /* Sends what is buffered. Returns RL_OK, or RL_EUNAVAILABLE when a write
  * asked to stop. */
 int csv_finish(struct csv_writer *c);
+
+/* The same records appended to a buffer, for a reply that hands out its
+ * bytes in pieces (the streamed ORDS export): a field of s (NULL: empty),
+ * after a comma unless it is the record's first; then the record's CRLF. */
+void csv_buf_field(struct rl_buf *b, const char *s, int first);
+void csv_buf_row_end(struct rl_buf *b);
 
 #endif

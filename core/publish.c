@@ -106,7 +106,7 @@ static int read_secret(char *buf, size_t cap, const json_t *target, const struct
 /* Writes the dataset to an unlinked temporary file: nothing is left on
  * disk whatever happens. *sha: hex SHA-256. */
 static int spool_dataset(FILE **out, long long *bytes, char *sha, const struct publish_source *src,
-                         char *why, size_t whycap)
+                         const struct rl_config *cfg, char *why, size_t whycap)
 {
   char path[] = "/tmp/repaird-publish-XXXXXX";
   int fd = mkstemp(path);
@@ -119,7 +119,7 @@ static int spool_dataset(FILE **out, long long *bytes, char *sha, const struct p
   int rc = RL_ENOMEM;
   if (s.f == NULL || s.md == NULL || EVP_DigestInit_ex(s.md, EVP_sha256(), NULL) != 1)
     goto out;
-  rc = src->write(spool_write, &s);
+  rc = src->write(spool_write, &s, cfg);
   if (rc == RL_OK && fflush(s.f) != 0)
     rc = RL_EUNAVAILABLE;
   if (rc != RL_OK) {
@@ -164,7 +164,7 @@ static int run_attempt(json_t **out, const json_t *target, const json_t *attempt
     snprintf(res.error, sizeof res.error, "the dataset source %s is not known",
              rl_spec_str(target, "source"));
   } else if (read_secret(secret, SECRET_MAX + 1, target, cfg, why, sizeof why) != 0 ||
-             spool_dataset(&file, &bytes, sha, src, why, sizeof why) != RL_OK) {
+             spool_dataset(&file, &bytes, sha, src, cfg, why, sizeof why) != RL_OK) {
     snprintf(res.error, sizeof res.error, "%s", why);
   } else {
     struct portal_upload up = {

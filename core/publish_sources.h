@@ -5,13 +5,15 @@
 
 #include <stddef.h>
 
+#include "core/config.h"
 #include "core/opendata.h"
 
 struct publish_source {
   const char *name;         /* "impact-csv", "ords-csv" */
   const char *content_type; /* of the uploaded file */
   const char *file_name;    /* the file name the portal is given */
-  int (*write)(od_write_fn w, void *ctx);
+  /* Streams the whole dataset, as its public file without filters. */
+  int (*write)(od_write_fn w, void *ctx, const struct rl_config *cfg);
 };
 
 extern const struct publish_source publish_sources[];

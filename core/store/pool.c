@@ -179,6 +179,27 @@ static PGconn *conn_get(void)
   return c;
 }
 
+/* An export's connection: plans for whole results, and is ended by the
+ * server if its client stops asking for a minute inside a transaction. */
+static const char own_options[] =
+    "-c statement_timeout=30000 -c TimeZone=UTC -c cursor_tuple_fraction=1"
+    " -c idle_in_transaction_session_timeout=60000";
+
+PGconn *store_pool_connect_own(void)
+{
+  const char *keys[] = {"dbname", "connect_timeout", "application_name", "options", NULL};
+  const char *vals[] = {g_url ? g_url : "", "3", "repaird-export", own_options, NULL};
+  PGconn *c = PQconnectdbParams(keys, vals, 1);
+  if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+    rl_log(RL_LOG_WARN, "db_connect", "%s", c ? PQerrorMessage(c) : "out of memory");
+    if (c)
+      PQfinish(c);
+    return NULL;
+  }
+  PQsetNoticeReceiver(c, silent_notice, NULL);
+  return c;
+}
+
 static int map_sqlstate(const char *state)
 {
   if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)

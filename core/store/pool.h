@@ -43,6 +43,14 @@ struct store_violation {
  * any thread uses the store. */
 void store_pool_init(const char *database_url);
 
+/* A new connection of the caller's own, outside the pool: no statement
+ * prepared, planned for reading whole results (cursor_tuple_fraction 1),
+ * and ended by the server if left idle inside a transaction for a minute.
+ * For work that outlives one call on one thread, such as a cursor read by
+ * a streamed reply (core/store/cursor.h). NULL when the database cannot be
+ * reached; the caller PQfinish()es it. */
+PGconn *store_pool_connect_own(void);
+
 /* Closes this thread's connection, if any. */
 void store_pool_close_thread(void);
 
