@@ -110,11 +110,15 @@ static double accept_q(const char *accept, const char *type)
       rank = 0;
     double q = 1;
     const char *end = p + strcspn(p, ",");
-    const char *qp = strstr(p, ";q=");
-    if (qp == NULL)
-      qp = strstr(p, "; q=");
-    if (qp && qp < end)
-      q = strtod(strchr(qp, '=') + 1, NULL);
+    /* The entry's own parameters only: ";q=0.5", "; Q=0.5". */
+    for (const char *a = memchr(p, ';', (size_t)(end - p)); a != NULL && a < end;
+         a = memchr(a + 1, ';', (size_t)(end - a - 1))) {
+      const char *v = a + 1;
+      while (v < end && *v == ' ')
+        v++;
+      if (v + 1 < end && (*v == 'q' || *v == 'Q') && v[1] == '=')
+        q = strtod(v + 2, NULL);
+    }
     if (rank > best_rank) {
       best_rank = rank;
       best = q;
@@ -149,14 +153,15 @@ static void catalog(struct rl_req *req, struct _u_response *res, enum dcat_forma
   info.impact = info.ords;
   struct rl_buf b = {0};
   rc = dcat_catalog(&b, f, &info);
-  if (rc == RL_OK)
+  if (rc == RL_OK) {
     rl_reply_bytes(res, 200,
                    f == DCAT_TURTLE ? "text/turtle; charset=utf-8" : "application/ld+json", b.data,
                    b.len);
-  else
+    rl_reply_cacheable(req, res, etag, st.modified_us / 1000000, MAX_AGE_S);
+  } else {
     rl_reply_error(res, rc, NULL);
+  }
   rl_buf_free(&b);
-  rl_reply_cacheable(req, res, etag, st.modified_us / 1000000, MAX_AGE_S);
 }
 
 void h_opendata_catalog(struct rl_req *req, struct _u_response *res)

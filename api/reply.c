@@ -292,6 +292,12 @@ void rl_reply_stream(struct _u_response *res, unsigned status, const char *conte
 
 static void reply_problem(struct _u_response *res, int err, const char *detail, json_t *errors)
 {
+  /* A problem is never the object a validator or a cache time named
+   * earlier in the handler: a cached error, or a 304 for a body never
+   * sent, would outlive the failure. */
+  u_map_remove_from_key_case(res->map_header, "ETag");
+  u_map_remove_from_key_case(res->map_header, "Last-Modified");
+  u_map_remove_from_key_case(res->map_header, "Cache-Control");
   const struct rl_problem *p = rl_problem_for(err);
   json_t *body =
       json_pack("{s:s s:s s:i}", "type", p->type, "title", p->title, "status", (int)p->status);

@@ -80,37 +80,71 @@ static size_t national_digits(char *out, size_t cap, const char *d, size_t n)
   return n;
 }
 
-/* From s[i] (a digit or '+'), the run of digits with single separators
- * between them, and "(0)" as in "+33 (0)6…". Returns the run's end (after
- * its last digit) and its digits in d (*nd of them, at most cap - 1). */
-static size_t digit_run(const char *s, size_t n, size_t i, char *d, size_t cap, size_t *nd)
+/* From s[i], exactly `want` digits with separators between them (up to
+ * two of space, dot, dash, or "(0)" as in "+33 (0)6…"), the next character
+ * not a digit: a number as people write it, whatever follows ("06 12 34 56
+ * 78 18h-20h"). Their digits go to d (want + 1 bytes); returns the end
+ * after the last digit, or 0 when there is no such number. */
+static size_t number_at(const char *s, size_t n, size_t i, size_t want, char *d)
 {
-  size_t j = i, end = i;
-  *nd = 0;
-  if (s[j] == '+')
+  size_t j = i, nd = 0;
+  if (j < n && s[j] == '+')
     j++;
-  while (j < n) {
+  while (j < n && nd < want) {
     if (is_digit(s[j])) {
-      if (*nd + 1 < cap)
-        d[(*nd)++] = s[j];
-      end = ++j;
-    } else if (j + 2 < n && s[j] == '(' && s[j + 1] == '0' && s[j + 2] == ')') {
-      j += 3;
-    } else if ((s[j] == ' ' || s[j] == '.' || s[j] == '-') && j + 1 < n &&
-               (is_digit(s[j + 1]) || s[j + 1] == '(') && j > i && s[j - 1] != ' ') {
-      j++;
-    } else {
-      break;
+      d[nd++] = s[j++];
+      continue;
     }
+    if (nd == 0)
+      return 0;
+    size_t gap = 0;
+    while (j < n && gap < 3) {
+      if (j + 2 < n && s[j] == '(' && s[j + 1] == '0' && s[j + 2] == ')') {
+        j += 3;
+        gap++;
+      } else if (s[j] == ' ' || s[j] == '.' || s[j] == '-') {
+        j++;
+        gap++;
+      } else {
+        break;
+      }
+    }
+    if (gap == 0 || j >= n || !is_digit(s[j]))
+      return 0;
   }
-  d[*nd] = '\0';
-  return end;
+  d[nd] = '\0';
+  return nd == want && (j >= n || !is_digit(s[j])) ? j : 0;
+}
+
+/* The end of a phone number starting at s[i] (0: none): French national
+ * (0 then 9 digits), French international (+33 or 0033, 9 digits), another
+ * country's (+ and 8 to 14 digits, as long as digits follow), or the
+ * owner's own number however it is spaced (own: its national digits). */
+static size_t phone_at(const char *s, size_t n, size_t i, const char *own, size_t own_n)
+{
+  char d[32], nat[32];
+  size_t end;
+  if (s[i] == '0' && i + 1 < n && s[i + 1] != '0' && (end = number_at(s, n, i, 10, d)) != 0)
+    return end;
+  if ((end = number_at(s, n, i, 11, d)) != 0 && s[i] == '+' && strncmp(d, "33", 2) == 0)
+    return end;
+  if ((end = number_at(s, n, i, 13, d)) != 0 && strncmp(d, "0033", 4) == 0)
+    return end;
+  if (s[i] == '+')
+    for (size_t want = 15; want >= 9; want--)
+      if ((end = number_at(s, n, i, want, d)) != 0)
+        return end;
+  for (size_t want = own_n; own_n >= 6 && want <= own_n + 4; want++)
+    if ((end = number_at(s, n, i, want, d)) != 0 &&
+        national_digits(nat, sizeof nat, d, want) == own_n && strcmp(nat, own) == 0)
+      return end;
+  return 0;
 }
 
 static void pass_phone(struct rl_buf *out, const char *s, size_t n, const char *owner_phone)
 {
-  char own[32] = "", d[32];
-  size_t own_n = 0, nd = 0;
+  char own[32] = "";
+  size_t own_n = 0;
   if (owner_phone) {
     char raw[32];
     size_t k = 0;
@@ -121,33 +155,27 @@ static void pass_phone(struct rl_buf *out, const char *s, size_t n, const char *
   }
   size_t copied = 0;
   for (size_t i = 0; i < n; i++) {
+    /* A number starts after anything but a digit: "tel06 12…" too. */
     bool start = is_digit(s[i]) || (s[i] == '+' && i + 1 < n && is_digit(s[i + 1]));
-    if (!start || (i > 0 && (is_word(s[i - 1]) || s[i - 1] == '+')))
+    if (!start || (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '+')))
       continue;
-    size_t end = digit_run(s, n, i, d, sizeof d, &nd);
-    if (end < n && is_word(s[end])) {
-      i = end;
+    size_t end = phone_at(s, n, i, own, own_n);
+    if (end == 0)
       continue;
-    }
-    char nat[32];
-    size_t nat_n = national_digits(nat, sizeof nat, d, nd);
-    bool national = s[i] == '0' && d[1] != '0' && nd == 10;
-    bool international = (s[i] == '+' || strncmp(d, "00", 2) == 0) && nd >= 11 && nd <= 15;
-    bool owners = own_n >= 6 && nat_n == own_n && strcmp(nat, own) == 0;
-    if (national || international || owners) {
-      rl_buf_add_len(out, s + copied, i - copied);
-      rl_buf_add(out, TOKEN_PHONE);
-      copied = end;
-    }
-    i = end > i ? end - 1 : i;
+    rl_buf_add_len(out, s + copied, i - copied);
+    rl_buf_add(out, TOKEN_PHONE);
+    copied = end;
+    i = end - 1;
   }
   rl_buf_add_len(out, s + copied, n - copied);
 }
 
 /* ---- names after a civil title ---- */
 
-/* Titles as they are written before a name; those of more than one word's
- * length are matched in any case ("madame Dupont"). */
+/* Titles as they are written before a name, in any case ("madame Dupont",
+ * "mme martin"); after a title of three letters or more the name may be
+ * written in lower case too, after a shorter one ("Me", "M.") it must be
+ * capitalised ("me rappeler" is not a name). */
 static const char *const titles[] = {
     "Mademoiselle", "Monsieur", "Madame", "Mlle.", "Mlle", "Mme.", "Mme", "Mrs.", "Mrs",
     "Mr.",          "Mr",       "Ms.",    "Ms",    "Dr.",  "Dr",   "M.",  "Me",   NULL,
@@ -160,22 +188,37 @@ static size_t title_at(const char *s, size_t n)
     size_t k = strlen(titles[t]);
     if (k > n)
       continue;
-    int same = k > 4 ? strncasecmp(s, titles[t], k) == 0 : strncmp(s, titles[t], k) == 0;
+    int same = k > 2 ? strncasecmp(s, titles[t], k) == 0 : strncmp(s, titles[t], k) == 0;
     if (same && (k == n || !is_word(s[k])))
       return k;
   }
   return 0;
 }
 
-/* A name word: a capital (or a non-ASCII letter) then letters, hyphens and
+/* Words that follow a title without being a name ("Madame est venue"). */
+static const char *const not_names[] = {
+    "est",     "etait",    "était",     "sera",     "avait",   "veut", "vient", "viendra", "dit",
+    "demande", "souhaite", "reviendra", "rappelle", "passera", "et",   "ou",    NULL,
+};
+
+/* A name word: a capital (or, when any_case, a lower-case word of three
+ * letters or more that is not one of not_names) then letters, hyphens and
  * apostrophes. Its length, or 0. */
-static size_t name_word(const char *s, size_t n)
+static size_t name_word(const char *s, size_t n, int any_case)
 {
-  if (n == 0 || !((s[0] >= 'A' && s[0] <= 'Z') || (unsigned char)s[0] >= 0xC3))
+  int capital = n > 0 && ((s[0] >= 'A' && s[0] <= 'Z') || (unsigned char)s[0] >= 0xC3);
+  if (n == 0 || !(capital || (any_case && is_alpha(s[0]))))
     return 0;
   size_t k = 1;
   while (k < n && (is_alpha(s[k]) || s[k] == '-' || s[k] == '\''))
     k++;
+  if (!capital) {
+    if (k < 3)
+      return 0;
+    for (size_t w = 0; not_names[w]; w++)
+      if (strlen(not_names[w]) == k && strncmp(s, not_names[w], k) == 0)
+        return 0;
+  }
   return k;
 }
 
@@ -197,7 +240,8 @@ static void pass_title(struct rl_buf *out, const char *s, size_t n)
         k++;
       if (k == j)
         break;
-      size_t w = name_word(s + k, n - k);
+      /* Only the first word may be in lower case: "mme martin a appelé". */
+      size_t w = name_word(s + k, n - k, t >= 3 && words == 0);
       if (w == 0)
         break;
       j = end = k + w;

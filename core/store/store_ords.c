@@ -38,7 +38,11 @@ static const char export_sql[] =
     "SELECT r.id, s.slug AS site, c.name_en AS category_name, c.ords_name, c.ords_id, d.brand,"
     " d.year_of_manufacture, r.outcome, r.barrier,"
     " to_char(" EVENT_AT " AT TIME ZONE $1, 'YYYY-MM-DD') AS event_date,"
-    " coalesce(r.problem, d.problem) AS problem,"
+    /* A resident's device whose owner is not on file (never given, or
+     * erased) has no name to scrub its text of: its problem is left out
+     * rather than published with a name the scrub cannot know. */
+    " CASE WHEN d.kind = 'repair' AND o.device_id IS NULL THEN NULL"
+    " ELSE coalesce(r.problem, d.problem) END AS problem,"
     " o.name AS owner_name, o.email AS owner_email, o.phone AS owner_phone"
     " FROM repairs r JOIN devices d ON d.id = r.device_id"
     " LEFT JOIN repair_sessions rs ON rs.id = r.session_id"

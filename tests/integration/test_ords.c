@@ -349,4 +349,13 @@ Test(ords, catalogue_refuses_formats_it_has_not)
   r = get("/opendata/catalog", again);
   cr_assert_eq(r->status, 304);
   th_free(r);
+  /* Each entry's own q, whatever the order and the spelling. */
+  const char *lower[] = {"Accept: text/turtle; q=0.1, application/ld+json;q=0.5", NULL};
+  r = get("/opendata/catalog", lower);
+  cr_assert_str_eq(th_header(r, "Content-Type"), "application/ld+json");
+  th_free(r);
+  const char *upper[] = {"Accept: application/ld+json;Q=0.2, text/turtle", NULL};
+  r = get("/opendata/catalog", upper);
+  cr_assert_str_eq(th_header(r, "Content-Type"), "text/turtle; charset=utf-8");
+  th_free(r);
 }

@@ -110,8 +110,12 @@ Test(ords_stream, memory_stays_flat_and_hangups_release_everything, .timeout = 6
     all.peak_kb = after;
   cr_log_info("ORDS stream: %zu rows, %zu bytes, VmRSS %ld kB before, peak %ld kB (+%ld kB)",
               all.rows, all.bytes, before, all.peak_kb, all.peak_kb - before);
-  cr_assert_lt(all.peak_kb - before, GROWTH_MAX_KB, "VmRSS grew by %ld kB while streaming",
-               all.peak_kb - before);
+  /* Under ASan or valgrind freed memory is held back on purpose (their
+   * quarantine): the stream still runs, its memory is measured without. */
+  const char *sanitize = getenv("RL_SANITIZE");
+  if (sanitize == NULL || *sanitize == '\0')
+    cr_assert_lt(all.peak_kb - before, GROWTH_MAX_KB, "VmRSS grew by %ld kB while streaming",
+                 all.peak_kb - before);
 
   /* More hang-ups than cursors may be open at once: each must have
    * released its own, or the last exports would get 503. */

@@ -35,6 +35,14 @@ Test(ords_scrub, french_phone_forms)
   cr_assert_str_eq(run("+33 (0)6 12 34 56 78 le soir", NULL, NULL, NULL), "[phone] le soir");
   cr_assert_str_eq(run("appeler le 0033612345678", NULL, NULL, NULL), "appeler le [phone]");
   cr_assert_str_eq(run("06-12-34-56-78", NULL, NULL, NULL), "[phone]");
+  /* Whatever follows the number, and however loosely it is spaced. */
+  cr_assert_str_eq(run("tel 06 12 34 56 78 18h-20h", NULL, NULL, NULL), "tel [phone] 18h-20h");
+  cr_assert_str_eq(run("appeler 06 12 34 56 78 2 fois", NULL, NULL, NULL),
+                   "appeler [phone] 2 fois");
+  cr_assert_str_eq(run("au 06 12 34 56 78 10 minutes avant", NULL, NULL, NULL),
+                   "au [phone] 10 minutes avant");
+  cr_assert_str_eq(run("06  12 34 56 78", NULL, NULL, NULL), "[phone]");
+  cr_assert_str_eq(run("tel06 12 34 56 78", NULL, NULL, NULL), "tel[phone]");
 }
 
 Test(ords_scrub, numbers_that_are_not_phones_stay)
@@ -62,6 +70,9 @@ Test(ords_scrub, civil_titles)
                    "vu avec [name] hier");
   cr_assert_str_eq(run("pour Mlle Petit-Jean.", NULL, NULL, NULL), "pour [name].");
   cr_assert_str_eq(run("monsieur Bernard a dit", NULL, NULL, NULL), "[name] a dit");
+  cr_assert_str_eq(run("mme martin a appelé", NULL, NULL, NULL), "[name] a appelé");
+  cr_assert_str_eq(run("voir madame durand", NULL, NULL, NULL), "voir [name]");
+  cr_assert_str_eq(run("Madame est venue", NULL, NULL, NULL), "Madame est venue");
   /* a title with no name after it, and words that only start like one */
   cr_assert_str_eq(run("Madame a rapporté le Mixer", NULL, NULL, NULL),
                    "Madame a rapporté le Mixer");
