@@ -481,8 +481,8 @@ int device_list(json_t **out, char *next_cursor, json_t **errors, const struct d
   }
   int64_t next = 0;
   rc = store_device_list(out, &next, &f, before, q->limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }
 
@@ -501,8 +501,8 @@ int device_history(json_t **out, char *next_cursor, json_t **errors, const char 
     return rc;
   int64_t next = 0;
   rc = store_device_history(out, &next, body, after, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }
 

@@ -497,7 +497,7 @@ int loan_history(json_t **out, char *next_cursor, json_t **errors, int64_t id, c
     return rc;
   int64_t next = 0;
   rc = store_loan_history(out, &next, id, after, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }

@@ -302,8 +302,8 @@ int member_list(json_t **out, char *next_cursor, json_t **errors, const struct m
   }
   int64_t next = 0;
   rc = store_member_list(out, &next, &f, before, q->limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }
 
@@ -322,8 +322,8 @@ int member_history(json_t **out, char *next_cursor, json_t **errors, const char 
     return rc;
   int64_t next = 0;
   rc = store_member_history(out, &next, body, after, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }
 

@@ -345,7 +345,7 @@ int repair_list(json_t **out, char *next_cursor, json_t **errors, const char *co
     return rc;
   int64_t next = 0;
   rc = store_repair_list(out, &next, cbody, after, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }

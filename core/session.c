@@ -247,8 +247,8 @@ int session_list(json_t **out, char *next_cursor, json_t **errors, const char *s
     return rc;
   int64_t next = 0;
   rc = store_session_list(out, &next, site, from, to, before, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }
 
@@ -263,7 +263,7 @@ int session_repairs(json_t **out, char *next_cursor, json_t **errors, int64_t id
     return rc;
   int64_t next = 0;
   rc = store_repair_list_by_session(out, &next, id, after, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }

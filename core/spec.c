@@ -661,3 +661,11 @@ void rl_merge_patch(json_t *target, const json_t *patch)
       json_object_set(target, key, v);
   }
 }
+
+void rl_spec_next_cursor(char *out, int64_t next)
+{
+  if (next > 0)
+    snprintf(out, 24, "%lld", (long long)next);
+  else
+    out[0] = '\0';
+}

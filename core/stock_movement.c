@@ -314,8 +314,8 @@ int stock_movements(json_t **out, char *next_cursor, json_t **errors, const char
   struct stock_filter filter = {sku, site, type, from ? f : NULL, to ? t : NULL};
   int64_t next = 0;
   rc = store_stock_movements(out, &next, &filter, before, limit);
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }
 

@@ -119,8 +119,8 @@ int waitlist_list(json_t **out, char *next_cursor, json_t **errors, const json_t
     return rc;
   int64_t next = 0;
   rc = store_waitlist_list(out, &next, &f, after, rl_spec_limit(query));
-  if (rc == RL_OK && next > 0)
-    snprintf(next_cursor, 32, "%lld", (long long)next);
+  if (rc == RL_OK)
+    rl_spec_next_cursor(next_cursor, next);
   return rc;
 }
 
