@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/maintenance.h"
 #include "core/portal.h"
+#include "core/outbox.h"
 #include "core/publisher.h"
 #include "core/store/migrate.h"
 #include "core/store/pool.h"
@@ -179,6 +180,8 @@ int rl_serve(const struct rl_config *cfg)
     rl_log(RL_LOG_WARN, "start", "no maintenance thread: expired stored replies stay");
   if (rl_publisher_start(cfg) != RL_OK)
     rl_log(RL_LOG_WARN, "start", "no publisher thread: no monthly publication or retry here");
+  if (rl_outbox_start(cfg) != RL_OK)
+    rl_log(RL_LOG_WARN, "start", "no outbox workers: this instance delivers no event");
   rl_log(RL_LOG_INFO, "start", "listening on %s:%u with %u threads, public URL %s",
          cfg->listen_host, cfg->listen_port, cfg->threads, cfg->public_url);
 
@@ -195,6 +198,7 @@ int rl_serve(const struct rl_config *cfg)
   }
   ulfius_stop_framework(&inst);
   ulfius_clean_instance(&inst);
+  rl_outbox_stop();
   rl_maintenance_stop();
   rl_publisher_stop();
   if (quiesced != MHD_INVALID_SOCKET)

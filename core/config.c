@@ -240,6 +240,127 @@ static int load_opendata(struct rl_opendata_settings *o, rl_getenv_fn get, void 
   return RL_OK;
 }
 
+/* A 0/1 setting (also true/false, yes/no); def when unset. */
+static int setting_bool(int *out, rl_getenv_fn get, void *ctx, const char *name, int def,
+                        char *err, size_t errlen)
+{
+  const char *v = get(name, ctx);
+  *out = def;
+  if (v == NULL || *v == '\0')
+    return RL_OK;
+  if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+    *out = 1;
+  else if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+    *out = 0;
+  else
+    return fail(err, errlen, name, "expected 1 or 0");
+  return RL_OK;
+}
+
+/* The retry schedule: comma-separated durations, each 1 s to 1 day. */
+static int load_schedule(struct rl_outbox_settings *o, const char *v, char *err, size_t errlen)
+{
+  static const char *const name = "REPAIRD_DELIVERY_SCHEDULE";
+  char copy[512];
+  if (copy_str(copy, sizeof copy, v) != 0)
+    return fail(err, errlen, name, "longer than 511 bytes");
+  o->retries = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ')
+      tok++;
+    size_t n = strlen(tok);
+    while (n > 0 && tok[n - 1] == ' ')
+      tok[--n] = '\0';
+    unsigned long s;
+    if (o->retries == RL_RETRY_STEPS_MAX)
+      return fail(err, errlen, name, "at most 16 delays");
+    if (parse_duration(tok, 1, 86400, &s) != 0)
+      return fail(err, errlen, name,
+                  "expected comma-separated durations of 1 s to 1 d, e.g. 5s,5m,30m,2h");
+    o->retry_s[o->retries++] = (unsigned)s;
+  }
+  if (o->retries == 0)
+    return fail(err, errlen, name, "expected at least one delay");
+  return RL_OK;
+}
+
+static int load_outbox(struct rl_outbox_settings *o, rl_getenv_fn get, void *ctx, char *err,
+                       size_t errlen)
+{
+  if (setting_uint(&o->workers, get, ctx, "REPAIRD_OUTBOX_WORKERS", 2, 0, 16, err, errlen) !=
+          RL_OK ||
+      setting_uint(&o->poll_ms, get, ctx, "REPAIRD_OUTBOX_POLL_MS", 500, 10, 60000, err,
+                   errlen) != RL_OK ||
+      setting_duration(&o->schedule_s, get, ctx, "REPAIRD_OUTBOX_SCHEDULE", 60, 1, 3600,
+                       "1 second to 1 hour", err, errlen) != RL_OK ||
+      setting_duration(&o->retention_s, get, ctx, "REPAIRD_EVENTS_RETENTION", 90 * 86400, 86400,
+                       3650UL * 86400, "1 day to 10 years", err, errlen) != RL_OK ||
+      setting_duration(&o->connect_timeout_s, get, ctx, "REPAIRD_WEBHOOK_CONNECT_TIMEOUT", 5, 1,
+                       60, "1 to 60 seconds", err, errlen) != RL_OK ||
+      setting_duration(&o->timeout_s, get, ctx, "REPAIRD_WEBHOOK_TIMEOUT", 15, 1, 120,
+                       "1 to 120 seconds", err, errlen) != RL_OK ||
+      setting_duration(&o->disable_after_s, get, ctx, "REPAIRD_WEBHOOK_DISABLE_AFTER", 5 * 86400,
+                       1, 60UL * 86400, "1 second to 60 days", err, errlen) != RL_OK ||
+      setting_bool(&o->allow_http, get, ctx, "REPAIRD_WEBHOOK_ALLOW_HTTP", 0, err, errlen) !=
+          RL_OK)
+    return RL_EINVALID;
+  const char *v = get("REPAIRD_DELIVERY_SCHEDULE", ctx);
+  if (load_schedule(o, v && *v ? v : "5s,5m,30m,2h,5h,10h,10h", err, errlen) != RL_OK)
+    return RL_EINVALID;
+  char why[128], msg[192];
+  if (rl_netaddr_cidrs_parse(&o->allow_networks, get("REPAIRD_WEBHOOK_ALLOW_NETWORKS", ctx), why,
+                             sizeof why) != RL_OK) {
+    snprintf(msg, sizeof msg, "%s (expected CIDR blocks such as 10.0.0.0/8,::1)", why);
+    return fail(err, errlen, "REPAIRD_WEBHOOK_ALLOW_NETWORKS", msg);
+  }
+  return RL_OK;
+}
+
+/* The first line of a file, for a secret kept out of the environment. */
+static int read_first_line(char *out, size_t cap, const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    return -1;
+  int ok = fgets(out, (int)cap, f) != NULL;
+  fclose(f);
+  if (!ok)
+    return -1;
+  out[strcspn(out, "\r\n")] = '\0';
+  return 0;
+}
+
+static int load_mail(struct rl_mail_settings *m, rl_getenv_fn get, void *ctx, char *err,
+                     size_t errlen)
+{
+  if (setting_text(m->smtp_url, sizeof m->smtp_url, get, ctx, "REPAIRD_SMTP_URL", "", err,
+                   errlen) != RL_OK ||
+      setting_text(m->user, sizeof m->user, get, ctx, "REPAIRD_SMTP_USER", "", err, errlen) !=
+          RL_OK ||
+      setting_text(m->password, sizeof m->password, get, ctx, "REPAIRD_SMTP_PASSWORD", "", err,
+                   errlen) != RL_OK ||
+      setting_text(m->from, sizeof m->from, get, ctx, "REPAIRD_MAIL_FROM",
+                   "repair-ledger@localhost", err, errlen) != RL_OK ||
+      setting_text(m->from_name, sizeof m->from_name, get, ctx, "REPAIRD_MAIL_FROM_NAME",
+                   "Repair Ledger", err, errlen) != RL_OK ||
+      setting_uint(&m->due_days, get, ctx, "REPAIRD_NOTIFY_DUE_DAYS", 2, 0, 30, err, errlen) !=
+          RL_OK)
+    return RL_EINVALID;
+  if (m->smtp_url[0] != '\0' && strncmp(m->smtp_url, "smtp://", 7) != 0 &&
+      strncmp(m->smtp_url, "smtps://", 8) != 0)
+    return fail(err, errlen, "REPAIRD_SMTP_URL", "expected smtp://host:port or smtps://host:port");
+  const char *file = get("REPAIRD_SMTP_PASSWORD_FILE", ctx);
+  if (file != NULL && *file != '\0' &&
+      read_first_line(m->password, sizeof m->password, file) != 0)
+    return fail(err, errlen, "REPAIRD_SMTP_PASSWORD_FILE", "cannot be read");
+  if (strpbrk(m->from, "<>\"\\ ,") != NULL || !rl_format_email.ok(m->from))
+    return fail(err, errlen, "REPAIRD_MAIL_FROM", "expected an e-mail address");
+  if (strpbrk(m->from_name, "\"\\") != NULL)
+    return fail(err, errlen, "REPAIRD_MAIL_FROM_NAME", "must not contain quotes or backslashes");
+  return RL_OK;
+}
+
 int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err, size_t errlen)
 {
   memset(out, 0, sizeof *out);
@@ -352,7 +473,10 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
     return RL_EINVALID;
   if (load_publish(&out->publish, get, ctx, err, errlen) != RL_OK)
     return RL_EINVALID;
-  return load_opendata(&out->opendata, get, ctx, err, errlen);
+  if (load_opendata(&out->opendata, get, ctx, err, errlen) != RL_OK ||
+      load_outbox(&out->outbox, get, ctx, err, errlen) != RL_OK)
+    return RL_EINVALID;
+  return load_mail(&out->mail, get, ctx, err, errlen);
 }
 
 static const char *env_get(const char *name, void *ctx)

@@ -37,6 +37,33 @@ struct rl_opendata_settings {
   char contact_email[200];      /* REPAIRD_OPENDATA_CONTACT_EMAIL: dcat:contactPoint */
 };
 
+/* Events out (docs/webhooks.md, docs/notifications.md): the workers that
+ * turn the outbox into webhook deliveries and e-mail. */
+#define RL_RETRY_STEPS_MAX 16
+struct rl_outbox_settings {
+  unsigned workers;        /* REPAIRD_OUTBOX_WORKERS: delivery threads here; 0 none */
+  unsigned poll_ms;        /* REPAIRD_OUTBOX_POLL_MS: an idle worker looks again after it */
+  unsigned schedule_s;     /* REPAIRD_OUTBOX_SCHEDULE: between passes of the time-based events */
+  unsigned retention_s;    /* REPAIRD_EVENTS_RETENTION: how long ended events are kept */
+  unsigned retries;        /* how many delays retry_s holds */
+  unsigned retry_s[RL_RETRY_STEPS_MAX]; /* REPAIRD_DELIVERY_SCHEDULE: delay before each retry */
+  unsigned connect_timeout_s;     /* REPAIRD_WEBHOOK_CONNECT_TIMEOUT */
+  unsigned timeout_s;             /* REPAIRD_WEBHOOK_TIMEOUT: a whole attempt */
+  unsigned disable_after_s;       /* REPAIRD_WEBHOOK_DISABLE_AFTER: failing that long disables */
+  int allow_http;                 /* REPAIRD_WEBHOOK_ALLOW_HTTP: http:// URLs too */
+  struct rl_cidrs allow_networks; /* REPAIRD_WEBHOOK_ALLOW_NETWORKS: private blocks allowed */
+};
+
+/* E-mail to residents through an SMTP server (docs/notifications.md). */
+struct rl_mail_settings {
+  char smtp_url[512];  /* REPAIRD_SMTP_URL: smtp://host:port or smtps://…; "" sends nothing */
+  char user[256];      /* REPAIRD_SMTP_USER */
+  char password[256];  /* REPAIRD_SMTP_PASSWORD, or the first line of REPAIRD_SMTP_PASSWORD_FILE */
+  char from[320];      /* REPAIRD_MAIL_FROM: the From address */
+  char from_name[200]; /* REPAIRD_MAIL_FROM_NAME: its display name */
+  unsigned due_days;   /* REPAIRD_NOTIFY_DUE_DAYS: "due soon" this many days before */
+};
+
 struct rl_config {
   char database_url[1024];         /* DATABASE_URL; empty: libpq's own defaults */
   char listen_host[256];           /* REPAIRD_LISTEN host part */
@@ -53,6 +80,8 @@ struct rl_config {
   struct rl_loan_settings loans;
   struct rl_publish_settings publish;
   struct rl_opendata_settings opendata;
+  struct rl_outbox_settings outbox;
+  struct rl_mail_settings mail;
 };
 
 /* Looks a setting up by name; returns NULL when unset. */
