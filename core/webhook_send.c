@@ -2,10 +2,10 @@
 #include "core/webhook_send.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,32 +98,30 @@ int webhook_sign(char *out, size_t cap, const char *secret, const char *id, long
   if (klen < 0)
     return RL_EINVALID;
   klen -= (b64len >= 1 && b64[b64len - 1] == '=') + (b64len >= 2 && b64[b64len - 2] == '=');
-  char ts[24];
-  int tslen = snprintf(ts, sizeof ts, "%lld", timestamp);
-  size_t idlen = strlen(id);
-  size_t mlen = idlen + 1 + (size_t)tslen + 1 + body_len;
-  unsigned char *msg = malloc(mlen);
+  size_t cap_msg = strlen(id) + 32 + body_len;
+  char *msg = malloc(cap_msg);
   if (msg == NULL)
     return RL_ENOMEM;
-  memcpy(msg, id, idlen);
-  msg[idlen] = '.';
-  memcpy(msg + idlen + 1, ts, (size_t)tslen);
-  msg[idlen + 1 + (size_t)tslen] = '.';
-  memcpy(msg + idlen + 2 + (size_t)tslen, body, body_len);
+  int pl = snprintf(msg, cap_msg, "%s.%lld.", id, timestamp);
+  if (pl < 0 || (size_t)pl + body_len > cap_msg) {
+    free(msg);
+    return RL_EINVALID;
+  }
+  memcpy(msg + pl, body, body_len);
+  size_t mlen = (size_t)pl + body_len;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int maclen = 0;
-  unsigned char *ok = HMAC(EVP_sha256(), key, klen, msg, mlen, mac, &maclen);
+  unsigned char *ok = HMAC(EVP_sha256(), key, klen, (const unsigned char *)msg, mlen, mac, &maclen);
   free(msg);
   OPENSSL_cleanse(key, sizeof key);
   if (ok == NULL || cap < 4 + 4 * ((maclen + 2) / 3) + 1)
     return RL_EINVALID;
-  memcpy(out, "v1,", 3);
+  snprintf(out, cap, "v1,");
   EVP_EncodeBlock((unsigned char *)out + 3, mac, (int)maclen);
   return RL_OK;
 }
 
-static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
-                                 struct curl_sockaddr *address)
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 {
   struct webhook_sender *s = clientp;
   (void)purpose;
@@ -142,10 +140,15 @@ static size_t on_answer(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
   struct webhook_sender *s = userdata;
   size_t n = size * nmemb;
-  for (size_t i = 0; i < n && s->head_len < HEAD_MAX; i++) {
-    unsigned char c = (unsigned char)ptr[i];
-    s->head[s->head_len++] = (c >= 0x20 && c < 0x7f) ? (char)c : ' ';
+  size_t room = HEAD_MAX - s->head_len;
+  size_t take = n < room ? n : room;
+  memcpy(s->head + s->head_len, ptr, take);
+  for (size_t i = s->head_len; i < s->head_len + take; i++) {
+    unsigned char c = (unsigned char)s->head[i];
+    if (c < 0x20 || c >= 0x7f)
+      s->head[i] = ' ';
   }
+  s->head_len += take;
   s->head[s->head_len] = '\0';
   return n;
 }
@@ -293,8 +296,10 @@ static int send_one(struct webhook_sender *s, const struct webhook_job *job)
     rl_log(RL_LOG_WARN, "webhooks", "delivery %lld: the attempt was made but not recorded: %s",
            job->id, rl_err_name(rc));
   else if (out == WEBHOOK_GONE)
-    rl_log(RL_LOG_WARN, "webhooks", "delivery %lld: the receiver answered 410: subscription "
-                                    "disabled", job->id);
+    rl_log(RL_LOG_WARN, "webhooks",
+           "delivery %lld: the receiver answered 410: subscription "
+           "disabled",
+           job->id);
   return rc;
 }
 

@@ -120,8 +120,8 @@ void webhook_job_free(struct webhook_job *job)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static const char *const claim_cols[] = {"id",  "attempts", "url",  "secret",
-                                         "previous_secret", "uid", "type", "body"};
+static const char *const claim_cols[] = {"id",  "attempts", "url", "secret", "previous_secret",
+                                         "uid", "type",     "body"};
 enum { K_ID, K_ATTEMPTS, K_URL, K_SECRET, K_PREVIOUS, K_UID, K_TYPE, K_BODY, K_COUNT };
 
 int store_outbox_claim_webhooks(struct webhook_job **jobs, int *n, int max, unsigned lease_s)

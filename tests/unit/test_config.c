@@ -221,3 +221,57 @@ Test(config, publishing_settings_out_of_bounds_are_refused_by_name)
     cr_assert(strstr(err, bad[i][0]) == err, "the message names %s: %s", bad[i][0], err);
   }
 }
+
+Test(config, outbox_and_mail_defaults)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK);
+  cr_assert_eq(c.outbox.workers, 2);
+  cr_assert_eq(c.outbox.retries, 7);
+  cr_assert_eq(c.outbox.retry_s[0], 5);
+  cr_assert_eq(c.outbox.retry_s[6], 36000);
+  cr_assert_eq(c.outbox.timeout_s, 15);
+  cr_assert_eq(c.outbox.connect_timeout_s, 5);
+  cr_assert_eq(c.outbox.allow_http, 0);
+  cr_assert_eq(c.outbox.allow_networks.n, 0);
+  cr_assert_str_eq(c.mail.smtp_url, "");
+  cr_assert_eq(c.mail.due_days, 2);
+}
+
+Test(config, outbox_and_mail_values)
+{
+  struct env e = {{"REPAIRD_DELIVERY_SCHEDULE", "REPAIRD_WEBHOOK_ALLOW_HTTP",
+                   "REPAIRD_WEBHOOK_ALLOW_NETWORKS", "REPAIRD_SMTP_URL", "REPAIRD_MAIL_FROM", NULL},
+                  {" 1s, 2m ,3h", "1", "127.0.0.1/32,::1", "smtps://mail.example.org:465",
+                   "atelier@fontenay.example", NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_eq(c.outbox.retries, 3);
+  cr_assert_eq(c.outbox.retry_s[1], 120);
+  cr_assert_eq(c.outbox.retry_s[2], 10800);
+  cr_assert_eq(c.outbox.allow_http, 1);
+  cr_assert_eq(c.outbox.allow_networks.n, 2);
+  cr_assert_str_eq(c.mail.smtp_url, "smtps://mail.example.org:465");
+}
+
+Test(config, outbox_and_mail_bad_values_are_named)
+{
+  const char *cases[][2] = {
+      {"REPAIRD_DELIVERY_SCHEDULE", "5s,,1m"},    {"REPAIRD_DELIVERY_SCHEDULE", "2d"},
+      {"REPAIRD_DELIVERY_SCHEDULE", "0"},         {"REPAIRD_WEBHOOK_ALLOW_HTTP", "maybe"},
+      {"REPAIRD_WEBHOOK_ALLOW_NETWORKS", "10/8"}, {"REPAIRD_SMTP_URL", "http://mail"},
+      {"REPAIRD_MAIL_FROM", "Atelier <a@b.fr>"},  {"REPAIRD_OUTBOX_WORKERS", "17"},
+      {"REPAIRD_WEBHOOK_TIMEOUT", "0"},           {"REPAIRD_SMTP_PASSWORD_FILE", "/nonexistent/x"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct env e = {{cases[i][0], NULL}, {cases[i][1], NULL}};
+    struct rl_config c;
+    char err[256] = "";
+    cr_expect_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_EINVALID, "%s=%s", cases[i][0],
+                 cases[i][1]);
+    cr_expect(strstr(err, cases[i][0]) != NULL, "%s: %s", cases[i][0], err);
+  }
+}
