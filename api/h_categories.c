@@ -11,10 +11,11 @@ void h_categories_list(struct rl_req *req, struct _u_response *res)
     return;
   json_t *items;
   char next[RL_SPEC_CURSOR_MAX];
-  int rc = category_list(&items, next, rl_spec_str(query, "cursor"), rl_spec_limit(query));
+  json_t *errors;
+  int rc = category_list(&items, next, &errors, rl_spec_str(query, "cursor"), rl_spec_limit(query));
   json_decref(query);
   if (rc != RL_OK) {
-    rl_reply_error(res, rc, NULL);
+    rl_reply_failure(res, rc, errors, NULL);
     return;
   }
   rl_reply_list(res, items, next[0] ? next : NULL);

@@ -32,11 +32,12 @@ void h_sites_list(struct rl_req *req, struct _u_response *res)
   const json_t *active = json_object_get(query, "active");
   json_t *items;
   char next[RL_SPEC_CURSOR_MAX];
-  int rc = site_list(&items, next, rl_spec_str(query, "cursor"), active ? json_is_true(active) : -1,
-                     rl_spec_limit(query));
+  json_t *errors;
+  int rc = site_list(&items, next, &errors, rl_spec_str(query, "cursor"),
+                     active ? json_is_true(active) : -1, rl_spec_limit(query));
   json_decref(query);
   if (rc != RL_OK) {
-    rl_reply_error(res, rc, NULL);
+    rl_reply_failure(res, rc, errors, NULL);
     return;
   }
   rl_reply_list(res, items, next[0] ? next : NULL);

@@ -16,6 +16,7 @@
 #include <ulfius.h>
 #include <unistd.h>
 
+#include "api/conn.h"
 #include "api/router.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -37,9 +38,10 @@
  * callback once when it ends; both wrap ulfius's own. */
 static atomic_long g_in_flight;
 
-static void *uri_logger(void *cls, const char *uri)
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *con)
 {
   atomic_fetch_add(&g_in_flight, 1);
+  rl_conn_begin(con);
   return ulfius_uri_logger(cls, uri);
 }
 
@@ -47,6 +49,7 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
                               enum MHD_RequestTerminationCode toe)
 {
   mhd_request_completed(cls, connection, con_cls, toe);
+  rl_conn_end(connection);
   atomic_fetch_sub(&g_in_flight, 1);
 }
 
@@ -162,6 +165,9 @@ int rl_serve(const struct rl_config *cfg)
       {MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, NULL},
       {MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, 4096, NULL},
+      /* RFC 9112: an HTTP/1.1 request without Host, or with a space in its
+       * target, is a 400. */
+      {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, NULL},
       {MHD_OPTION_END, 0, NULL},

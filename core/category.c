@@ -118,14 +118,18 @@ int category_get(const char **json, size_t *len, const char **etag, const char *
   return RL_OK;
 }
 
-int category_list(json_t **out, char *next_cursor, const char *cursor, int limit)
+int category_list(json_t **out, char *next_cursor, json_t **errors, const char *cursor, int limit)
 {
   next_cursor[0] = '\0';
+  *errors = NULL;
   struct table *t;
   int rc = table(&t);
   if (rc != RL_OK)
     return rc;
   size_t start = upper_bound(t, cursor ? cursor : ""), end = start + (size_t)limit;
+  /* A cursor is the slug that ended a page. */
+  if (cursor != NULL && (start == 0 || strcmp(t->items[start - 1].slug, cursor) != 0))
+    return rl_spec_invalid(errors, "cursor", "not_a_cursor", "is not a cursor this service issued");
   if (end > t->n)
     end = t->n;
   json_t *items = json_array();

@@ -16,7 +16,7 @@ int category_get(const char **json, size_t *len, const char **etag, const char *
 /* One page of categories after the slug `cursor` (NULL: from the start),
  * by slug. *out (caller owns) is an array; next_cursor (RL_SPEC_CURSOR_MAX
  * bytes) is "" on the last page. */
-int category_list(json_t **out, char *next_cursor, const char *cursor, int limit);
+int category_list(json_t **out, char *next_cursor, json_t **errors, const char *cursor, int limit);
 
 /* The category with this slug (borrowed for the life of the process), or
  * RL_ENOTFOUND. */

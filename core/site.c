@@ -78,9 +78,24 @@ int site_get(json_t **out, int *version, const char *slug)
   return store_site_get(out, version, slug, 0);
 }
 
-int site_list(json_t **out, char *next_cursor, const char *cursor, int active, int limit)
+int site_list(json_t **out, char *next_cursor, json_t **errors, const char *cursor, int active,
+              int limit)
 {
   next_cursor[0] = '\0';
+  *errors = NULL;
+  if (cursor != NULL) {
+    /* A cursor is the slug that ended a page: one that names no site was
+     * not issued here. */
+    json_t *at;
+    int version;
+    int found = store_site_get(&at, &version, cursor, 0);
+    if (found == RL_ENOTFOUND)
+      return rl_spec_invalid(errors, "cursor", "not_a_cursor",
+                             "is not a cursor this service issued");
+    if (found != RL_OK)
+      return found;
+    json_decref(at);
+  }
   int more;
   int rc = store_site_list(out, &more, cursor ? cursor : "", active, limit);
   size_t n = json_array_size(rc == RL_OK ? *out : NULL);
@@ -100,7 +115,9 @@ static int suggest(char *best, size_t cap, const char *typed, int need_active)
   best[0] = '\0';
   for (;;) {
     json_t *page;
-    int rc = site_list(&page, next, after, need_active ? 1 : -1, 500);
+    json_t *errors;
+    int rc = site_list(&page, next, &errors, after[0] ? after : NULL, need_active ? 1 : -1, 500);
+    json_decref(errors);
     if (rc != RL_OK)
       return rc;
     size_t i;

@@ -14,7 +14,8 @@ int site_get(json_t **out, int *version, const char *slug);
  * slug; active: -1 any, 0 inactive only, 1 active only. *out (caller owns)
  * is an array; next_cursor (RL_SPEC_CURSOR_MAX bytes) is "" on the last
  * page. */
-int site_list(json_t **out, char *next_cursor, const char *cursor, int active, int limit);
+int site_list(json_t **out, char *next_cursor, json_t **errors, const char *cursor, int active,
+              int limit);
 
 /* Applies a JSON merge patch of name, address, opening_hours,
  * loan_conditions_fr, loan_conditions_en, active.

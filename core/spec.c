@@ -169,6 +169,14 @@ static int date_prefix(const char *s)
 
 int rl_spec_is_date(const char *s) { return strlen(s) == 10 && date_prefix(s); }
 
+/* Whether the date that s starts with is in the years every date and time
+ * of the service falls in. */
+static int in_window(const char *s)
+{
+  int y = num(s, 4);
+  return y >= 2000 && y <= 2100;
+}
+
 int rl_spec_is_time(const char *s)
 {
   size_t n = strlen(s);
@@ -324,12 +332,36 @@ const char *rl_suggest_best(const struct rl_suggest *s) { return s->best; }
 
 /* --- bodies ---------------------------------------------------------------- */
 
-static int has_control(const char *s, int allow_newlines)
+/* The first character of s that is not text: a C0 control (tab, CR and
+ * LF allowed where the field is multi-line), DEL, a C1 control
+ * (U+0080–U+009F), or an invisible character that changes how the text
+ * around it shows: line and paragraph separators, zero-width space and word
+ * joiner, bidirectional embeddings, overrides and isolates (the "Trojan
+ * Source" characters), the byte-order mark and interlinear annotations.
+ * Returns the code point, or 0 when s is all text. s is valid UTF-8. */
+static unsigned not_text(const char *s, int allow_newlines)
 {
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == 0x7f || (c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t' || c == '\r'))))
-      return 1;
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    unsigned c = *p;
+    size_t len = 1;
+    if (c >= 0xf0) {
+      c = ((c & 0x07U) << 18) | ((p[1] & 0x3fU) << 12) | ((p[2] & 0x3fU) << 6) | (p[3] & 0x3fU);
+      len = 4;
+    } else if (c >= 0xe0) {
+      c = ((c & 0x0fU) << 12) | ((p[1] & 0x3fU) << 6) | (p[2] & 0x3fU);
+      len = 3;
+    } else if (c >= 0xc0) {
+      c = ((c & 0x1fU) << 6) | (p[1] & 0x3fU);
+      len = 2;
+    }
+    if (c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t' || c == '\r')))
+      return c == 0 ? 0x20 : c; /* a NUL cannot be inside a C string: never here */
+    if ((c >= 0x7f && c <= 0x9f) || c == 0x200b || c == 0x2028 || c == 0x2029 ||
+        (c >= 0x202a && c <= 0x202e) || c == 0x2060 || (c >= 0x2066 && c <= 0x2069) ||
+        c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb))
+      return c;
+    for (size_t i = 0; i < len && *p; i++)
+      p++;
   }
   return 0;
 }
@@ -390,6 +422,7 @@ static void check_string(json_t *errors, const char *path, const char *s, double
                          int text, const struct rl_format *format)
 {
   char msg[128];
+  unsigned bad;
   size_t n = rl_utf8_len(s);
   if (n < (size_t)min) {
     if (min <= 1) {
@@ -401,8 +434,10 @@ static void check_string(json_t *errors, const char *path, const char *s, double
   } else if (n > (size_t)max) {
     snprintf(msg, sizeof msg, "must be at most %.0f characters long", max);
     rl_spec_error(errors, path, "too_long", msg);
-  } else if (has_control(s, text)) {
-    rl_spec_error(errors, path, "control_characters", "must not contain control characters");
+  } else if ((bad = not_text(s, text)) != 0) {
+    snprintf(msg, sizeof msg, "must be printable text%s: it holds U+%04X",
+             text ? " (tabs and new lines allowed)" : "", bad);
+    rl_spec_error(errors, path, "control_characters", msg);
   } else if (format && !format->ok(s)) {
     rl_spec_error(errors, path, format->code, format->message);
   }
@@ -496,6 +531,8 @@ static void check_value(json_t *errors, const char *path, const json_t *v, const
   case RL_T_DATE:
     if (!json_is_string(v) || !rl_spec_is_date(json_string_value(v)))
       rl_spec_error(errors, path, "not_a_date", "must be a date, YYYY-MM-DD");
+    else if (!in_window(json_string_value(v)))
+      rl_spec_error(errors, path, "out_of_range", "must be from 2000-01-01 to 2100-12-31");
     break;
   case RL_T_ARRAY:
     if (!json_is_array(v)) {
@@ -505,11 +542,16 @@ static void check_value(json_t *errors, const char *path, const json_t *v, const
       rl_spec_error(errors, path, "item_count", msg);
     }
     break;
-  case RL_T_TIME:
-    if (!json_is_string(v) || !rl_spec_is_time(json_string_value(v)))
+  case RL_T_TIME: {
+    double t;
+    if (!json_is_string(v) || rl_spec_time_seconds(&t, json_string_value(v)) != RL_OK)
       rl_spec_error(errors, path, "not_a_time",
                     "must be an RFC 3339 date-time, e.g. 2026-11-29T14:00:00Z");
+    else if (t < RL_SPEC_TIME_MIN || t >= RL_SPEC_TIME_END)
+      rl_spec_error(errors, path, "out_of_range",
+                    "must be from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59Z");
     break;
+  }
   }
 }
 

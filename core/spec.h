@@ -128,6 +128,10 @@ size_t rl_utf8_len(const char *s);
 
 /* Whether s is "YYYY-MM-DD" naming a real date. */
 int rl_spec_is_date(const char *s);
+/* Dates and times the API takes fall from 2000-01-01 to 2100-12-31 (UTC),
+ * so that every stored time reads back as RFC 3339. */
+#define RL_SPEC_TIME_MIN 946684800.0  /* 2000-01-01T00:00:00Z */
+#define RL_SPEC_TIME_END 4133980800.0 /* 2101-01-01T00:00:00Z */
 /* Whether s is an RFC 3339 date-time with a time zone. */
 int rl_spec_is_time(const char *s);
 /* Seconds since 1970 of an RFC 3339 date-time (its offset applied), so

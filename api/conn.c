@@ -1,0 +1,169 @@
+/* Requests' connections, per thread (api/conn.h). */
+#include "api/conn.h"
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/hash.h"
+
+/* Open addressing; more connections than this on one thread are not
+ * checked (the check is skipped, never wrong). */
+#define SLOTS 2048
+
+struct slot {
+  struct MHD_Connection *con;
+  unsigned char key[18]; /* port, then the address's 16 bytes */
+};
+
+static _Thread_local struct slot g_slots[SLOTS];
+
+/* The key of a client address: its port and address bytes. */
+static int key_of(unsigned char key[18], const struct sockaddr *sa)
+{
+  memset(key, 0, 18);
+  if (sa == NULL)
+    return -1;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)sa;
+    memcpy(key, &v4->sin_port, 2);
+    memcpy(key + 2, &v4->sin_addr, 4);
+    return 0;
+  }
+  if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)sa;
+    memcpy(key, &v6->sin6_port, 2);
+    memcpy(key + 2, &v6->sin6_addr, 16);
+    return 0;
+  }
+  return -1;
+}
+
+static size_t home(const unsigned char key[18])
+{
+  return (size_t)(rl_fnv1a(RL_FNV_OFFSET, key, 18) % SLOTS);
+}
+
+static const struct sockaddr *client_of(struct MHD_Connection *con)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  return ci ? ci->client_addr : NULL;
+}
+
+void rl_conn_begin(struct MHD_Connection *con)
+{
+  unsigned char key[18];
+  if (key_of(key, client_of(con)) != 0)
+    return;
+  size_t h = home(key), free_at = SLOTS;
+  for (size_t i = 0; i < SLOTS; i++) {
+    struct slot *s = &g_slots[(h + i) % SLOTS];
+    if (s->con != NULL && memcmp(s->key, key, 18) == 0) {
+      s->con = con; /* a new connection from a reused address and port */
+      return;
+    }
+    if (s->con == NULL && free_at == SLOTS)
+      free_at = (h + i) % SLOTS;
+    if (s->con == NULL && memcmp(s->key, (unsigned char[18]){0}, 18) == 0)
+      break; /* never used: the key is not further on */
+  }
+  if (free_at < SLOTS) {
+    g_slots[free_at].con = con;
+    memcpy(g_slots[free_at].key, key, 18);
+  }
+}
+
+static struct slot *find(const unsigned char key[18])
+{
+  size_t h = home(key);
+  for (size_t i = 0; i < SLOTS; i++) {
+    struct slot *s = &g_slots[(h + i) % SLOTS];
+    if (s->con != NULL && memcmp(s->key, key, 18) == 0)
+      return s;
+    if (s->con == NULL && memcmp(s->key, (unsigned char[18]){0}, 18) == 0)
+      return NULL;
+  }
+  return NULL;
+}
+
+void rl_conn_end(struct MHD_Connection *con)
+{
+  unsigned char key[18];
+  if (key_of(key, client_of(con)) != 0)
+    return;
+  struct slot *s = find(key);
+  if (s != NULL && s->con == con)
+    s->con = NULL; /* the key stays: a tombstone, so that probes go on */
+}
+
+struct check {
+  int bad;
+  char *name;
+  size_t cap;
+};
+
+static int text_ok(const char *s, size_t n, int is_name)
+{
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if (is_name) {
+      /* RFC 9110 token characters. */
+      if (c <= ' ' || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c) != NULL)
+        return 0;
+      i++;
+      continue;
+    }
+    if (c < 0x80) {
+      if ((c < ' ' && c != '\t') || c == 0x7f)
+        return 0;
+      i++;
+      continue;
+    }
+    size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (len == 0 || c > 0xf4 || i + len > n)
+      return 0;
+    uint32_t cp = c & (0x7fU >> len);
+    for (size_t k = 1; k < len; k++) {
+      unsigned char d = (unsigned char)s[i + k];
+      if ((d & 0xc0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (d & 0x3fU);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+      return 0;
+    i += len;
+  }
+  return 1;
+}
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
+{
+  (void)kind;
+  struct check *c = cls;
+  if (text_ok(key, key_size, 1) && (value == NULL || text_ok(value, value_size, 0)))
+    return MHD_YES;
+  size_t o = 0;
+  for (size_t i = 0; i < key_size && o + 1 < c->cap; i++) {
+    unsigned char ch = (unsigned char)key[i];
+    c->name[o++] = (ch > ' ' && ch < 0x7f) ? (char)ch : '?';
+  }
+  c->name[o] = '\0';
+  c->bad = 1;
+  return MHD_NO;
+}
+
+int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap)
+{
+  unsigned char key[18];
+  if (key_of(key, client) != 0)
+    return 0;
+  struct slot *s = find(key);
+  if (s == NULL)
+    return 0;
+  struct check c = {0, name, cap};
+  MHD_get_connection_values_n(s->con, MHD_HEADER_KIND, on_header, &c);
+  return c.bad ? -1 : 0;
+}
