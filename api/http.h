@@ -21,6 +21,8 @@ enum {
   ROUTE_SECRET_PATH = 1 << 4,  /* the path holds a capability: the log shows the route */
   ROUTE_PERSONAL = 1 << 5,     /* the reply may hold personal data: the router adds
                                   Cache-Control: private, no-store and Vary: Authorization */
+  ROUTE_HEAVY = 1 << 6,        /* long rendering: at most REPAIRD_HEAVY_REQUESTS at once,
+                                  so that health checks and ordinary calls keep a thread */
 };
 
 struct rl_route {

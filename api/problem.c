@@ -37,6 +37,8 @@ static const struct rl_problem table[] = {
     {RL_EUNAVAILABLE, 503, "/problems/unavailable",
      "The database is unreachable; try again shortly"},
     {RL_ERETRY, 503, "/problems/busy", "Too many concurrent changes to the same data; try again"},
+    {API_EHEAVY, 503, "/problems/busy",
+     "As many label batches as this server renders at once are running; try again shortly"},
     {RL_EINDOUBT, 503, "/problems/outcome-unknown",
      "The database connection was lost during the write, which may have been applied:"
      " check before repeating it, or repeat it with the same Idempotency-Key"},

@@ -12,6 +12,7 @@ enum {
   API_ERATELIMIT = -105,     /* too many requests */
   API_EINTERNAL = -106,      /* a bug */
   API_ENOTACCEPTABLE = -107, /* no format the client accepts */
+  API_EHEAVY = -108,         /* heavy requests at REPAIRD_HEAVY_REQUESTS already */
 };
 
 struct rl_problem {

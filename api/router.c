@@ -1,6 +1,7 @@
 /* The request pipeline around every handler. */
 #include "api/router.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,27 @@ static void run_handler(struct rl_req *req, struct _u_response *res)
     rl_idempotent_run(req, res, key);
 }
 
+/* Heavy requests running now, process-wide. Each holds its thread of
+ * libmicrohttpd's pool for as long as it renders, with every connection
+ * that thread serves: bounding them keeps a thread for the rest. */
+static atomic_uint g_heavy;
+
+static void run_heavy_or_not(struct rl_req *req, struct _u_response *res)
+{
+  if (!(req->route->flags & ROUTE_HEAVY)) {
+    run_handler(req, res);
+    return;
+  }
+  if (atomic_fetch_add(&g_heavy, 1) >= req->cfg->heavy_requests) {
+    atomic_fetch_sub(&g_heavy, 1);
+    rl_reply_error(res, API_EHEAVY, NULL);
+    u_map_put(res->map_header, "Retry-After", "5");
+    return;
+  }
+  run_handler(req, res);
+  atomic_fetch_sub(&g_heavy, 1);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
   struct timespec t1;
@@ -239,7 +261,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
     rl_reply_bad_field(res, bad_header, "bad_header",
                        "is not a header of UTF-8 text without control characters");
   } else if (authenticate(&req, res) == 0 && read_body(&req, res) == 0) {
-    run_handler(&req, res);
+    run_heavy_or_not(&req, res);
   }
   if (res->status == 0)
     rl_reply_error(res, API_EINTERNAL, "the handler gave no reply");

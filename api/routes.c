@@ -41,7 +41,7 @@ const struct rl_route rl_routes[] = {
     {"GET", "/api/v1/devices/:code/history", RL_ROLE_READER, 0, h_devices_history},
     {"GET", "/api/v1/devices/:code/label", RL_ROLE_VOLUNTEER, 0, h_device_label},
     {"GET", "/api/v1/devices/:code/receipt", RL_ROLE_VOLUNTEER, 0, h_device_receipt},
-    {"POST", "/api/v1/labels", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY, h_labels_batch},
+    {"POST", "/api/v1/labels", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_HEAVY, h_labels_batch},
 
     {"GET", "/api/v1/devices/:code/repairs", RL_ROLE_READER, 0, h_repairs_list},
     {"POST", "/api/v1/devices/:code/repairs", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,

@@ -405,6 +405,10 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
   } else {
     out->threads = (unsigned)n;
   }
+  /* One thread at least is left for everything else. */
+  if (setting_uint(&out->heavy_requests, get, ctx, "REPAIRD_HEAVY_REQUESTS",
+                   out->threads > 1 ? out->threads - 1 : 1, 1, 256, err, errlen) != RL_OK)
+    return RL_EINVALID;
 
   v = get("REPAIRD_MAX_BODY", ctx);
   if (v == NULL || *v == '\0') {
