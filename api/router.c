@@ -169,6 +169,9 @@ static void run_handler(struct rl_req *req, struct _u_response *res)
  * libmicrohttpd's pool for as long as it renders, with every connection
  * that thread serves: bounding them keeps a thread for the rest. */
 static atomic_uint g_heavy;
+static atomic_int g_draining;
+
+void rl_router_drain(void) { atomic_store(&g_draining, 1); }
 
 static void run_heavy_or_not(struct rl_req *req, struct _u_response *res)
 {
@@ -265,6 +268,8 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   }
   if (res->status == 0)
     rl_reply_error(res, API_EINTERNAL, "the handler gave no reply");
+  if (atomic_load(&g_draining))
+    u_map_put(res->map_header, "Connection", "close");
   /* On every answer of the route, errors included, so that no path through
    * a handler can forget them. */
   if (route->flags & ROUTE_PERSONAL) {

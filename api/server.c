@@ -28,7 +28,6 @@
 #include "core/store/pool.h"
 
 #define CONNECTION_TIMEOUT_S 30
-#define DRAIN_TIMEOUT_S 10
 /* How often expired stored replies are purged and waiting-list holds that
  * ran out pass on. */
 #define MAINTENANCE_INTERVAL_S 60
@@ -37,10 +36,21 @@
  * MHD calls the URI logger once when a request starts and the completion
  * callback once when it ends; both wrap ulfius's own. */
 static atomic_long g_in_flight;
+/* When a request last began or ended (CLOCK_MONOTONIC, ms): the drain
+ * waits for connections it took over to send theirs. */
+static atomic_llong g_last_activity_ms;
+
+static long long mono_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *con)
 {
   atomic_fetch_add(&g_in_flight, 1);
+  atomic_store(&g_last_activity_ms, mono_ms());
   rl_conn_begin(con);
   return ulfius_uri_logger(cls, uri);
 }
@@ -50,6 +60,7 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
 {
   mhd_request_completed(cls, connection, con_cls, toe);
   rl_conn_end(connection);
+  atomic_store(&g_last_activity_ms, mono_ms());
   atomic_fetch_sub(&g_in_flight, 1);
 }
 
@@ -101,6 +112,51 @@ static int open_listener(const struct sockaddr_storage *addr, int ipv6, char *wh
     return -1;
   }
   return fd;
+}
+
+/* Connections still open on the daemon. */
+static unsigned connections_of(struct MHD_Daemon *d)
+{
+  const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+  return i ? i->num_connections : 0;
+}
+
+/* The graceful stop. New connections are refused from the start (the
+ * listening socket is closed), but every connection the kernel had already
+ * queued is taken over and answered, as are requests begun; replies say
+ * Connection: close. It waits at most timeout_s, then says what it cuts. */
+static void drain(struct MHD_Daemon *d, unsigned timeout_s)
+{
+  rl_router_drain();
+  MHD_socket listen_fd = MHD_quiesce_daemon(d);
+  unsigned queued = 0;
+  if (listen_fd != MHD_INVALID_SOCKET) {
+    for (;;) {
+      struct sockaddr_storage a;
+      socklen_t len = sizeof a;
+      int fd = accept4(listen_fd, (struct sockaddr *)&a, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0)
+        break; /* EAGAIN: the queue is empty (the socket is non-blocking) */
+      if (MHD_add_connection(d, fd, (struct sockaddr *)&a, len) == MHD_YES)
+        queued++;
+    }
+    close(listen_fd);
+  }
+  if (queued > 0)
+    rl_log(RL_LOG_INFO, "stop", "%u queued connections taken over before closing", queued);
+  long long until = mono_ms() + (long long)timeout_s * 1000;
+  /* Done when no request runs and the open connections (keep-alive ones,
+   * or taken-over ones that sent nothing) have been quiet a moment. */
+  while (mono_ms() < until &&
+         (atomic_load(&g_in_flight) > 0 ||
+          (connections_of(d) > 0 && mono_ms() - atomic_load(&g_last_activity_ms) < 500))) {
+    struct timespec t = {0, 20L * 1000 * 1000};
+    nanosleep(&t, NULL);
+  }
+  long cut = atomic_load(&g_in_flight);
+  if (cut > 0)
+    rl_log(RL_LOG_WARN, "stop",
+           "REPAIRD_DRAIN_TIMEOUT (%u s) reached: %ld requests in flight are cut", timeout_s, cut);
 }
 
 int rl_serve(const struct rl_config *cfg)
@@ -194,21 +250,12 @@ int rl_serve(const struct rl_config *cfg)
   int sig = 0;
   sigwait(&stop, &sig);
   rl_log(RL_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
-
-  /* Stop accepting; requests already begun are answered before we close.
-   * Once quiesced, the listening socket is ours to close. */
-  MHD_socket quiesced = MHD_quiesce_daemon(inst.mhd_daemon);
-  for (int i = 0; i < DRAIN_TIMEOUT_S * 20 && atomic_load(&g_in_flight) > 0; i++) {
-    struct timespec t = {0, 50L * 1000 * 1000};
-    nanosleep(&t, NULL);
-  }
+  drain(inst.mhd_daemon, cfg->drain_timeout_s);
   ulfius_stop_framework(&inst);
   ulfius_clean_instance(&inst);
   rl_outbox_stop();
   rl_maintenance_stop();
   rl_publisher_stop();
-  if (quiesced != MHD_INVALID_SOCKET)
-    close(quiesced);
   store_pool_close_thread();
   portal_global_cleanup();
   rl_log(RL_LOG_INFO, "stop", "stopped");

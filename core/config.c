@@ -407,7 +407,9 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
   }
   /* One thread at least is left for everything else. */
   if (setting_uint(&out->heavy_requests, get, ctx, "REPAIRD_HEAVY_REQUESTS",
-                   out->threads > 1 ? out->threads - 1 : 1, 1, 256, err, errlen) != RL_OK)
+                   out->threads > 1 ? out->threads - 1 : 1, 1, 256, err, errlen) != RL_OK ||
+      setting_duration(&out->drain_timeout_s, get, ctx, "REPAIRD_DRAIN_TIMEOUT", 30, 1, 600,
+                       "1 second to 10 minutes", err, errlen) != RL_OK)
     return RL_EINVALID;
 
   v = get("REPAIRD_MAX_BODY", ctx);

@@ -71,6 +71,7 @@ struct rl_config {
   char public_url[512];            /* REPAIRD_PUBLIC_URL, no trailing slash */
   unsigned threads;                /* REPAIRD_THREADS */
   unsigned heavy_requests;         /* REPAIRD_HEAVY_REQUESTS: label batches rendered at once */
+  unsigned drain_timeout_s;        /* REPAIRD_DRAIN_TIMEOUT: longest a graceful stop waits */
   size_t max_body;                 /* REPAIRD_MAX_BODY, bytes */
   enum rl_log_level log_level;     /* REPAIRD_LOG_LEVEL */
   char code_prefix[8];             /* REPAIRD_CODE_PREFIX */
