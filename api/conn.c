@@ -1,7 +1,6 @@
 /* Requests' connections, per thread (api/conn.h). */
 #include "api/conn.h"
 
-#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,37 +10,30 @@
  * checked (the check is skipped, never wrong). */
 #define SLOTS 2048
 
+#define KEY_LEN sizeof(struct sockaddr)
+
 struct slot {
   struct MHD_Connection *con;
-  unsigned char key[18]; /* port, then the address's 16 bytes */
+  unsigned char key[KEY_LEN];
 };
 
 static _Thread_local struct slot g_slots[SLOTS];
 
-/* The key of a client address: its port and address bytes. */
-static int key_of(unsigned char key[18], const struct sockaddr *sa)
+/* The key of a client address: the first bytes of its struct sockaddr
+ * (family, port, then the address), as many as ulfius copies into a
+ * request (it keeps sizeof(struct sockaddr) bytes: all of an IPv4 address,
+ * the first 8 bytes of an IPv6 one). */
+static int key_of(unsigned char key[KEY_LEN], const struct sockaddr *sa)
 {
-  memset(key, 0, 18);
-  if (sa == NULL)
+  if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
     return -1;
-  if (sa->sa_family == AF_INET) {
-    const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)sa;
-    memcpy(key, &v4->sin_port, 2);
-    memcpy(key + 2, &v4->sin_addr, 4);
-    return 0;
-  }
-  if (sa->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)sa;
-    memcpy(key, &v6->sin6_port, 2);
-    memcpy(key + 2, &v6->sin6_addr, 16);
-    return 0;
-  }
-  return -1;
+  memcpy(key, sa, KEY_LEN);
+  return 0;
 }
 
-static size_t home(const unsigned char key[18])
+static size_t home(const unsigned char key[KEY_LEN])
 {
-  return (size_t)(rl_fnv1a(RL_FNV_OFFSET, key, 18) % SLOTS);
+  return (size_t)(rl_fnv1a(RL_FNV_OFFSET, key, KEY_LEN) % SLOTS);
 }
 
 static const struct sockaddr *client_of(struct MHD_Connection *con)
@@ -53,35 +45,35 @@ static const struct sockaddr *client_of(struct MHD_Connection *con)
 
 void rl_conn_begin(struct MHD_Connection *con)
 {
-  unsigned char key[18];
+  unsigned char key[KEY_LEN];
   if (key_of(key, client_of(con)) != 0)
     return;
   size_t h = home(key), free_at = SLOTS;
   for (size_t i = 0; i < SLOTS; i++) {
     struct slot *s = &g_slots[(h + i) % SLOTS];
-    if (s->con != NULL && memcmp(s->key, key, 18) == 0) {
+    if (s->con != NULL && memcmp(s->key, key, KEY_LEN) == 0) {
       s->con = con; /* a new connection from a reused address and port */
       return;
     }
     if (s->con == NULL && free_at == SLOTS)
       free_at = (h + i) % SLOTS;
-    if (s->con == NULL && memcmp(s->key, (unsigned char[18]){0}, 18) == 0)
+    if (s->con == NULL && memcmp(s->key, (unsigned char[KEY_LEN]){0}, KEY_LEN) == 0)
       break; /* never used: the key is not further on */
   }
   if (free_at < SLOTS) {
     g_slots[free_at].con = con;
-    memcpy(g_slots[free_at].key, key, 18);
+    memcpy(g_slots[free_at].key, key, KEY_LEN);
   }
 }
 
-static struct slot *find(const unsigned char key[18])
+static struct slot *find(const unsigned char key[KEY_LEN])
 {
   size_t h = home(key);
   for (size_t i = 0; i < SLOTS; i++) {
     struct slot *s = &g_slots[(h + i) % SLOTS];
-    if (s->con != NULL && memcmp(s->key, key, 18) == 0)
+    if (s->con != NULL && memcmp(s->key, key, KEY_LEN) == 0)
       return s;
-    if (s->con == NULL && memcmp(s->key, (unsigned char[18]){0}, 18) == 0)
+    if (s->con == NULL && memcmp(s->key, (unsigned char[KEY_LEN]){0}, KEY_LEN) == 0)
       return NULL;
   }
   return NULL;
@@ -89,7 +81,7 @@ static struct slot *find(const unsigned char key[18])
 
 void rl_conn_end(struct MHD_Connection *con)
 {
-  unsigned char key[18];
+  unsigned char key[KEY_LEN];
   if (key_of(key, client_of(con)) != 0)
     return;
   struct slot *s = find(key);
@@ -157,7 +149,7 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
 
 int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap)
 {
-  unsigned char key[18];
+  unsigned char key[KEY_LEN];
   if (key_of(key, client) != 0)
     return 0;
   struct slot *s = find(key);
