@@ -26,8 +26,9 @@ LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC) $(LABELS_SRC) $(API_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 INT_SRC  := $(wildcard tests/integration/*.c) tests/helpers/th.c
 PROC_SRC := $(wildcard tests/process/*.c) tests/helpers/th.c
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all run test test-unit test-integration test-asan memcheck bench lint format compdb clean deps test-deps
+.PHONY: all run test test-unit test-integration test-asan memcheck bench lint format compdb clean deps test-deps fuzz fuzz-build fuzz-bins
 
 all: $(BUILD)/repaird
 
@@ -65,6 +66,11 @@ $(BUILD)/test_integration: $(patsubst %.c,$(BUILD)/obj/%.o,$(INT_SRC))
 $(BUILD)/test_process: $(patsubst %.c,$(BUILD)/obj/%.o,$(PROC_SRC))
 	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) $(TEST_LIBS) -lpthread
 
+$(BUILD)/fuzz_%: $(LIB_OBJ) $(BUILD)/obj/tests/fuzz/fuzz_%.o
+	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-bins: $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
+
 $(BUILD)/bench_labels: $(LIB_OBJ) $(BUILD)/obj/tests/bench/bench_labels.o
 	@echo "LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
@@ -76,7 +82,21 @@ run: deps
 # throw-away PostgreSQL cluster and a real repaird on free ports.
 test: test-deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test_unit $(BUILD)/test_integration $(BUILD)/test_process
-	@scripts/run-tests $(BUILD)
+	@$(MAKE) --no-print-directory fuzz-build
+	@RL_FUZZ_BUILD=build/fuzz scripts/run-tests $(BUILD)
+
+# The libFuzzer harnesses of every parser of outside input (docs/fuzzing.md),
+# built with clang and AddressSanitizer in build/fuzz; `make fuzz` runs each
+# for RL_FUZZ_SECONDS (default 600) from the seeds in tests/fuzz/corpus, and
+# `make test` for a few seconds.
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang WARN=-w \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer" EXTRA_CFLAGS="$(FUZZ_FLAGS)" fuzz-bins
+
+fuzz: test-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz build/fuzz
 
 test-asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \

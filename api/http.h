@@ -140,12 +140,23 @@ void rl_reply_bad_field(struct _u_response *res, const char *field, const char *
 /* Reads If-Match as a version ("\"7\"" → 7; -1 when absent). Returns 0, or
  * replies 412 (not a version this service issued) and returns -1. */
 int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version);
+/* The version an If-Match value names: 0 for none (NULL) or "*", the
+ * version of an ETag this service sent ("3" or "3.<hex digest>"), or -1
+ * for anything else. Pure: fuzzed in tests/fuzz. */
+int rl_if_match_version(const char *value);
+/* Whether an If-None-Match / If-Match value lists etag (or "*"). */
+int rl_etag_listed(const char *value, const char *etag);
 
 /* Checks the body against a field spec; on failure replies 400 and returns -1. */
 struct rl_field;
 int rl_check_body(const struct rl_req *req, struct _u_response *res, const struct rl_field *spec,
                   int update);
 
+/* The query string of url (what follows '?', if anything) as the params
+ * rl_spec_query reads: each name to its percent-decoded value, an array of
+ * them when repeated, null when a value is not UTF-8 text once decoded. A
+ * new object (caller owns), NULL when memory ran out. */
+json_t *rl_query_params(const char *url);
 /* Checks the query string against a query spec (core/spec.h): unknown,
  * repeated or bad parameters reply 400 naming every one, and return -1.
  * On 0, *query (caller owns) holds the parameters sent, typed. */

@@ -114,8 +114,7 @@ void rl_reply_json(struct _u_response *res, unsigned status, json_t *body)
   free(text);
 }
 
-/* Whether an If-None-Match / If-Match header value lists etag (or "*"). */
-static int etag_listed(const char *header, const char *etag)
+int rl_etag_listed(const char *header, const char *etag)
 {
   if (header == NULL)
     return 0;
@@ -144,7 +143,7 @@ void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsig
   else
     snprintf(etag, sizeof etag, "\"%d\"", version);
   if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
-      etag_listed(rl_header(req, "If-None-Match"), etag)) {
+      rl_etag_listed(rl_header(req, "If-None-Match"), etag)) {
     json_decref(body);
     ulfius_set_empty_body_response(res, 304);
     u_map_put(res->map_header, "ETag", etag);
@@ -158,7 +157,8 @@ void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsig
 void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const char *json,
                         size_t len, const char *etag)
 {
-  if (strcmp(req->u->http_verb, "GET") == 0 && etag_listed(rl_header(req, "If-None-Match"), etag))
+  if (strcmp(req->u->http_verb, "GET") == 0 &&
+      rl_etag_listed(rl_header(req, "If-None-Match"), etag))
     ulfius_set_empty_body_response(res, 304);
   else
     rl_reply_bytes(res, 200, "application/json", json, len);
@@ -177,7 +177,7 @@ void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned
   char etag[24];
   snprintf(etag, sizeof etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, text, strlen(text)));
   if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
-      etag_listed(rl_header(req, "If-None-Match"), etag)) {
+      rl_etag_listed(rl_header(req, "If-None-Match"), etag)) {
     ulfius_set_empty_body_response(res, 304);
   } else {
     set_body(res, status, "application/json", text);
@@ -236,7 +236,7 @@ int rl_reply_cacheable(const struct rl_req *req, struct _u_response *res, const 
   snprintf(cache, sizeof cache, "public, max-age=%u", max_age);
   const char *inm = rl_header(req, "If-None-Match");
   long long ims = inm ? -1 : parse_http_date(rl_header(req, "If-Modified-Since"));
-  int fresh = inm ? etag_listed(inm, etag) : ims >= 0 && modified_s <= ims;
+  int fresh = inm ? rl_etag_listed(inm, etag) : ims >= 0 && modified_s <= ims;
   if (fresh)
     ulfius_set_empty_body_response(res, 304);
   u_map_put(res->map_header, "ETag", etag);
@@ -432,12 +432,10 @@ static void add_param(json_t *params, const char *raw, size_t raw_len, const cha
   json_array_append_new(old, value);
 }
 
-int rl_check_query(const struct rl_req *req, struct _u_response *res, const struct rl_field *spec,
-                   json_t **query)
+json_t *rl_query_params(const char *url)
 {
-  *query = NULL;
   json_t *params = json_object();
-  const char *q = req->u->http_url ? strchr(req->u->http_url, '?') : NULL;
+  const char *q = url ? strchr(url, '?') : NULL;
   while (params && q && *q) {
     q++;
     size_t len = strcspn(q, "&");
@@ -457,6 +455,14 @@ int rl_check_query(const struct rl_req *req, struct _u_response *res, const stru
     }
     q += len;
   }
+  return params;
+}
+
+int rl_check_query(const struct rl_req *req, struct _u_response *res, const struct rl_field *spec,
+                   json_t **query)
+{
+  *query = NULL;
+  json_t *params = rl_query_params(req->u->http_url);
   json_t *errors = NULL;
   int rc = params ? rl_spec_query(query, &errors, params, spec) : RL_ENOMEM;
   json_decref(params);
@@ -483,21 +489,30 @@ int rl_check_body(const struct rl_req *req, struct _u_response *res, const struc
   return -1;
 }
 
-int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
+int rl_if_match_version(const char *h)
 {
-  const char *h = rl_header(req, "If-Match");
-  *version = -1;
   if (h == NULL || strcmp(h, "*") == 0)
     return 0;       /* "*" matches whatever version exists */
   char *end = NULL; /* a weak tag (W/…) never matches: If-Match compares strongly */
-  long v = h[0] == '"' ? strtol(h + 1, &end, 10) : -1;
-  if (end && *end == '.') /* "version.digest": the digest is of derived data */
-    end += strspn(end + 1, "0123456789abcdef") + 1;
-  if (v < 1 || v > 1000000000 || end == NULL || strcmp(end, "\"") != 0) {
+  /* The digits as this service writes them: no sign, space or leading 0. */
+  long v = h[0] == '"' && h[1] >= '1' && h[1] <= '9' ? strtol(h + 1, &end, 10) : -1;
+  if (end && *end == '.') { /* "version.digest": the digest is of derived data */
+    size_t digest = strspn(end + 1, "0123456789abcdef");
+    end = digest > 0 ? end + 1 + digest : NULL;
+  }
+  if (v < 1 || v > 1000000000 || end == NULL || strcmp(end, "\"") != 0)
+    return -1;
+  return (int)v;
+}
+
+int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version)
+{
+  int v = rl_if_match_version(rl_header(req, "If-Match"));
+  *version = v > 0 ? v : -1;
+  if (v < 0) {
     rl_reply_error(res, RL_EPRECONDITION, "If-Match must be an ETag this service sent");
     return -1;
   }
-  *version = (int)v;
   return 0;
 }
 
@@ -541,7 +556,7 @@ void rl_reply_public_data(const struct rl_req *req, struct _u_response *res,
   const char *inm = rl_header(req, "If-None-Match");
   long long ims = http_date_seconds(rl_header(req, "If-Modified-Since"));
   /* If-None-Match, when sent, decides alone (RFC 9110 §13.2.2). */
-  int fresh = inm != NULL ? etag_listed(inm, etag) : ims >= 0 && modified <= ims;
+  int fresh = inm != NULL ? rl_etag_listed(inm, etag) : ims >= 0 && modified <= ims;
   if (fresh)
     ulfius_set_empty_body_response(res, 304);
   else

@@ -695,12 +695,21 @@ void rl_merge_patch(json_t *target, const json_t *patch)
   const char *key;
   json_t *v;
   json_object_foreach((json_t *)patch, key, v) {
-    if (json_is_null(v))
+    if (json_is_null(v)) {
       json_object_del(target, key);
-    else if (json_is_object(v) && json_is_object(json_object_get(target, key)))
-      rl_merge_patch(json_object_get(target, key), v);
-    else
-      json_object_set(target, key, v);
+    } else if (json_is_object(v)) {
+      /* RFC 7396: an object patches what is there, or an empty object
+       * (so that its nulls remove, not land as members). */
+      json_t *cur = json_object_get(target, key);
+      if (!json_is_object(cur)) {
+        cur = json_object();
+        json_object_set_new(target, key, cur);
+      }
+      rl_merge_patch(cur, v);
+    } else {
+      /* A copy: the target must never share a value with the patch. */
+      json_object_set_new(target, key, json_deep_copy(v));
+    }
   }
 }
 
