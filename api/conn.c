@@ -91,8 +91,8 @@ void rl_conn_end(struct MHD_Connection *con)
 
 struct check {
   int bad;
-  char *name;
-  size_t cap;
+  const char *key; /* the first bad header's name, and its length */
+  size_t key_len;
 };
 
 static int text_ok(const char *s, size_t n, int is_name)
@@ -137,13 +137,9 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
   struct check *c = cls;
   if (text_ok(key, key_size, 1) && (value == NULL || text_ok(value, value_size, 0)))
     return MHD_YES;
-  size_t o = 0;
-  for (size_t i = 0; i < key_size && o + 1 < c->cap; i++) {
-    unsigned char ch = (unsigned char)key[i];
-    c->name[o++] = (ch > ' ' && ch < 0x7f) ? (char)ch : '?';
-  }
-  c->name[o] = '\0';
   c->bad = 1;
+  c->key = key;
+  c->key_len = key_size;
   return MHD_NO;
 }
 
@@ -155,7 +151,17 @@ int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap)
   struct slot *s = find(key);
   if (s == NULL)
     return 0;
-  struct check c = {0, name, cap};
+  struct check c = {0, NULL, 0};
   MHD_get_connection_values_n(s->con, MHD_HEADER_KIND, on_header, &c);
-  return c.bad ? -1 : 0;
+  if (!c.bad)
+    return 0;
+  size_t o = 0;
+  for (size_t i = 0; i < c.key_len && o + 1 < cap; i++) {
+    unsigned char ch = (unsigned char)c.key[i];
+    name[o++] = c.key[i];
+    if (ch <= ' ' || ch >= 0x7f)
+      name[o - 1] = '?';
+  }
+  name[o] = '\0';
+  return -1;
 }

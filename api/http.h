@@ -140,12 +140,12 @@ void rl_reply_bad_field(struct _u_response *res, const char *field, const char *
 /* Reads If-Match as a version ("\"7\"" → 7; -1 when absent). Returns 0, or
  * replies 412 (not a version this service issued) and returns -1. */
 int rl_if_match(const struct rl_req *req, struct _u_response *res, int *version);
-/* The version an If-Match value names: 0 for none (NULL) or "*", the
+/* The version If-Match value h names: 0 for none (NULL) or "*", the
  * version of an ETag this service sent ("3" or "3.<hex digest>"), or -1
  * for anything else. Pure: fuzzed in tests/fuzz. */
-int rl_if_match_version(const char *value);
-/* Whether an If-None-Match / If-Match value lists etag (or "*"). */
-int rl_etag_listed(const char *value, const char *etag);
+int rl_if_match_version(const char *h);
+/* Whether an If-None-Match / If-Match header value lists etag (or "*"). */
+int rl_etag_listed(const char *header, const char *etag);
 
 /* Checks the body against a field spec; on failure replies 400 and returns -1. */
 struct rl_field;
