@@ -88,13 +88,14 @@ static void site(struct two *w, const struct mail_content *c, const char *label)
   rl_buf_add(&w->html, "</p>\n");
 }
 
-static void link(struct two *w, const char *label, const char *url)
+/* The text says "label:" and the URL; the HTML part links the words. */
+static void link(struct two *w, const char *label, const char *words, const char *url)
 {
   rl_buf_printf(&w->text, "%s\n%s\n\n", label, url);
   rl_buf_add(&w->html, "<p style=\"margin:0 0 1em\"><a href=\"");
   rl_buf_add_html(&w->html, url);
   rl_buf_add(&w->html, "\" style=\"color:#0b5394\">");
-  rl_buf_add_html(&w->html, label);
+  rl_buf_add_html(&w->html, words);
   rl_buf_add(&w->html, "</a></p>\n");
 }
 
@@ -151,7 +152,8 @@ static void repair_finished(struct two *w, char *subject, size_t cap, const stru
                : "Si vous ne souhaitez pas le reprendre, dites-le à l'accueil : nous le "
                  "confierons à une filière de recyclage adaptée, et ses pièces pourront aider "
                  "à en réparer d'autres.");
-  link(w, en ? "Follow your repair online:" : "Suivre votre réparation en ligne :", c->link);
+  link(w, en ? "Follow your repair online:" : "Suivre votre réparation en ligne :",
+       en ? "Follow your repair online" : "Suivre votre réparation en ligne", c->link);
   para(w, en ? "Thank you for choosing repair rather than throwing away."
              : "Merci d'avoir choisi la réparation plutôt que la poubelle.");
 }
@@ -179,7 +181,8 @@ static void loan_due_soon(struct two *w, char *subject, size_t cap, const struct
                "is waiting for it."
              : "Besoin de plus de temps ? Demandez une prolongation à l'accueil avant cette date, "
                "si personne n'attend cet appareil.");
-  link(w, en ? "Your loan online:" : "Votre prêt en ligne :", c->link);
+  link(w, en ? "Your loan online:" : "Votre prêt en ligne :",
+       en ? "See your loan online" : "Voir votre prêt en ligne", c->link);
 }
 
 static void loan_overdue(struct two *w, char *subject, size_t cap, const struct mail_content *c)
@@ -218,7 +221,8 @@ static void loan_overdue(struct two *w, char *subject, size_t cap, const struct 
                "we will find a solution together."
              : "Un empêchement (une panne, une perte, un déménagement) ? Venez en parler à "
                "l'accueil : nous trouverons une solution ensemble.");
-  link(w, en ? "Your loan online:" : "Votre prêt en ligne :", c->link);
+  link(w, en ? "Your loan online:" : "Votre prêt en ligne :",
+       en ? "See your loan online" : "Voir votre prêt en ligne", c->link);
 }
 
 int mail_texts_build(struct mail_texts *out, const struct mail_content *c)
@@ -315,8 +319,15 @@ static void add_base64(struct rl_buf *b, const unsigned char *p, size_t n)
       v |= (unsigned)p[i + 1] << 8;
     if (i + 2 < n)
       v |= p[i + 2];
-    char q[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
-                 i + 2 < n ? b64[v & 63] : '='};
+    char q[4];
+    q[0] = b64[(v >> 18) & 63];
+    q[1] = b64[(v >> 12) & 63];
+    q[2] = b64[(v >> 6) & 63];
+    q[3] = b64[v & 63];
+    if (i + 1 >= n)
+      q[2] = '=';
+    if (i + 2 >= n)
+      q[3] = '=';
     rl_buf_add_len(b, q, 4);
   }
 }

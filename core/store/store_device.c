@@ -149,12 +149,13 @@ enum {
   C_COUNT
 };
 static const char *const device_col_names[C_COUNT] = {
-    "id",          "version",     "site_id",    "code",
-    "kind",        "status",      "category",   "site",
-    "brand",       "model",       "serial",     "year_of_manufacture",
-    "weight_kg",   "problem",     "notes",      "tracking_token",
-    "received_at", "updated_at",  "owner_id",   "owner_name",
-    "owner_email", "owner_phone", "owner_notify", "owner_language", "hold_until", "hold_member",
+    "id",          "version",     "site_id",      "code",
+    "kind",        "status",      "category",     "site",
+    "brand",       "model",       "serial",       "year_of_manufacture",
+    "weight_kg",   "problem",     "notes",        "tracking_token",
+    "received_at", "updated_at",  "owner_id",     "owner_name",
+    "owner_email", "owner_phone", "owner_notify", "owner_language",
+    "hold_until",  "hold_member",
 };
 
 static json_t *device_json(const PGresult *r, int row, const int *c, struct store_device_ref *ref)
