@@ -140,6 +140,14 @@ const struct rl_route rl_routes[] = {
     {"GET", "/opendata/catalog", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog},
     {"GET", "/opendata/catalog.jsonld", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_jsonld},
     {"GET", "/opendata/catalog.ttl", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_ttl},
+
+    /* E-mail to residents: the way out sits behind its secret token (a
+     * mail client's one-click POST, RFC 8058, or the page's button); the
+     * lists show what was sent and how it went, never to whom. */
+    {"GET", "/u/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_unsubscribe_page},
+    {"POST", "/u/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_unsubscribe},
+    {"GET", "/api/v1/devices/:code/messages", RL_ROLE_READER, 0, h_devices_messages},
+    {"GET", "/api/v1/loans/:id/messages", RL_ROLE_READER, 0, h_loans_messages},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

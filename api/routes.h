@@ -103,4 +103,9 @@ void h_opendata_catalog(struct rl_req *req, struct _u_response *res);
 void h_opendata_catalog_jsonld(struct rl_req *req, struct _u_response *res);
 void h_opendata_catalog_ttl(struct rl_req *req, struct _u_response *res);
 
+void h_unsubscribe_page(struct rl_req *req, struct _u_response *res);
+void h_unsubscribe(struct rl_req *req, struct _u_response *res);
+void h_devices_messages(struct rl_req *req, struct _u_response *res);
+void h_loans_messages(struct rl_req *req, struct _u_response *res);
+
 #endif

@@ -197,6 +197,8 @@ static void owner_from_json(struct store_owner *o, const json_t *owner)
   o->name = str_or_null(owner, "name");
   o->email = str_or_null(owner, "email");
   o->phone = str_or_null(owner, "phone");
+  o->notify = json_is_true(json_object_get(owner, "notify")) ? "true" : "false";
+  o->language = str_or_null(owner, "language");
 }
 
 int device_create(json_t **out, int *version, json_t **errors, const json_t *body,
@@ -340,7 +342,7 @@ static int patch_tx(void *ctx)
   rl_merge_patch(next, c->patch);
 
   enum store_owner_action action = STORE_OWNER_KEEP;
-  struct store_owner owner = {NULL, NULL, NULL};
+  struct store_owner owner = {NULL, NULL, NULL, NULL, NULL};
   if (json_object_get(c->patch, "owner") != NULL) {
     owner_from_json(&owner, json_object_get(next, "owner"));
     action = (owner.name || owner.email || owner.phone) ? STORE_OWNER_SET : STORE_OWNER_ERASE;

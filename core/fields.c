@@ -6,20 +6,31 @@
 
 static const char *const kinds[] = {"donation", "repair", NULL};
 
+/* A person's name, e-mail and phone: a device owner's contact, a member's. */
+/* clang-format off */
+#define CONTACT_FIELDS                                                                             \
+  {.name = "name", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 200},             \
+  {.name = "email", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 3, .max = 254,             \
+   .format = &rl_format_email},                                                                    \
+  {.name = "phone", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 3, .max = 40,              \
+   .format = &rl_format_phone}
+/* clang-format on */
+
+static const char *const languages[] = {"fr", "en", NULL};
+
+/* E-mail to residents (docs/notifications.md): notify is their consent
+ * (false unless they say yes); an owner's e-mail is in their language, a
+ * member's in the member's. */
 static const struct rl_field owner[] = {
-    {.name = "name", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 200},
-    {.name = "email",
-     .type = RL_T_STRING,
-     .flags = RL_F_NULLABLE,
-     .min = 3,
-     .max = 254,
-     .format = &rl_format_email},
-    {.name = "phone",
-     .type = RL_T_STRING,
-     .flags = RL_F_NULLABLE,
-     .min = 3,
-     .max = 40,
-     .format = &rl_format_phone},
+    CONTACT_FIELDS,
+    {.name = "notify", .type = RL_T_BOOL},
+    {.name = "language", .type = RL_T_ENUM, .values = languages},
+    {0},
+};
+
+static const struct rl_field member_contact[] = {
+    CONTACT_FIELDS,
+    {.name = "notify", .type = RL_T_BOOL},
     {0},
 };
 
@@ -154,7 +165,6 @@ const struct rl_field fields_site[] = {
 };
 
 static const char *const agreement_formats[] = {"a4", "receipt", NULL};
-static const char *const languages[] = {"fr", "en", NULL};
 
 const struct rl_field fields_agreement_query[] = {
     {.name = "format", .type = RL_T_ENUM, .values = agreement_formats},
@@ -381,7 +391,10 @@ const struct rl_field fields_member[] = {
      .flags = RL_F_NULLABLE | RL_F_PERSONAL,
      .min = 1,
      .max = 4000},
-    {.name = "contact", .type = RL_T_OBJECT, .flags = RL_F_NULLABLE | RL_F_PERSONAL, .sub = owner},
+    {.name = "contact",
+     .type = RL_T_OBJECT,
+     .flags = RL_F_NULLABLE | RL_F_PERSONAL,
+     .sub = member_contact},
     {.name = "number", .flags = RL_F_READONLY},
     {.name = "open_loans", .flags = RL_F_READONLY},
     {.name = "status", .flags = RL_F_READONLY},

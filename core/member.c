@@ -55,6 +55,8 @@ static void contact_from_json(struct store_owner *o, const json_t *contact)
   o->name = str_or_null(contact, "name");
   o->email = str_or_null(contact, "email");
   o->phone = str_or_null(contact, "phone");
+  o->notify = json_is_true(json_object_get(contact, "notify")) ? "true" : "false";
+  o->language = NULL;
 }
 
 static int contact_given(const struct store_owner *o) { return o->name || o->email || o->phone; }
@@ -167,7 +169,7 @@ static int patch_tx(void *ctx)
   rl_merge_patch(next, c->patch);
 
   enum store_owner_action action = STORE_OWNER_KEEP;
-  struct store_owner contact = {NULL, NULL, NULL};
+  struct store_owner contact = {NULL, NULL, NULL, NULL, NULL};
   if (json_object_get(c->patch, "contact") != NULL) {
     contact_from_json(&contact, json_object_get(next, "contact"));
     /* A contact whose every member was removed is erased, row and all. */

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/mail_send.h"
 #include "core/store/pool.h"
 #include "core/store/store_outbox.h"
 #include "core/webhook_send.h"
@@ -19,6 +20,7 @@ struct worker {
   pthread_t thread;
   unsigned index;
   struct webhook_sender *sender;
+  struct mail_sender *mail; /* NULL when no SMTP server is set */
 };
 
 static struct worker *g_workers;
@@ -64,6 +66,12 @@ static long round_of(struct worker *w, double *next_schedule)
   did += n;
   if (rc != RL_OK && rc != RL_EUNAVAILABLE)
     rl_log(RL_LOG_WARN, "outbox", "webhook deliveries: %s", rl_err_name(rc));
+  if (w->mail != NULL) {
+    rc = mail_work(&n, w->mail, &g_cancel);
+    did += n;
+    if (rc != RL_OK && rc != RL_EUNAVAILABLE)
+      rl_log(RL_LOG_WARN, "outbox", "e-mail: %s", rl_err_name(rc));
+  }
   return did;
 }
 
@@ -114,9 +122,13 @@ int rl_outbox_start(const struct rl_config *cfg)
     struct worker *w = &g_workers[i];
     w->index = i;
     w->sender = webhook_sender_new(&cfg->outbox);
-    if (w->sender == NULL || pthread_create(&w->thread, NULL, run, w) != 0) {
+    w->mail = mail_enabled() ? mail_sender_new(cfg) : NULL;
+    if (w->sender == NULL || (mail_enabled() && w->mail == NULL) ||
+        pthread_create(&w->thread, NULL, run, w) != 0) {
       webhook_sender_free(w->sender);
       w->sender = NULL;
+      mail_sender_free(w->mail);
+      w->mail = NULL;
       rl_outbox_stop();
       return RL_ENOMEM;
     }
@@ -137,6 +149,7 @@ void rl_outbox_stop(void)
   for (unsigned i = 0; i < g_count; i++) {
     pthread_join(g_workers[i].thread, NULL);
     webhook_sender_free(g_workers[i].sender);
+    mail_sender_free(g_workers[i].mail);
   }
   free(g_workers);
   g_workers = NULL;

@@ -18,7 +18,8 @@
   " d.brand, d.model,"                                                                             \
   " d.serial, d.year_of_manufacture, d.weight_kg, d.problem, d.notes, d.tracking_token,"           \
   " d.received_at, d.updated_at, o.device_id AS owner_id, o.name AS owner_name,"                   \
-  " o.email AS owner_email, o.phone AS owner_phone"
+  " o.email AS owner_email, o.phone AS owner_phone, o.notify AS owner_notify,"                     \
+  " o.language AS owner_language"
 /* Who a waiting list holds the device for, if anyone. */
 #define HOLD_COLS ", d.held_until AS hold_until, hm.number AS hold_member"
 #define HOLD_JOINS " LEFT JOIN members hm ON hm.id = d.held_for"
@@ -41,8 +42,9 @@ const struct store_stmt store_device_stmts[] = {
      " serial, year_of_manufacture, weight_kg, problem, notes, tracking_token)"
      " VALUES ($1, $2, $3, $4, (SELECT id FROM sites WHERE slug = $5 AND active), $6, $7, $8,"
      " $9::int, $10::numeric, $11, $12, $13) ON CONFLICT (code_body) DO NOTHING RETURNING *),"
-     " o AS (INSERT INTO device_owners (device_id, name, email, phone)"
-     " SELECT id, $15, $16, $17 FROM d WHERE $14::boolean RETURNING *),"
+     " o AS (INSERT INTO device_owners (device_id, name, email, phone, notify, language)"
+     " SELECT id, $15, $16, $17, $20::boolean, coalesce($21, 'fr') FROM d WHERE $14::boolean"
+     " RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, site_id, actor, actor_key_id, type,"
      " to_status) SELECT id, site_id, $18, $19::bigint, 'intake', 'received' FROM d)"
      " SELECT " DEVICE_COLS HOLD_COLS " FROM d JOIN sites s ON s.id = d.site_id"
@@ -66,10 +68,11 @@ const struct store_stmt store_device_stmts[] = {
      " held_until = NULL WHERE held_device_id IN (SELECT id FROM d WHERE held_for IS NULL)"
      " AND status = 'held'),"
      " gone AS (DELETE FROM device_owners WHERE device_id IN (SELECT id FROM d) AND $11 = 'erase'),"
-     " o AS (INSERT INTO device_owners (device_id, name, email, phone)"
-     " SELECT id, $12, $13, $14 FROM d WHERE $11 = 'set' ON CONFLICT (device_id) DO UPDATE"
+     " o AS (INSERT INTO device_owners (device_id, name, email, phone, notify, language)"
+     " SELECT id, $12, $13, $14, $18::boolean, coalesce($19, 'fr') FROM d WHERE $11 = 'set'"
+     " ON CONFLICT (device_id) DO UPDATE"
      " SET name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,"
-     " updated_at = now() RETURNING *),"
+     " notify = EXCLUDED.notify, language = EXCLUDED.language, updated_at = now() RETURNING *),"
      " e AS (INSERT INTO device_events (device_id, actor, actor_key_id, type, fields)"
      " SELECT id, $15, $16::bigint, 'edit', $17::text[] FROM d)"
      " SELECT " DEVICE_COLS HOLD_COLS " FROM d JOIN sites s ON s.id = d.site_id"
@@ -139,17 +142,20 @@ enum {
   C_OWNER_NAME,
   C_OWNER_EMAIL,
   C_OWNER_PHONE,
+  C_OWNER_NOTIFY,
+  C_OWNER_LANGUAGE,
   C_HOLD_UNTIL,
   C_HOLD_MEMBER,
   C_COUNT
 };
 static const char *const device_col_names[C_COUNT] = {
-    "id",          "version",     "site_id",    "code",
-    "kind",        "status",      "category",   "site",
-    "brand",       "model",       "serial",     "year_of_manufacture",
-    "weight_kg",   "problem",     "notes",      "tracking_token",
-    "received_at", "updated_at",  "owner_id",   "owner_name",
-    "owner_email", "owner_phone", "hold_until", "hold_member",
+    "id",          "version",     "site_id",      "code",
+    "kind",        "status",      "category",     "site",
+    "brand",       "model",       "serial",       "year_of_manufacture",
+    "weight_kg",   "problem",     "notes",        "tracking_token",
+    "received_at", "updated_at",  "owner_id",     "owner_name",
+    "owner_email", "owner_phone", "owner_notify", "owner_language",
+    "hold_until",  "hold_member",
 };
 
 static json_t *device_json(const PGresult *r, int row, const int *c, struct store_device_ref *ref)
@@ -178,10 +184,12 @@ static json_t *device_json(const PGresult *r, int row, const int *c, struct stor
     json_object_set_new(d, "owner",
                         store_value(r, row, c[C_OWNER]) == NULL
                             ? json_null()
-                            : json_pack("{s:o s:o s:o}", "name",
+                            : json_pack("{s:o s:o s:o s:o s:o}", "name",
                                         store_json_str(r, row, c[C_OWNER_NAME]), "email",
                                         store_json_str(r, row, c[C_OWNER_EMAIL]), "phone",
-                                        store_json_str(r, row, c[C_OWNER_PHONE])));
+                                        store_json_str(r, row, c[C_OWNER_PHONE]), "notify",
+                                        store_json_bool(r, row, c[C_OWNER_NOTIFY]), "language",
+                                        store_json_str(r, row, c[C_OWNER_LANGUAGE])));
   }
   return d;
 }
@@ -224,9 +232,11 @@ int store_device_insert(json_t **out, struct store_device_ref *ref, const char *
                      owner ? owner->email : NULL,
                      owner ? owner->phone : NULL,
                      actor->name,
-                     key_id};
+                     key_id,
+                     owner && owner->notify ? owner->notify : "false",
+                     owner ? owner->language : NULL};
   PGresult *r;
-  int rc = store_exec(&r, "device_insert", 19, p);
+  int rc = store_exec(&r, "device_insert", 21, p);
   return rc == RL_OK ? one(out, ref, r, RL_EDUPLICATE) : rc;
 }
 
@@ -263,9 +273,11 @@ int store_device_update(json_t **out, struct store_device_ref *ref,
                      owner ? owner->phone : NULL,
                      actor->name,
                      key_id,
-                     fields};
+                     fields,
+                     owner && owner->notify ? owner->notify : "false",
+                     owner ? owner->language : NULL};
   PGresult *r;
-  int rc = store_exec(&r, "device_update", 17, p);
+  int rc = store_exec(&r, "device_update", 19, p);
   return rc == RL_OK ? one(out, ref, r, RL_ENOTFOUND) : rc;
 }
 

@@ -21,8 +21,12 @@ struct store_device_fields {
   const char *category, *site, *brand, *model, *serial, *year, *weight, *problem, *notes;
 };
 
+/* A contact: a device's owner, or a member's (language unused there).
+ * notify: "true" or "false", their consent to e-mail; language: "fr" or
+ * "en" (NULL: fr). */
 struct store_owner {
   const char *name, *email, *phone;
+  const char *notify, *language;
 };
 
 struct store_actor {

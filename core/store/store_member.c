@@ -16,7 +16,7 @@
 #define MEMBER_COLS                                                                                \
   "m.id, m.version, m.number, m.language, m.loan_limit, m.open_loans, m.status, m.notes,"          \
   " m.created_at, m.updated_at, c.member_id AS contact_id, c.name AS contact_name,"                \
-  " c.email AS contact_email, c.phone AS contact_phone"
+  " c.email AS contact_email, c.phone AS contact_phone, c.notify AS contact_notify"
 #define MEMBER_FROM_TABLES " FROM members m LEFT JOIN member_contacts c ON c.member_id = m.id"
 
 const struct store_stmt store_member_stmts[] = {
@@ -25,8 +25,8 @@ const struct store_stmt store_member_stmts[] = {
       * so a collision never aborts the caller's transaction. */
      "WITH m AS (INSERT INTO members (number, number_body, language, loan_limit, notes)"
      " VALUES ($1, $2, $3, $4::int, $5) ON CONFLICT (number_body) DO NOTHING RETURNING *),"
-     " c AS (INSERT INTO member_contacts (member_id, name, email, phone)"
-     " SELECT id, $7, $8, $9 FROM m WHERE $6::boolean RETURNING *),"
+     " c AS (INSERT INTO member_contacts (member_id, name, email, phone, notify)"
+     " SELECT id, $7, $8, $9, $12::boolean FROM m WHERE $6::boolean RETURNING *),"
      " e AS (INSERT INTO member_events (member_id, actor, actor_key_id, type)"
      " SELECT id, $10, $11::bigint, 'created' FROM m)"
      " SELECT " MEMBER_COLS " FROM m LEFT JOIN c ON c.member_id = m.id",
@@ -40,10 +40,11 @@ const struct store_stmt store_member_stmts[] = {
      " version = version + 1, updated_at = rl_now() WHERE id = $1::bigint RETURNING *),"
      " gone AS (DELETE FROM member_contacts WHERE member_id IN (SELECT id FROM m)"
      " AND $5 = 'erase'),"
-     " c AS (INSERT INTO member_contacts (member_id, name, email, phone)"
-     " SELECT id, $6, $7, $8 FROM m WHERE $5 = 'set' ON CONFLICT (member_id) DO UPDATE"
+     " c AS (INSERT INTO member_contacts (member_id, name, email, phone, notify)"
+     " SELECT id, $6, $7, $8, $12::boolean FROM m WHERE $5 = 'set'"
+     " ON CONFLICT (member_id) DO UPDATE"
      " SET name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,"
-     " updated_at = rl_now() RETURNING *),"
+     " notify = EXCLUDED.notify, updated_at = rl_now() RETURNING *),"
      " e AS (INSERT INTO member_events (member_id, actor, actor_key_id, type, fields)"
      " SELECT id, $9, $10::bigint, 'edit', $11::text[] FROM m)"
      " SELECT " MEMBER_COLS " FROM m LEFT JOIN (SELECT * FROM c UNION ALL"
@@ -88,12 +89,13 @@ enum {
   C_NAME,
   C_EMAIL,
   C_PHONE,
+  C_NOTIFY,
   C_COUNT
 };
 static const char *const member_col_names[C_COUNT] = {
     "id",         "version",      "number",        "language",      "loan_limit",
     "open_loans", "status",       "notes",         "created_at",    "updated_at",
-    "contact_id", "contact_name", "contact_email", "contact_phone",
+    "contact_id", "contact_name", "contact_email", "contact_phone", "contact_notify",
 };
 
 static json_t *member_json(const PGresult *r, int row, const int *c, struct store_member_ref *ref)
@@ -104,9 +106,10 @@ static json_t *member_json(const PGresult *r, int row, const int *c, struct stor
   }
   json_t *contact = store_value(r, row, c[C_CONTACT]) == NULL
                         ? json_null()
-                        : json_pack("{s:o s:o s:o}", "name", store_json_str(r, row, c[C_NAME]),
+                        : json_pack("{s:o s:o s:o s:o}", "name", store_json_str(r, row, c[C_NAME]),
                                     "email", store_json_str(r, row, c[C_EMAIL]), "phone",
-                                    store_json_str(r, row, c[C_PHONE]));
+                                    store_json_str(r, row, c[C_PHONE]), "notify",
+                                    store_json_bool(r, row, c[C_NOTIFY]));
   return json_pack(
       "{s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "number", store_json_str(r, row, c[C_NUMBER]),
       "language", store_json_str(r, row, c[C_LANGUAGE]), "loan_limit",
@@ -145,9 +148,10 @@ int store_member_insert(json_t **out, struct store_member_ref *ref, const char *
                      contact ? contact->email : NULL,
                      contact ? contact->phone : NULL,
                      actor->name,
-                     key_id};
+                     key_id,
+                     contact && contact->notify ? contact->notify : "false"};
   PGresult *r;
-  int rc = store_exec(&r, "member_insert", 11, p);
+  int rc = store_exec(&r, "member_insert", 12, p);
   return rc == RL_OK ? one(out, ref, r, RL_EDUPLICATE) : rc;
 }
 
@@ -178,9 +182,10 @@ int store_member_update(json_t **out, struct store_member_ref *ref,
                      contact ? contact->phone : NULL,
                      actor->name,
                      key_id,
-                     fields};
+                     fields,
+                     contact && contact->notify ? contact->notify : "false"};
   PGresult *r;
-  int rc = store_exec(&r, "member_update", 11, p);
+  int rc = store_exec(&r, "member_update", 12, p);
   return rc == RL_OK ? one(out, ref, r, RL_ENOTFOUND) : rc;
 }
 

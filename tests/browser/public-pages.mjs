@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLoanPages, setupLoan } from './loan-pages.mjs';
 import { checkImpactPage } from './impact-page.mjs';
+import { checkUnsubscribePage, setupUnsubscribe } from './unsubscribe-page.mjs';
 
 const base = (process.env.RL_TEST_URL || '').replace(/\/+$/, '');
 const adminKey = process.env.RL_TEST_ADMIN_KEY || '';
@@ -130,7 +131,8 @@ async function setup() {
     source: 'donated',
   });
   const loan = await setupLoan(api, tag);
-  return { site, secrets, part, code: device.code, token: device.tracking_token, loan };
+  const unsubscribe = await setupUnsubscribe(api, site.slug, tag);
+  return { site, secrets, part, code: device.code, token: device.tracking_token, loan, unsubscribe };
 }
 
 // Opens url in a fresh context; records every request the page makes.
@@ -408,6 +410,9 @@ async function main() {
 
     // 5c. The impact page: figures only, nothing of any device or person.
     await checkImpactPage({ browser, base, open, attempt, foreignRequests, secrets: { ...secrets, ...loan.member }, timeout: TIMEOUT });
+
+    // 5d. The page that stops e-mail to a resident, behind its secret token.
+    await checkUnsubscribePage({ browser, base, open, attempt, foreignRequests, timeout: TIMEOUT }, data.unsubscribe);
 
     // 6. An unknown token.
     const bogus = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
