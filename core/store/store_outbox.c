@@ -58,11 +58,13 @@ const struct store_stmt store_outbox_stmts[] = {
      " http_status, error, response_head) SELECT id, $2::int,"
      " to_timestamp($3::double precision), $4::int, $5::int, $6, $7 FROM d"
      " WHERE $8 <> 'release'),"
+     /* failing_since is NULL until the first failure: "failing too long"
+      * must then be false, not NULL (enabled is NOT NULL). */
      " s AS (UPDATE webhook_subscriptions s SET"
      " failing_since = CASE WHEN $8 = 'succeeded' THEN NULL"
      " ELSE coalesce(s.failing_since, now()) END,"
-     " enabled = NOT ($8 = 'gone' OR ($8 <> 'succeeded' AND"
-     " s.failing_since < now() - make_interval(secs => $10::double precision))),"
+     " enabled = NOT ($8 = 'gone' OR ($8 <> 'succeeded' AND coalesce("
+     " s.failing_since < now() - make_interval(secs => $10::double precision), false))),"
      " disabled_reason = CASE WHEN $8 = 'gone' THEN 'gone' WHEN $8 <> 'succeeded' AND"
      " s.failing_since < now() - make_interval(secs => $10::double precision)"
      " THEN 'failing' END,"
@@ -120,8 +122,8 @@ void webhook_job_free(struct webhook_job *job)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static const char *const claim_cols[] = {"id",  "attempts", "url",  "secret",
-                                         "previous_secret", "uid", "type", "body"};
+static const char *const claim_cols[] = {"id",  "attempts", "url", "secret", "previous_secret",
+                                         "uid", "type",     "body"};
 enum { K_ID, K_ATTEMPTS, K_URL, K_SECRET, K_PREVIOUS, K_UID, K_TYPE, K_BODY, K_COUNT };
 
 int store_outbox_claim_webhooks(struct webhook_job **jobs, int *n, int max, unsigned lease_s)
