@@ -466,3 +466,39 @@ Test(webhook_delivery, a_disabled_subscription_gets_nothing, .init = setup, .fin
   th_free(r);
   wh_delete(g_url, id);
 }
+
+/* Events written while no instance delivered (REPAIRD_OUTBOX_WORKERS=0
+ * everywhere, or the workers stopped) are turned into deliveries later:
+ * only for the subscriptions that existed when they happened. */
+static void setup_quiet(void)
+{
+  const char *env[] = {"REPAIRD_OUTBOX_WORKERS=0", NULL};
+  setup_with(env);
+}
+
+Test(webhook_delivery, a_new_subscription_gets_no_event_from_before_it, .init = setup_quiet,
+     .fini = stop)
+{
+  char before[32], after[32];
+  intake(before);
+  wh_sleep_ms(20);
+  long long id = subscribe("late", NULL);
+  /* The same database, now with workers. */
+  cr_assert_eq(th_server_stop(g_server, SIGTERM), 0);
+  g_server = 0;
+  start_server(NULL);
+  intake(after);
+  json_t *got = wh_wait_received(&g_rv, "late", 1, 5000);
+  wh_sleep_ms(800);
+  json_decref(got);
+  got = wh_received(&g_rv, "late");
+  cr_assert_eq(json_array_size(got), 1, "one delivery, not the backlog: %zu", json_array_size(got));
+  const json_t *dev = json_object_get(
+      json_object_get(json_object_get(json_array_get(got, 0), "body"), "data"), "device");
+  cr_assert_str_eq(json_string_value(json_object_get(dev, "code")), after);
+  json_decref(got);
+  cr_assert_str_eq(th_sql("SELECT count(*) FROM events WHERE NOT dispatched"
+                          " AND type = 'device.received'"),
+                   "0", "the earlier event was dispatched all the same");
+  wh_delete(g_url, id);
+}
