@@ -241,8 +241,8 @@ static int load_opendata(struct rl_opendata_settings *o, rl_getenv_fn get, void 
 }
 
 /* A 0/1 setting (also true/false, yes/no); def when unset. */
-static int setting_bool(int *out, rl_getenv_fn get, void *ctx, const char *name, int def,
-                        char *err, size_t errlen)
+static int setting_bool(int *out, rl_getenv_fn get, void *ctx, const char *name, int def, char *err,
+                        size_t errlen)
 {
   const char *v = get(name, ctx);
   *out = def;
@@ -290,20 +290,19 @@ static int load_outbox(struct rl_outbox_settings *o, rl_getenv_fn get, void *ctx
 {
   if (setting_uint(&o->workers, get, ctx, "REPAIRD_OUTBOX_WORKERS", 2, 0, 16, err, errlen) !=
           RL_OK ||
-      setting_uint(&o->poll_ms, get, ctx, "REPAIRD_OUTBOX_POLL_MS", 500, 10, 60000, err,
-                   errlen) != RL_OK ||
+      setting_uint(&o->poll_ms, get, ctx, "REPAIRD_OUTBOX_POLL_MS", 500, 10, 60000, err, errlen) !=
+          RL_OK ||
       setting_duration(&o->schedule_s, get, ctx, "REPAIRD_OUTBOX_SCHEDULE", 60, 1, 3600,
                        "1 second to 1 hour", err, errlen) != RL_OK ||
       setting_duration(&o->retention_s, get, ctx, "REPAIRD_EVENTS_RETENTION", 90 * 86400, 86400,
                        3650UL * 86400, "1 day to 10 years", err, errlen) != RL_OK ||
-      setting_duration(&o->connect_timeout_s, get, ctx, "REPAIRD_WEBHOOK_CONNECT_TIMEOUT", 5, 1,
-                       60, "1 to 60 seconds", err, errlen) != RL_OK ||
+      setting_duration(&o->connect_timeout_s, get, ctx, "REPAIRD_WEBHOOK_CONNECT_TIMEOUT", 5, 1, 60,
+                       "1 to 60 seconds", err, errlen) != RL_OK ||
       setting_duration(&o->timeout_s, get, ctx, "REPAIRD_WEBHOOK_TIMEOUT", 15, 1, 120,
                        "1 to 120 seconds", err, errlen) != RL_OK ||
-      setting_duration(&o->disable_after_s, get, ctx, "REPAIRD_WEBHOOK_DISABLE_AFTER", 5 * 86400,
-                       1, 60UL * 86400, "1 second to 60 days", err, errlen) != RL_OK ||
-      setting_bool(&o->allow_http, get, ctx, "REPAIRD_WEBHOOK_ALLOW_HTTP", 0, err, errlen) !=
-          RL_OK)
+      setting_duration(&o->disable_after_s, get, ctx, "REPAIRD_WEBHOOK_DISABLE_AFTER", 5 * 86400, 1,
+                       60UL * 86400, "1 second to 60 days", err, errlen) != RL_OK ||
+      setting_bool(&o->allow_http, get, ctx, "REPAIRD_WEBHOOK_ALLOW_HTTP", 0, err, errlen) != RL_OK)
     return RL_EINVALID;
   const char *v = get("REPAIRD_DELIVERY_SCHEDULE", ctx);
   if (load_schedule(o, v && *v ? v : "5s,5m,30m,2h,5h,10h,10h", err, errlen) != RL_OK)
@@ -324,7 +323,7 @@ static int read_first_line(char *out, size_t cap, const char *path)
   if (f == NULL)
     return -1;
   int ok = fgets(out, (int)cap, f) != NULL;
-  fclose(f);
+  (void)fclose(f); /* read only: nothing to lose */
   if (!ok)
     return -1;
   out[strcspn(out, "\r\n")] = '\0';
@@ -351,8 +350,7 @@ static int load_mail(struct rl_mail_settings *m, rl_getenv_fn get, void *ctx, ch
       strncmp(m->smtp_url, "smtps://", 8) != 0)
     return fail(err, errlen, "REPAIRD_SMTP_URL", "expected smtp://host:port or smtps://host:port");
   const char *file = get("REPAIRD_SMTP_PASSWORD_FILE", ctx);
-  if (file != NULL && *file != '\0' &&
-      read_first_line(m->password, sizeof m->password, file) != 0)
+  if (file != NULL && *file != '\0' && read_first_line(m->password, sizeof m->password, file) != 0)
     return fail(err, errlen, "REPAIRD_SMTP_PASSWORD_FILE", "cannot be read");
   if (strpbrk(m->from, "<>\"\\ ,") != NULL || !rl_format_email.ok(m->from))
     return fail(err, errlen, "REPAIRD_MAIL_FROM", "expected an e-mail address");

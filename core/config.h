@@ -41,14 +41,14 @@ struct rl_opendata_settings {
  * turn the outbox into webhook deliveries and e-mail. */
 #define RL_RETRY_STEPS_MAX 16
 struct rl_outbox_settings {
-  unsigned workers;        /* REPAIRD_OUTBOX_WORKERS: delivery threads here; 0 none */
-  unsigned poll_ms;        /* REPAIRD_OUTBOX_POLL_MS: an idle worker looks again after it */
-  unsigned schedule_s;     /* REPAIRD_OUTBOX_SCHEDULE: between passes of the time-based events */
-  unsigned retention_s;    /* REPAIRD_EVENTS_RETENTION: how long ended events are kept */
-  unsigned retries;        /* how many delays retry_s holds */
+  unsigned workers;     /* REPAIRD_OUTBOX_WORKERS: delivery threads here; 0 none */
+  unsigned poll_ms;     /* REPAIRD_OUTBOX_POLL_MS: an idle worker looks again after it */
+  unsigned schedule_s;  /* REPAIRD_OUTBOX_SCHEDULE: between passes of the time-based events */
+  unsigned retention_s; /* REPAIRD_EVENTS_RETENTION: how long ended events are kept */
+  unsigned retries;     /* how many delays retry_s holds */
   unsigned retry_s[RL_RETRY_STEPS_MAX]; /* REPAIRD_DELIVERY_SCHEDULE: delay before each retry */
-  unsigned connect_timeout_s;     /* REPAIRD_WEBHOOK_CONNECT_TIMEOUT */
-  unsigned timeout_s;             /* REPAIRD_WEBHOOK_TIMEOUT: a whole attempt */
+  unsigned connect_timeout_s;           /* REPAIRD_WEBHOOK_CONNECT_TIMEOUT */
+  unsigned timeout_s;                   /* REPAIRD_WEBHOOK_TIMEOUT: a whole attempt */
   unsigned disable_after_s;       /* REPAIRD_WEBHOOK_DISABLE_AFTER: failing that long disables */
   int allow_http;                 /* REPAIRD_WEBHOOK_ALLOW_HTTP: http:// URLs too */
   struct rl_cidrs allow_networks; /* REPAIRD_WEBHOOK_ALLOW_NETWORKS: private blocks allowed */

@@ -46,8 +46,8 @@ static long round_of(struct worker *w, double *next_schedule)
   int rc;
   if (w->index == 0 && mono_now() >= *next_schedule) {
     *next_schedule = mono_now() + g_cfg->outbox.schedule_s;
-    rc = store_outbox_schedule(&n, g_cfg->timezone, g_cfg->mail.due_days,
-                               g_cfg->outbox.retention_s);
+    rc =
+        store_outbox_schedule(&n, g_cfg->timezone, g_cfg->mail.due_days, g_cfg->outbox.retention_s);
     if (rc != RL_OK)
       rl_log(RL_LOG_WARN, "outbox", "time-based events: %s", rl_err_name(rc));
     else if (n > 0)

@@ -2,10 +2,10 @@
 #include "core/webhook_send.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,28 +102,23 @@ int webhook_sign(char *out, size_t cap, const char *secret, const char *id, long
   int tslen = snprintf(ts, sizeof ts, "%lld", timestamp);
   size_t idlen = strlen(id);
   size_t mlen = idlen + 1 + (size_t)tslen + 1 + body_len;
-  unsigned char *msg = malloc(mlen);
+  char *msg = malloc(mlen + 1);
   if (msg == NULL)
     return RL_ENOMEM;
-  memcpy(msg, id, idlen);
-  msg[idlen] = '.';
-  memcpy(msg + idlen + 1, ts, (size_t)tslen);
-  msg[idlen + 1 + (size_t)tslen] = '.';
-  memcpy(msg + idlen + 2 + (size_t)tslen, body, body_len);
+  snprintf(msg, mlen + 1, "%s.%s.%.*s", id, ts, (int)body_len, body);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int maclen = 0;
-  unsigned char *ok = HMAC(EVP_sha256(), key, klen, msg, mlen, mac, &maclen);
+  unsigned char *ok = HMAC(EVP_sha256(), key, klen, (const unsigned char *)msg, mlen, mac, &maclen);
   free(msg);
   OPENSSL_cleanse(key, sizeof key);
   if (ok == NULL || cap < 4 + 4 * ((maclen + 2) / 3) + 1)
     return RL_EINVALID;
-  memcpy(out, "v1,", 3);
+  snprintf(out, cap, "v1,"); /* EVP_EncodeBlock ends the base64 with a NUL */
   EVP_EncodeBlock((unsigned char *)out + 3, mac, (int)maclen);
   return RL_OK;
 }
 
-static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
-                                 struct curl_sockaddr *address)
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 {
   struct webhook_sender *s = clientp;
   (void)purpose;
@@ -138,13 +133,17 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
 
 /* Keeps the answer's first bytes, as printable ASCII; the rest is read and
  * dropped. */
-static size_t on_answer(char *ptr, size_t size, size_t nmemb, void *userdata)
+static size_t on_answer(char *ptr, // NOLINT(readability-non-const-parameter): libcurl's type
+                        size_t size, size_t nmemb, void *userdata)
 {
   struct webhook_sender *s = userdata;
   size_t n = size * nmemb;
   for (size_t i = 0; i < n && s->head_len < HEAD_MAX; i++) {
     unsigned char c = (unsigned char)ptr[i];
-    s->head[s->head_len++] = (c >= 0x20 && c < 0x7f) ? (char)c : ' ';
+    char shown = ' ';
+    if (c >= 0x20 && c < 0x7f)
+      shown = (char)c;
+    s->head[s->head_len++] = shown;
   }
   s->head[s->head_len] = '\0';
   return n;
@@ -293,8 +292,10 @@ static int send_one(struct webhook_sender *s, const struct webhook_job *job)
     rl_log(RL_LOG_WARN, "webhooks", "delivery %lld: the attempt was made but not recorded: %s",
            job->id, rl_err_name(rc));
   else if (out == WEBHOOK_GONE)
-    rl_log(RL_LOG_WARN, "webhooks", "delivery %lld: the receiver answered 410: subscription "
-                                    "disabled", job->id);
+    rl_log(RL_LOG_WARN, "webhooks",
+           "delivery %lld: the receiver answered 410: subscription "
+           "disabled",
+           job->id);
   return rc;
 }
 

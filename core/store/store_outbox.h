@@ -45,10 +45,10 @@ enum webhook_outcome {
 };
 
 struct webhook_attempt {
-  double started_at;       /* seconds since the epoch */
+  double started_at; /* seconds since the epoch */
   long duration_ms;
-  int http_status;         /* 0: none */
-  const char *error;       /* NULL, or a code of webhook_attempts.error */
+  int http_status;           /* 0: none */
+  const char *error;         /* NULL, or a code of webhook_attempts.error */
   const char *response_head; /* printable ASCII, at most 256 bytes; NULL none */
 };
 
