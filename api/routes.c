@@ -148,6 +148,23 @@ const struct rl_route rl_routes[] = {
     {"POST", "/u/:token", RL_ROLE_NONE, ROUTE_RATE_LIMITED | ROUTE_SECRET_PATH, h_unsubscribe},
     {"GET", "/api/v1/devices/:code/messages", RL_ROLE_READER, 0, h_devices_messages},
     {"GET", "/api/v1/loans/:id/messages", RL_ROLE_READER, 0, h_loans_messages},
+    /* Webhooks (docs/webhooks.md). Creating a subscription and rotating
+     * its secret are not idempotent on purpose: a stored reply would keep
+     * the secret. Events carry no personal data. */
+    {"GET", "/api/v1/webhooks", RL_ROLE_ADMIN, 0, h_webhooks_list},
+    {"POST", "/api/v1/webhooks", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_webhooks_create},
+    {"GET", "/api/v1/webhooks/:id", RL_ROLE_ADMIN, 0, h_webhooks_get},
+    {"PATCH", "/api/v1/webhooks/:id", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_webhooks_patch},
+    {"DELETE", "/api/v1/webhooks/:id", RL_ROLE_ADMIN, 0, h_webhooks_delete},
+    {"POST", "/api/v1/webhooks/:id/rotate-secret", RL_ROLE_ADMIN, 0, h_webhooks_rotate},
+    {"POST", "/api/v1/webhooks/:id/test", RL_ROLE_ADMIN, 0, h_webhooks_test},
+    {"GET", "/api/v1/webhooks/:id/deliveries", RL_ROLE_ADMIN, 0, h_webhooks_deliveries},
+    {"GET", "/api/v1/webhooks/:id/deliveries/:delivery_id", RL_ROLE_ADMIN, 0,
+     h_webhooks_delivery_get},
+    {"POST", "/api/v1/webhooks/:id/deliveries/:delivery_id/redeliver", RL_ROLE_ADMIN, 0,
+     h_webhooks_redeliver},
+    {"GET", "/api/v1/events", RL_ROLE_ADMIN, 0, h_events_list},
+    {"GET", "/api/v1/events/:id", RL_ROLE_ADMIN, 0, h_events_get},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

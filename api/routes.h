@@ -107,5 +107,18 @@ void h_unsubscribe_page(struct rl_req *req, struct _u_response *res);
 void h_unsubscribe(struct rl_req *req, struct _u_response *res);
 void h_devices_messages(struct rl_req *req, struct _u_response *res);
 void h_loans_messages(struct rl_req *req, struct _u_response *res);
+/* Webhooks and the events they carry (docs/webhooks.md). */
+void h_webhooks_create(struct rl_req *req, struct _u_response *res);
+void h_webhooks_list(struct rl_req *req, struct _u_response *res);
+void h_webhooks_get(struct rl_req *req, struct _u_response *res);
+void h_webhooks_patch(struct rl_req *req, struct _u_response *res);
+void h_webhooks_delete(struct rl_req *req, struct _u_response *res);
+void h_webhooks_rotate(struct rl_req *req, struct _u_response *res);
+void h_webhooks_test(struct rl_req *req, struct _u_response *res);
+void h_webhooks_deliveries(struct rl_req *req, struct _u_response *res);
+void h_webhooks_delivery_get(struct rl_req *req, struct _u_response *res);
+void h_webhooks_redeliver(struct rl_req *req, struct _u_response *res);
+void h_events_list(struct rl_req *req, struct _u_response *res);
+void h_events_get(struct rl_req *req, struct _u_response *res);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "core/lifecycle.h"
 #include "core/part.h"
+#include "core/webhook.h"
 
 static const char *const kinds[] = {"donation", "repair", NULL};
 
@@ -421,5 +422,46 @@ const struct rl_field fields_member_transition[] = {
  * the member ("two laptops not returned") is personal, like their notes. */
 const struct rl_field fields_member_event[] = {
     {.name = "note", .flags = RL_F_PERSONAL},
+    {0},
+};
+
+/* Webhooks (docs/webhooks.md). url and event_types are checked further by
+ * core/webhook.c: the URL's scheme, host and address, the types known. */
+const struct rl_field fields_webhook[] = {
+    {.name = "url", .type = RL_T_STRING, .flags = RL_F_REQUIRED, .min = 1, .max = 2000},
+    {.name = "event_types",
+     .type = RL_T_STRINGS,
+     .flags = RL_F_REQUIRED,
+     .min = 1,
+     .max = 32,
+     .item_max = 64},
+    {.name = "description", .type = RL_T_STRING, .min = 0, .max = 500},
+    {.name = "enabled", .type = RL_T_BOOL},
+    {.name = "id", .flags = RL_F_READONLY},
+    {.name = "secret", .flags = RL_F_READONLY},
+    {.name = "disabled_reason", .flags = RL_F_READONLY},
+    {.name = "disabled_at", .flags = RL_F_READONLY},
+    {.name = "failing_since", .flags = RL_F_READONLY},
+    {.name = "previous_secret_until", .flags = RL_F_READONLY},
+    {.name = "created_at", .flags = RL_F_READONLY},
+    {.name = "updated_at", .flags = RL_F_READONLY},
+    {0},
+};
+
+static const char *const delivery_statuses[] = {"pending", "sending", "succeeded", "failed", NULL};
+
+const struct rl_field fields_delivery_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "status", .type = RL_T_ENUM, .values = delivery_statuses},
+    {0},
+};
+
+const struct rl_field fields_event_filters[] = {
+    RL_SPEC_LIMIT,
+    RL_SPEC_CURSOR,
+    {.name = "type", .type = RL_T_ENUM, .values = webhook_all_event_types},
+    {.name = "since", .type = RL_T_TIME},
+    {.name = "until", .type = RL_T_TIME},
     {0},
 };

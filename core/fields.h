@@ -68,6 +68,14 @@ extern const struct rl_field fields_member_event[];
 extern const struct rl_field fields_publish_target[];
 extern const struct rl_field fields_publish_attempt_filters[];
 
+/* Webhooks (docs/webhooks.md): a subscription, created and edited
+ * (core/webhook.c checks the URL and the event types on top); GET
+ * /api/v1/webhooks/{id}/deliveries filters (status); GET /api/v1/events
+ * filters (type, since, until). */
+extern const struct rl_field fields_webhook[];
+extern const struct rl_field fields_delivery_filters[];
+extern const struct rl_field fields_event_filters[];
+
 /* A list that takes only limit and cursor. */
 extern const struct rl_field fields_page[];
 /* An operation that takes no query parameters. */

@@ -136,7 +136,8 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 
 /* Keeps the answer's first bytes, as printable ASCII; the rest is read and
  * dropped. */
-static size_t on_answer(char *ptr, size_t size, size_t nmemb, void *userdata)
+static size_t on_answer(char *ptr, // NOLINT(readability-non-const-parameter): libcurl's type
+                        size_t size, size_t nmemb, void *userdata)
 {
   struct webhook_sender *s = userdata;
   size_t n = size * nmemb;

@@ -273,7 +273,8 @@ BEGIN
 END $$;
 
 -- Turns up to p_limit undispatched events into webhook deliveries (one per
--- enabled subscription that takes the type; a test event to its own
+-- enabled subscription that takes the type and existed when the event
+-- happened: a new subscription gets no backlog; a test event to its own
 -- subscription only) and, when p_mail, e-mail messages to residents who
 -- asked for them. Events another worker is turning are skipped. Returns how
 -- many events it turned.
@@ -283,14 +284,15 @@ DECLARE
   n integer;
 BEGIN
   WITH claimed AS (
-    SELECT e.id, e.type, e.data, e.device_id, e.loan_id, e.subscription_id
+    SELECT e.id, e.type, e.data, e.at, e.device_id, e.loan_id, e.subscription_id
     FROM events e WHERE NOT e.dispatched ORDER BY e.id LIMIT p_limit
     FOR UPDATE SKIP LOCKED
   ), hooks AS (
     INSERT INTO webhook_deliveries (subscription_id, event_id)
     SELECT s.id, c.id FROM claimed c JOIN webhook_subscriptions s
       ON CASE WHEN c.subscription_id IS NOT NULL THEN s.id = c.subscription_id
-              ELSE s.enabled AND (c.type = ANY (s.event_types) OR '*' = ANY (s.event_types)) END
+              ELSE s.enabled AND s.created_at <= c.at
+                   AND (c.type = ANY (s.event_types) OR '*' = ANY (s.event_types)) END
     ON CONFLICT (subscription_id, event_id) DO NOTHING
   ), mails AS (
     INSERT INTO email_messages (event_id, kind, device_id, loan_id, language)

@@ -26,6 +26,9 @@ extern const struct store_stmt store_publish_stmts[];
 extern const struct store_stmt store_ords_stmts[];
 extern const struct store_stmt store_outbox_stmts[];
 extern const struct store_stmt store_mail_stmts[];
+/* Webhook subscriptions and deliveries; the events list (docs/webhooks.md). */
+extern const struct store_stmt store_webhook_stmts[];
+extern const struct store_stmt store_event_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];

@@ -1,0 +1,231 @@
+/* Helpers of the webhook tests: subscriptions through the API (base NULL:
+ * the shared server), the events the database holds, and the test
+ * receiver (tests/tools/webhook_receiver.mjs), started by a test on a free
+ * 127.0.0.1 port. */
+#ifndef RL_TESTS_WEBHOOK_SUPPORT_H
+#define RL_TESTS_WEBHOOK_SUPPORT_H
+
+#include "tests/helpers/th.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A URL that fails at once wherever it is tried: a host name (so that
+ * creating it is allowed) on this machine's discard port, refused by the
+ * address check or by the port. */
+#define WH_DEAD_URL "https://localhost:9/hook"
+
+static inline __attribute__((format(printf, 3, 4))) struct th_resp *
+wh_req(const char *base, const char *method, const char *fmt, ...)
+{
+  char path[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(path, sizeof path, fmt, ap);
+  va_end(ap);
+  return th_request_to(base, method, path, th_admin_key(), NULL, 0, NULL);
+}
+
+/* POST /api/v1/webhooks with this body as admin. */
+static inline struct th_resp *wh_post(const char *base, const char *body)
+{
+  return th_request_to(base, "POST", "/api/v1/webhooks", th_admin_key(), body, strlen(body), NULL);
+}
+
+/* Creates a subscription; returns its id, and copies its secret into
+ * secret (64 bytes) when not NULL. */
+static inline long long wh_create(const char *base, const char *url, const char *types,
+                                  char *secret)
+{
+  char body[2300];
+  snprintf(body, sizeof body, "{\"url\":\"%s\",\"event_types\":%s,\"description\":\"%s\"}", url,
+           types, th_unique("test "));
+  struct th_resp *r = wh_post(base, body);
+  cr_assert_eq(r->status, 201, "creating a subscription: %ld %s", r->status, r->body);
+  long long id = json_integer_value(json_object_get(r->json, "id"));
+  if (secret)
+    snprintf(secret, 64, "%s", th_str(r, "secret"));
+  th_free(r);
+  return id;
+}
+
+static inline void wh_delete(const char *base, long long id)
+{
+  struct th_resp *r = wh_req(base, "DELETE", "/api/v1/webhooks/%lld", id);
+  cr_assert_eq(r->status, 204, "deleting subscription %lld: %ld %s", id, r->status, r->body);
+  th_free(r);
+}
+
+/* The uid of the newest event of this type about subject (static), or
+ * NULL. */
+static inline const char *wh_event_uid(const char *type, const char *subject)
+{
+  static char uid[64];
+  char q[512];
+  snprintf(q, sizeof q,
+           "SELECT uid FROM events WHERE type = '%s' AND subject = '%s' ORDER BY id DESC LIMIT 1",
+           type, subject);
+  const char *v = th_sql(q);
+  if (v == NULL || *v == '\0')
+    return NULL;
+  snprintf(uid, sizeof uid, "%s", v);
+  return uid;
+}
+
+/* GET /api/v1/events/{uid} of the newest event of type about subject; the
+ * reply must be 200. Caller frees. */
+static inline struct th_resp *wh_event(const char *type, const char *subject)
+{
+  const char *uid = wh_event_uid(type, subject);
+  cr_assert_not_null(uid, "an event %s about %s was written", type, subject);
+  struct th_resp *r = wh_req(NULL, "GET", "/api/v1/events/%s", uid);
+  cr_assert_eq(r->status, 200, "event %s: %ld %s", uid, r->status, r->body);
+  cr_assert_str_eq(th_str(r, "type"), type);
+  cr_assert_str_eq(th_str(r, "subject"), subject);
+  return r;
+}
+
+/* The test receiver. */
+struct receiver {
+  pid_t pid;
+  char base[64]; /* http://127.0.0.1:port */
+};
+
+static inline void wh_receiver_start(struct receiver *rv)
+{
+  const char *root = getenv("RL_TEST_ROOT");
+  cr_assert_not_null(root);
+  char script[512];
+  snprintf(script, sizeof script, "%s/tests/tools/webhook_receiver.mjs", root);
+  int fds[2];
+  cr_assert_eq(pipe(fds), 0);
+  rv->pid = fork();
+  if (rv->pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    dup2(fds[1], 1);
+    close(fds[0]);
+    /* Where the package is installed (scripts/contract/ensure-node-modules). */
+    if (chdir(root) != 0)
+      _exit(126);
+    execlp("node", "node", script, (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  FILE *f = fdopen(fds[0], "r");
+  int port = 0;
+  cr_assert(f && fscanf(f, "PORT %d", &port) == 1, "the webhook receiver starts");
+  fclose(f);
+  snprintf(rv->base, sizeof rv->base, "http://127.0.0.1:%d", port);
+}
+
+static inline void wh_receiver_stop(struct receiver *rv)
+{
+  if (rv->pid > 0) {
+    kill(rv->pid, SIGTERM);
+    waitpid(rv->pid, NULL, 0);
+    rv->pid = 0;
+  }
+}
+
+static size_t wh_collect(char *ptr, size_t size, size_t n, void *ud)
+{
+  json_t **out = ud;
+  size_t len = size * n;
+  const char *prev = json_string_value(*out);
+  char *joined = NULL;
+  if (asprintf(&joined, "%s%.*s", prev ? prev : "", (int)len, ptr) < 0)
+    return 0;
+  json_decref(*out);
+  *out = json_string(joined);
+  free(joined);
+  return len;
+}
+
+/* A request to the receiver (not recorded for the contract check: it is
+ * not the service); returns the body as JSON, caller owns. */
+static inline json_t *wh_receiver_call(const struct receiver *rv, const char *method,
+                                       const char *path, const char *body)
+{
+  char url[256];
+  snprintf(url, sizeof url, "%s%s", rv->base, path);
+  CURL *c = curl_easy_init();
+  json_t *text = NULL;
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  if (body)
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wh_collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &text);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+  long status = 0;
+  if (curl_easy_perform(c) == CURLE_OK)
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(c);
+  cr_assert_eq(status, 200, "receiver %s %s: %ld", method, path, status);
+  json_t *j = json_loads(json_string_value(text) ? json_string_value(text) : "", 0, NULL);
+  json_decref(text);
+  return j;
+}
+
+/* A command to the receiver: POST path with body (or ""). */
+static inline void wh_receiver_post(const struct receiver *rv, const char *path, const char *body)
+{
+  json_decref(wh_receiver_call(rv, "POST", path, body ? body : ""));
+}
+
+static inline void wh_receiver_mode(const struct receiver *rv, const char *name, const char *mode)
+{
+  char path[128];
+  snprintf(path, sizeof path, "/_mode/%s/%s", name, mode);
+  wh_receiver_post(rv, path, NULL);
+}
+
+/* Secrets: a JSON array text of "whsec_…". */
+static inline void wh_receiver_secrets(const struct receiver *rv, const char *name,
+                                       const char *secrets)
+{
+  char path[128];
+  snprintf(path, sizeof path, "/_secrets/%s", name);
+  wh_receiver_post(rv, path, secrets);
+}
+
+/* What name received, in order (caller owns the array). */
+static inline json_t *wh_received(const struct receiver *rv, const char *name)
+{
+  char path[128];
+  snprintf(path, sizeof path, "/_received/%s", name);
+  json_t *a = wh_receiver_call(rv, "GET", path, NULL);
+  cr_assert(json_is_array(a));
+  return a;
+}
+
+static inline void wh_sleep_ms(long ms)
+{
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&t, NULL);
+}
+
+/* Waits up to ms for name to have received at least n deliveries; returns
+ * them (caller owns). */
+static inline json_t *wh_wait_received(const struct receiver *rv, const char *name, size_t n,
+                                       long ms)
+{
+  for (long waited = 0;; waited += 50) {
+    json_t *a = wh_received(rv, name);
+    if (json_array_size(a) >= n || waited >= ms)
+      return a;
+    json_decref(a);
+    wh_sleep_ms(50);
+  }
+}
+
+#endif
