@@ -226,3 +226,55 @@ Test(outbox_instances, time_based_events_are_written_once_by_two_schedulers,
   cr_assert_eq(soon, 1);
   cr_assert_eq(overdue, 2);
 }
+
+static void start_short_retention(void)
+{
+  static const char *const env[] = {"REPAIRD_OUTBOX_SCHEDULE=1s", "REPAIRD_TIMEZONE=Europe/Paris",
+                                    "REPAIRD_EVENTS_RETENTION=1d", NULL};
+  start_with(env);
+}
+
+/* An event older than REPAIRD_EVENTS_RETENTION is deleted once delivered;
+ * a time-based one must not be while the schedule would write it again
+ * (its loan still open, days 1 to 13 late), or the loan is reported
+ * overdue once more each pass. The clock is put 3 days back so that the
+ * event is written 3 days old. */
+Test(outbox_instances, a_time_based_event_is_not_written_again_after_the_retention,
+     .init = start_short_retention, .fini = stop, .timeout = 90)
+{
+  cr_assert_not_null(th_sql("UPDATE clock_shift SET shift = - interval '10 days'"));
+  char due[16], dev[CODE_CAP], mem[NUMBER_CAP], extra[64];
+  snprintf(due, sizeof due, "%s",
+           th_sql("SELECT ((now() AT TIME ZONE 'Europe/Paris') - interval '4 days')::date"));
+  ls_device(dev, "laptop", g_site);
+  ls_member(mem, -1);
+  snprintf(extra, sizeof extra, ",\"due_date\":\"%s\"", due);
+  long loan = ls_lend_ok(dev, mem, extra);
+  cr_assert_not_null(th_sql("UPDATE clock_shift SET shift = - interval '3 days'"));
+
+  long n = ob_wait_count(1, 15,
+                         "SELECT count(*) FROM webhook_deliveries d JOIN events e"
+                         " ON e.id = d.event_id WHERE e.loan_id = %ld AND e.type = 'loan.overdue'"
+                         " AND d.status = 'succeeded'",
+                         loan);
+  cr_assert_eq(n, 1, "the overdue event is delivered");
+  char first[24];
+  snprintf(first, sizeof first, "%s",
+           ds_sql("SELECT id FROM events WHERE loan_id = %ld AND type = 'loan.overdue'", loan));
+  ob_sleep_ms(4000); /* four passes of the schedule, each with the retention's delete */
+  cr_assert_str_eq(ds_sql("SELECT coalesce(string_agg(id::text, ','), 'none') FROM events"
+                          " WHERE loan_id = %ld AND type = 'loan.overdue'",
+                          loan),
+                   first, "the overdue event was deleted and written again");
+  json_t *got = ob_received(&g_rx, "two"), *rec;
+  size_t i;
+  int overdue = 0;
+  json_array_foreach(got, i, rec) {
+    json_t *body = json_object_get(rec, "body");
+    json_t *l = json_object_get(json_object_get(body, "data"), "loan");
+    overdue += json_integer_value(json_object_get(l, "id")) == loan &&
+               strcmp(json_string_value(json_object_get(body, "type")), "loan.overdue") == 0;
+  }
+  json_decref(got);
+  cr_assert_eq(overdue, 1, "the receiver was told %d times that the loan is overdue", overdue);
+}
