@@ -78,7 +78,10 @@ const struct store_stmt store_outbox_stmts[] = {
      " version = s.version + CASE WHEN $8 = 'gone' OR ($8 <> 'succeeded' AND"
      " s.failing_since < now() - make_interval(secs => $10::double precision))"
      " THEN 1 ELSE 0 END"
-     " FROM d WHERE s.id = d.subscription_id AND s.enabled AND $8 <> 'release')"
+     " FROM d WHERE s.id = d.subscription_id AND s.enabled AND $8 <> 'release'"
+     /* A success when nothing was failing changes nothing: the row every
+      * delivery of the subscription would otherwise rewrite is left alone. */
+     " AND ($8 <> 'succeeded' OR s.failing_since IS NOT NULL))"
      " SELECT count(*) AS n FROM d",
      0},
     {NULL, NULL, 0},

@@ -69,6 +69,9 @@ Test(outbox_instances, every_event_is_delivered_once_by_one_of_two_instances, .i
 {
   enum { N = 300 };
   static char codes[N][CODE_CAP];
+  char xmin[24];
+  snprintf(xmin, sizeof xmin, "%s",
+           ds_sql("SELECT xmin FROM webhook_subscriptions WHERE id = %lld", g_sub));
   const char *bases[] = {g_url[0], g_url[1]};
   ob_intake_many(bases, 2, g_site, N, 24, codes);
 
@@ -90,6 +93,10 @@ Test(outbox_instances, every_event_is_delivered_once_by_one_of_two_instances, .i
                         " AND a.attempt = 1 AND a.http_status = 200",
                         g_sub),
                N, "one attempt recorded each, answered 200");
+  /* Successes of a subscription that is not failing leave its row alone:
+   * every worker would otherwise rewrite (and lock) that one row. */
+  cr_assert_str_eq(ds_sql("SELECT xmin FROM webhook_subscriptions WHERE id = %lld", g_sub), xmin,
+                   "the subscription was rewritten by its successes");
 
   /* What the receiver saw: each event of the site once, verified. */
   json_t *got = ob_received(&g_rx, "two"), *seen = json_object(), *rec;
