@@ -315,17 +315,25 @@ int webhook_work(long *done, struct webhook_sender *s, const atomic_int *cancel)
     int rc = store_outbox_claim_webhooks(&jobs, &n, CLAIM_BATCH, lease);
     if (rc != RL_OK && jobs == NULL)
       return rc;
+    int away = 0;
     for (int i = 0; i < n; i++) {
-      if (atomic_load(cancel)) {
+      if (away) {
+        /* The database is away: the rest of the batch stays leased and comes
+         * back when the leases run out, rather than each being sent with no
+         * record of it and sent again then. */
+      } else if (atomic_load(cancel)) {
         struct webhook_attempt none = {0};
         (void)store_outbox_record_webhook(&jobs[i], &none, WEBHOOK_RELEASE, 0, 0);
       } else if (jobs[i].body != NULL) {
-        (void)send_one(s, &jobs[i]);
+        rc = send_one(s, &jobs[i]);
+        away = rc == RL_EUNAVAILABLE || rc == RL_EINDOUBT;
         (*done)++;
       }
       webhook_job_free(&jobs[i]);
     }
     free(jobs);
+    if (away)
+      return RL_EUNAVAILABLE;
     if (n < CLAIM_BATCH)
       break;
   }

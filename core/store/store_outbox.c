@@ -21,7 +21,13 @@ const struct store_stmt store_outbox_stmts[] = {
      " old AS (DELETE FROM events WHERE id IN (SELECT e.id FROM events e"
      " WHERE e.at < now() - make_interval(secs => $3::double precision) AND e.dispatched"
      " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id"
-     " AND d.status IN ('pending', 'sending')) ORDER BY e.id LIMIT 10000))"
+     " AND d.status IN ('pending', 'sending'))"
+     /* A time-based event stays while events_schedule would write its key
+      * again (its loan open, 13 days late at most). */
+     " AND NOT EXISTS (SELECT 1 FROM loans l WHERE e.once_key IS NOT NULL"
+     " AND l.id = e.loan_id AND l.returned_at IS NULL"
+     " AND l.due_date >= (rl_now() AT TIME ZONE $1)::date - 13)"
+     " ORDER BY e.id LIMIT 10000))"
      " SELECT events_schedule($1, $2::int) AS n",
      0},
     {"outbox_claim_webhooks",
@@ -74,7 +80,10 @@ const struct store_stmt store_outbox_stmts[] = {
      " version = s.version + CASE WHEN $8 = 'gone' OR ($8 <> 'succeeded' AND"
      " s.failing_since < now() - make_interval(secs => $10::double precision))"
      " THEN 1 ELSE 0 END"
-     " FROM d WHERE s.id = d.subscription_id AND s.enabled AND $8 <> 'release')"
+     " FROM d WHERE s.id = d.subscription_id AND s.enabled AND $8 <> 'release'"
+     /* A success when nothing was failing changes nothing: the row every
+      * delivery of the subscription would otherwise rewrite is left alone. */
+     " AND ($8 <> 'succeeded' OR s.failing_since IS NOT NULL))"
      " SELECT count(*) AS n FROM d",
      0},
     {NULL, NULL, 0},
