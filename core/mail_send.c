@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/mail.h"
+#include "core/outbox.h"
 #include "core/random.h"
 #include "core/store/store_mail.h"
 
@@ -67,19 +68,6 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
   (void)ulnow;
   const struct mail_sender *s = arg;
   return s->cancel != NULL && atomic_load(s->cancel) ? 1 : 0;
-}
-
-/* The delay before the retry after `attempt` attempts, ±20 % (as webhook
- * deliveries: messages failed together do not come back together); 0 when
- * the schedule is spent. */
-static double retry_delay(const struct rl_outbox_settings *o, int attempt)
-{
-  if (attempt < 1 || (unsigned)attempt > o->retries)
-    return 0;
-  double base = o->retry_s[attempt - 1];
-  uint16_t r = 500;
-  (void)rl_random_bytes(&r, sizeof r); /* without it, no jitter */
-  return base * (0.8 + 0.4 * (double)(r % 1000U) / 1000.0);
 }
 
 /* Why an attempt failed without an SMTP reply, as a name: never the
@@ -234,7 +222,7 @@ static int send_one(struct mail_sender *s, const struct mail_job *job)
     else
       snprintf(error, sizeof error, "%s", curl_error_code(cc));
     /* A 5xx reply is the server's final word (no such mailbox, refused). */
-    delay = code >= 500 && code <= 599 ? 0 : retry_delay(o, job->attempt);
+    delay = code >= 500 && code <= 599 ? 0 : outbox_retry_delay(o, job->attempt);
     out = delay > 0 ? MAIL_RETRY : MAIL_FAILED;
   }
   rc = store_mail_record(job, out, delay, out == MAIL_RELEASE ? NULL : id, error[0] ? error : NULL);

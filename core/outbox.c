@@ -3,12 +3,14 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "core/mail_send.h"
+#include "core/random.h"
 #include "core/store/pool.h"
 #include "core/store/store_outbox.h"
 #include "core/webhook_send.h"
@@ -31,6 +33,15 @@ static int g_stop;
 /* Read by libcurl's progress callbacks, to cut an attempt short at once. */
 static atomic_int g_cancel;
 static const struct rl_config *g_cfg;
+
+double outbox_retry_delay(const struct rl_outbox_settings *o, int attempt)
+{
+  if (attempt < 1 || (unsigned)attempt > o->retries)
+    return 0;
+  uint16_t r = 500;
+  (void)rl_random_bytes(&r, sizeof r); /* without it, no jitter */
+  return o->retry_s[attempt - 1] * (0.8 + 0.4 * (double)(r % 1000U) / 1000.0);
+}
 
 static int mail_enabled(void) { return g_cfg->mail.smtp_url[0] != '\0'; }
 
@@ -55,7 +66,9 @@ static long round_of(struct worker *w, double *next_schedule)
     else if (n > 0)
       rl_log(RL_LOG_INFO, "outbox", "%ld time-based events written", n);
   }
-  rc = store_outbox_fanout(&n, FANOUT_BATCH, mail_enabled());
+  /* Messages are queued whoever turns the event (an instance without an
+   * SMTP server included): the instances that have one send them. */
+  rc = store_outbox_fanout(&n, FANOUT_BATCH, 1);
   if (rc == RL_OK)
     did += n;
   else if (rc != RL_EUNAVAILABLE)

@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
-#include "core/random.h"
+#include "core/outbox.h"
 #include "core/store/store_outbox.h"
 
 /* Deliveries claimed at once by a worker. */
@@ -179,20 +178,6 @@ static double now_mono(void)
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* The delay before the retry after `attempt` attempts, with ±20 % jitter so
- * that deliveries failed together do not come back together; 0 when the
- * schedule is spent. */
-static double retry_delay(const struct rl_outbox_settings *o, int attempt)
-{
-  if (attempt < 1 || (unsigned)attempt > o->retries)
-    return 0;
-  double base = o->retry_s[attempt - 1];
-  uint16_t r = 500;
-  (void)rl_random_bytes(&r, sizeof r); /* without it, no jitter */
-  double jitter = 0.8 + 0.4 * (double)(r % 1000U) / 1000.0;
-  return base * jitter;
-}
-
 static const char *curl_error_code(CURLcode c, int refused)
 {
   if (refused)
@@ -289,7 +274,7 @@ static int send_one(struct webhook_sender *s, const struct webhook_job *job)
   } else {
     if (cc != CURLE_OK)
       a.error = curl_error_code(cc, s->refused);
-    delay = retry_delay(o, job->attempt);
+    delay = outbox_retry_delay(o, job->attempt);
     out = delay > 0 ? WEBHOOK_RETRY : WEBHOOK_FAILED;
   }
   rc = store_outbox_record_webhook(job, &a, out, delay, o->disable_after_s);
