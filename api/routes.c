@@ -120,9 +120,9 @@ const struct rl_route rl_routes[] = {
     {"GET", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, 0, h_factor_sets_list},
     {"POST", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_factor_sets_create},
 
-    /* Publishing to the city's portal. Publishing now is not idempotent
-     * on purpose: under a key its upload would run inside the key's
-     * transaction; a second call while one runs gets 409 instead. */
+    /* Publishing to the city's portal. Publishing now queues an upload
+     * for the publisher thread (202); not idempotent on purpose: a second
+     * call while one waits is answered that one already. */
     {"GET", "/api/v1/publishing/targets", RL_ROLE_ADMIN, 0, h_publishing_targets_list},
     {"POST", "/api/v1/publishing/targets", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
      h_publishing_targets_create},
