@@ -290,3 +290,75 @@ Test(impact_api, the_page_in_both_languages_without_personal_data, .init = setup
     th_free(r);
   }
 }
+
+/* Two transactions fix two devices in opposite orders, and their commits
+ * (where the rollup triggers run) meet: a third transaction holds the
+ * saves table meanwhile, so both are counting at once when it lets go.
+ * With a lock per device taken in each transaction's own order, one of
+ * them was killed as a deadlock; with one lock order neither is. */
+Test(impact_api, two_devices_fixed_in_opposite_orders_do_not_deadlock, .init = setup)
+{
+  char a[CODE_CAP], b[CODE_CAP];
+  device(a, "laptop-medium");
+  device(b, "laptop-medium");
+  long a1 = repair(a, "repairable"), a2 = repair(a, "repairable");
+  long b1 = repair(b, "repairable"), b2 = repair(b, "repairable");
+  pid_t gate = th_sql_background("BEGIN; LOCK TABLE impact_saves IN EXCLUSIVE MODE;"
+                                 " SELECT pg_sleep(1.5); COMMIT;");
+  for (int i = 0; i < 100; i++) {
+    const char *n = th_sql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                           " WHERE c.relname = 'impact_saves' AND l.mode = 'ExclusiveLock'"
+                           " AND l.granted");
+    if (n && strcmp(n, "1") == 0)
+      break;
+    nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+  }
+  char q1[256], q2[256];
+  snprintf(q1, sizeof q1,
+           "BEGIN; UPDATE repairs SET outcome = 'fixed' WHERE id = %ld;"
+           " UPDATE repairs SET outcome = 'fixed' WHERE id = %ld; COMMIT;",
+           a1, b1);
+  snprintf(q2, sizeof q2,
+           "BEGIN; UPDATE repairs SET outcome = 'fixed' WHERE id = %ld;"
+           " UPDATE repairs SET outcome = 'fixed' WHERE id = %ld; COMMIT;",
+           b2, a2);
+  pid_t t1 = th_sql_background(q1), t2 = th_sql_background(q2);
+  cr_expect_eq(th_sql_wait(t1), 0, "the first transaction committed (no deadlock)");
+  cr_expect_eq(th_sql_wait(t2), 0, "the second transaction committed (no deadlock)");
+  cr_assert_eq(th_sql_wait(gate), 0);
+  cr_expect_eq(ds_count("SELECT count(*) FROM repairs WHERE id IN (%ld, %ld, %ld, %ld)"
+                        " AND outcome = 'fixed'",
+                        a1, a2, b1, b2),
+               4);
+  cr_expect_eq(ds_count("SELECT sum(saved) FROM impact_rollup r JOIN sites s ON s.id = r.site_id"
+                        " WHERE s.slug = '%s'",
+                        g_site),
+               2, "both devices saved, once each");
+  cr_expect_eq(ds_count("SELECT sum(repairs_fixed) FROM impact_rollup r JOIN sites s"
+                        " ON s.id = r.site_id WHERE s.slug = '%s'",
+                        g_site),
+               4);
+}
+
+/* A reload of the reference data that changes a category's weight is
+ * followed by the recount in the same transaction: the saved device's
+ * waste follows the new weight, and the rebuild finds nothing to correct
+ * for it. (A category no other test uses; put back afterwards.) */
+Test(impact_api, a_category_weight_reload_recounts_the_figures, .init = setup)
+{
+  char code[CODE_CAP];
+  device(code, "sewing-machine");
+  repair(code, "fixed");
+  const char *sum = "SELECT coalesce(sum(waste_kg), 0)::text FROM impact_rollup r JOIN sites s"
+                    " ON s.id = r.site_id WHERE s.slug = '%s'";
+  cr_assert_str_eq(ds_sql(sum, g_site), "8.600");
+  cr_assert_not_null(
+      ds_sql("BEGIN; UPDATE categories SET weight_kg = 9.1 WHERE slug = 'sewing-machine';"
+             " UPDATE categories SET co2e_kg = co2e_kg WHERE slug = 'toy'; COMMIT"));
+  const char *after = ds_sql(sum, g_site);
+  cr_expect(after && strcmp(after, "9.100") == 0, "the waste follows the new weight: %s",
+            after ? after : "NULL");
+  cr_assert_not_null(ds_sql("UPDATE categories SET weight_kg = 8.6 WHERE slug = 'sewing-machine'"));
+  after = ds_sql(sum, g_site);
+  cr_expect(after && strcmp(after, "8.600") == 0, "and back: %s", after ? after : "NULL");
+}
