@@ -114,6 +114,12 @@ void rl_reply_json(struct _u_response *res, unsigned status, json_t *body)
   free(text);
 }
 
+/* Whether a 304 may answer: GET, or HEAD (the same headers as GET). */
+static int is_read(const struct rl_req *req)
+{
+  return strcmp(req->u->http_verb, "GET") == 0 || strcmp(req->u->http_verb, "HEAD") == 0;
+}
+
 /* Whether an If-None-Match / If-Match header value lists etag (or "*"). */
 static int etag_listed(const char *header, const char *etag)
 {
@@ -143,8 +149,7 @@ void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsig
     snprintf(etag, sizeof etag, "\"%d.%016llx\"", version, digest);
   else
     snprintf(etag, sizeof etag, "\"%d\"", version);
-  if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
-      etag_listed(rl_header(req, "If-None-Match"), etag)) {
+  if (status == 200 && is_read(req) && etag_listed(rl_header(req, "If-None-Match"), etag)) {
     json_decref(body);
     ulfius_set_empty_body_response(res, 304);
     u_map_put(res->map_header, "ETag", etag);
@@ -158,7 +163,7 @@ void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsig
 void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const char *json,
                         size_t len, const char *etag)
 {
-  if (strcmp(req->u->http_verb, "GET") == 0 && etag_listed(rl_header(req, "If-None-Match"), etag))
+  if (is_read(req) && etag_listed(rl_header(req, "If-None-Match"), etag))
     ulfius_set_empty_body_response(res, 304);
   else
     rl_reply_bytes(res, 200, "application/json", json, len);
@@ -176,8 +181,7 @@ void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned
   }
   char etag[24];
   snprintf(etag, sizeof etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, text, strlen(text)));
-  if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
-      etag_listed(rl_header(req, "If-None-Match"), etag)) {
+  if (status == 200 && is_read(req) && etag_listed(rl_header(req, "If-None-Match"), etag)) {
     ulfius_set_empty_body_response(res, 304);
   } else {
     set_body(res, status, "application/json", text);

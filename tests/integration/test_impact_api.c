@@ -362,3 +362,33 @@ Test(impact_api, a_category_weight_reload_recounts_the_figures, .init = setup)
   after = ds_sql(sum, g_site);
   cr_expect(after && strcmp(after, "8.600") == 0, "and back: %s", after ? after : "NULL");
 }
+
+/* HEAD on the figures: the GET's headers, no body. */
+Test(impact_api, head_gives_the_headers_of_get, .init = setup)
+{
+  static const char *const paths[] = {"/opendata/impact.json?group_by=month,category",
+                                      "/opendata/impact.csv", "/opendata/factors"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    struct th_resp *g = th_req("GET", paths[i], NULL, NULL, NULL);
+    cr_assert_eq(g->status, 200, "%s: %s", paths[i], g->body);
+    char type[128], etag[64], len[32];
+    snprintf(type, sizeof type, "%s", th_header(g, "Content-Type"));
+    snprintf(etag, sizeof etag, "%s", th_header(g, "ETag"));
+    snprintf(len, sizeof len, "%zu", g->len);
+    th_free(g);
+    struct th_resp *h = th_req("HEAD", paths[i], NULL, NULL, NULL);
+    cr_expect_eq(h->status, 200, "HEAD %s: %ld", paths[i], h->status);
+    cr_expect_eq(h->len, 0, "HEAD %s has no body", paths[i]);
+    cr_expect_str_eq(th_header(h, "Content-Type"), type, "%s", paths[i]);
+    cr_expect_str_eq(th_header(h, "ETag"), etag, "%s", paths[i]);
+    cr_expect_str_eq(th_header(h, "Content-Length"), len, "%s", paths[i]);
+    cr_expect_str_eq(th_header(h, "Access-Control-Allow-Origin"), "*", "%s", paths[i]);
+    char inm[96];
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    const char *hdr[] = {inm, NULL};
+    th_free(h);
+    h = th_req("HEAD", paths[i], NULL, NULL, hdr);
+    cr_expect_eq(h->status, 304, "HEAD %s with its ETag", paths[i]);
+    th_free(h);
+  }
+}
