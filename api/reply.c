@@ -531,12 +531,25 @@ static long long http_date_seconds(const char *s)
   return end != NULL && *end == '\0' ? (long long)timegm(&tm) : -1;
 }
 
+void rl_public_etag(char out[24], const char *data, size_t len)
+{
+  snprintf(out, 24, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, data, len));
+}
+
 void rl_reply_public_data(const struct rl_req *req, struct _u_response *res,
                           const char *content_type, const char *data, size_t len,
                           long long modified, const char *cache_control)
 {
-  char etag[24], lm[40];
-  snprintf(etag, sizeof etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, data, len));
+  char etag[24];
+  rl_public_etag(etag, data, len);
+  rl_reply_public_tagged(req, res, content_type, data, len, etag, modified, cache_control);
+}
+
+void rl_reply_public_tagged(const struct rl_req *req, struct _u_response *res,
+                            const char *content_type, const char *data, size_t len,
+                            const char *etag, long long modified, const char *cache_control)
+{
+  char lm[40];
   time_t t = (time_t)modified;
   struct tm tm;
   gmtime_r(&t, &tm);

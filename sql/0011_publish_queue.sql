@@ -1,5 +1,5 @@
--- Publishing now through a queue, and the rollup's lock order
--- (docs/open-data.md).
+-- Publishing now through a queue, the rollup's lock order, and the
+-- rollup's version (docs/open-data.md).
 
 -- "Publish now" queues an attempt (status `queued`) that the publisher
 -- thread of any instance claims (`running`) and uploads: at most one
@@ -14,6 +14,34 @@ ALTER TABLE publish_attempts ADD CONSTRAINT publish_attempts_finished_check
 ALTER TABLE publish_attempts ADD COLUMN queued_at timestamptz;
 CREATE UNIQUE INDEX publish_attempts_queued ON publish_attempts (target_id)
   WHERE status = 'queued';
+
+-- The rollup's version: bumped by a transaction that writes the rollup,
+-- adds a factor set or renames a site, in that transaction, so that a
+-- reader who sees a committed change sees a new version (the per-process
+-- cache of rendered slices is keyed by it, core/impact_cache.c). Once per
+-- transaction, not per statement: a bulk load makes a million refreshes in
+-- one transaction, and each update of the one row would scan every
+-- version of it the transaction left before.
+CREATE TABLE impact_version (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one),
+  n   bigint NOT NULL DEFAULT 0
+);
+INSERT INTO impact_version DEFAULT VALUES;
+CREATE FUNCTION impact_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('rl.impact_version_bumped', true) IS DISTINCT FROM txid_current()::text THEN
+    PERFORM set_config('rl.impact_version_bumped', txid_current()::text, true);
+    UPDATE impact_version SET n = n + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER impact_rollup_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON impact_rollup FOR EACH STATEMENT EXECUTE FUNCTION impact_version_bump();
+CREATE TRIGGER impact_factor_sets_version AFTER INSERT ON impact_factor_sets
+  FOR EACH STATEMENT EXECUTE FUNCTION impact_version_bump();
+-- A slice names its sites by slug.
+CREATE TRIGGER impact_sites_version AFTER UPDATE OF slug ON sites
+  FOR EACH STATEMENT EXECUTE FUNCTION impact_version_bump();
 
 -- One lock order for the rollup. impact_refresh ran once per device, in
 -- the order the transaction wrote them, each locking its device and then

@@ -363,6 +363,72 @@ Test(impact_api, a_category_weight_reload_recounts_the_figures, .init = setup)
   cr_expect(after && strcmp(after, "8.600") == 0, "and back: %s", after ? after : "NULL");
 }
 
+/* The rendered slices are kept per process; a committed change is never
+ * answered with the bytes kept from before it: a new repair, a device
+ * edited through the API, the rollup written by SQL, in JSON and CSV. */
+Test(impact_api, a_kept_slice_is_never_served_after_a_change, .init = setup)
+{
+  char code[CODE_CAP];
+  device(code, "laptop-medium");
+  repair(code, "fixed");
+  is_date(code, 9, 2);
+  struct th_resp *r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site"
+                             "&factor_version=" IS_SET,
+                             is_year(), is_year(), g_site);
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  cr_expect_eq(is_sum(r, "devices_saved", g_site, NULL), 1);
+  cr_expect(fabs(is_sum(r, "waste_kg", g_site, NULL) - 1.83) < 1e-9, "%s", r->body);
+  char etag[64];
+  snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
+  th_free(r);
+  /* Read again: the same bytes (from the cache). */
+  r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site&factor_version=" IS_SET,
+             is_year(), is_year(), g_site);
+  cr_expect_str_eq(th_header(r, "ETag"), etag);
+  th_free(r);
+
+  /* The device's measured weight, through the API: the waste follows. */
+  char path[96];
+  snprintf(path, sizeof path, "/api/v1/devices/%s", code);
+  struct th_resp *p = th_req("PATCH", path, ds_vol(), "{\"weight_kg\":2.5}", NULL);
+  cr_assert_eq(p->status, 200, "%ld %s", p->status, p->body);
+  th_free(p);
+  r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site&factor_version=" IS_SET,
+             is_year(), is_year(), g_site);
+  cr_expect(fabs(is_sum(r, "waste_kg", g_site, NULL) - 2.5) < 1e-9, "new figures: %s", r->body);
+  cr_expect_str_neq(th_header(r, "ETag"), etag);
+  th_free(r);
+
+  /* A second device saved; the CSV of the slice, read before and after. */
+  char path_csv[256];
+  snprintf(path_csv, sizeof path_csv,
+           "/opendata/impact.csv?from=%04d-09&to=%04d-09&site=%s&factor_version=" IS_SET, is_year(),
+           is_year(), g_site);
+  r = th_req("GET", path_csv, NULL, NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  cr_expect(strstr(r->body, ",1,1,0,0,0,1,2.5,") != NULL, "%s", r->body);
+  th_free(r);
+  char other[CODE_CAP];
+  device(other, "laptop-medium");
+  repair(other, "fixed");
+  is_date(other, 9, 4);
+  r = th_req("GET", path_csv, NULL, NULL, NULL);
+  cr_expect(strstr(r->body, ",2,2,0,0,0,2,4.33,") != NULL, "new figures: %s", r->body);
+  th_free(r);
+
+  /* The rollup written by SQL (an operator, a rebuild) counts as a change. */
+  cr_assert_not_null(ds_sql("UPDATE impact_rollup SET loans_started = loans_started + 7"
+                            " WHERE site_id = (SELECT id FROM sites WHERE slug = '%s')",
+                            g_site));
+  r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site&factor_version=" IS_SET,
+             is_year(), is_year(), g_site);
+  cr_expect_eq(is_sum(r, "loans_started", g_site, NULL), 7, "%s", r->body);
+  th_free(r);
+  cr_assert_not_null(ds_sql("UPDATE impact_rollup SET loans_started = loans_started - 7"
+                            " WHERE site_id = (SELECT id FROM sites WHERE slug = '%s')",
+                            g_site));
+}
+
 /* HEAD on the figures: the GET's headers, no body. */
 Test(impact_api, head_gives_the_headers_of_get, .init = setup)
 {
