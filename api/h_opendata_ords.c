@@ -8,8 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/client.h"
 #include "api/http.h"
 #include "api/problem.h"
+#include "api/ratelimit.h"
 #include "api/routes.h"
 #include "core/buf.h"
 #include "core/dcat.h"
@@ -22,6 +24,12 @@
  * changes at each repair café session, and monthly publication is what
  * the catalogue promises. */
 #define MAX_AGE_S 3600
+/* Exports one client address may have under way at once: a harvester
+ * needs one, a person two; more would let a few slow readers hold every
+ * one of the STORE_CURSORS_MAX cursors. */
+#define EXPORTS_PER_CLIENT 2
+/* What a client over that is told to wait, in seconds. */
+#define EXPORT_RETRY_S 10
 
 static const struct rl_field ords_query_spec[] = {
     {.name = "from", .type = RL_T_DATE},
@@ -48,8 +56,47 @@ static void stamp_etag(char *out, size_t cap, const char *kind, const struct ord
            (unsigned long long)st->modified_us, settings_digest(cfg));
 }
 
-static long ords_read(void *ctx, char *buf, size_t cap) { return ords_stream_read(ctx, buf, cap); }
-static void ords_done(void *ctx) { ords_stream_close(ctx); }
+/* An export under way, and its client's slot to give back. */
+struct export
+{
+  struct ords_stream *s;
+  unsigned slot;
+};
+
+static long ords_read(void *ctx, char *buf, size_t cap)
+{
+  const struct export *e = ctx;
+  return ords_stream_read(e->s, buf, cap);
+}
+
+static void ords_done(void *ctx)
+{
+  struct export *e = ctx;
+  ords_stream_close(e->s);
+  rl_concurrent_release(e->slot);
+  free(e);
+}
+
+/* HEAD: the headers of the export, and no export (a body that ends at
+ * once, so that the reply is framed as the GET's is). */
+/* NOLINTNEXTLINE(readability-non-const-parameter): its type is rl_stream_read */
+static long nothing_read(void *ctx, char *buf, size_t cap)
+{
+  (void)ctx;
+  (void)buf;
+  (void)cap;
+  return 0;
+}
+
+static void nothing_done(void *ctx) { (void)ctx; }
+
+static void export_refused(struct _u_response *res, int err, const char *detail, unsigned wait)
+{
+  rl_reply_error(res, err, detail);
+  char ra[16];
+  snprintf(ra, sizeof ra, "%u", wait);
+  u_map_put(res->map_header, "Retry-After", ra);
+}
 
 void h_opendata_ords(struct rl_req *req, struct _u_response *res)
 {
@@ -75,8 +122,35 @@ void h_opendata_ords(struct rl_req *req, struct _u_response *res)
   stamp_etag(etag, sizeof etag, "ords", &st, req->cfg);
   if (rl_reply_cacheable(req, res, etag, st.modified_us / 1000000, MAX_AGE_S))
     return;
-  struct ords_stream *s;
-  if ((rc = ords_stream_open(&s, &st, &q)) != RL_OK) {
+  if (strcmp(req->u->http_verb, "HEAD") == 0) {
+    rl_reply_stream(res, 200, "text/csv; charset=utf-8", nothing_read, nothing_done, NULL);
+    u_map_put(res->map_header, "Content-Disposition", "attachment; filename=\"repairs-ords.csv\"");
+    return;
+  }
+  /* An export costs a cursor for as long as its client reads: it counts
+   * against the client's public budget, and a client runs two at most. */
+  struct rl_netaddr client;
+  rl_client_address(&client, req->u, req->cfg);
+  unsigned wait = 0;
+  if (rl_ratelimit_take(&client, req->cfg->public_rate_limit, &wait) != 0) {
+    export_refused(res, API_ERATELIMIT, "too many requests from your address; wait a moment", wait);
+    return;
+  }
+  struct export *e = malloc(sizeof *e);
+  if (e == NULL) {
+    rl_reply_error(res, RL_ENOMEM, NULL);
+    return;
+  }
+  if (rl_concurrent_take(&client, EXPORTS_PER_CLIENT, &e->slot) != 0) {
+    free(e);
+    export_refused(res, API_ERATELIMIT,
+                   "your address has two exports under way already; finish one first",
+                   EXPORT_RETRY_S);
+    return;
+  }
+  if ((rc = ords_stream_open(&e->s, &st, &q)) != RL_OK) {
+    rl_concurrent_release(e->slot);
+    free(e);
     rl_reply_error(res, rc,
                    rc == RL_EUNAVAILABLE ? "too many exports at once, or no database" : NULL);
     return;
@@ -85,7 +159,7 @@ void h_opendata_ords(struct rl_req *req, struct _u_response *res)
    * above and the snapshot gets the ETag of what is sent. */
   stamp_etag(etag, sizeof etag, "ords", &st, req->cfg);
   rl_reply_cacheable(req, res, etag, st.modified_us / 1000000, MAX_AGE_S);
-  rl_reply_stream(res, 200, "text/csv; charset=utf-8", ords_read, ords_done, s);
+  rl_reply_stream(res, 200, "text/csv; charset=utf-8", ords_read, ords_done, e);
   u_map_put(res->map_header, "Content-Disposition", "attachment; filename=\"repairs-ords.csv\"");
 }
 

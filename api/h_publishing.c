@@ -85,9 +85,10 @@ void h_publishing_targets_patch(struct rl_req *req, struct _u_response *res)
   rl_reply_versioned(req, res, 200, target, version, 0);
 }
 
-/* The upload runs in this request, bounded by REPAIRD_PUBLISH_TIMEOUT; a
- * portal's refusal is the attempt's outcome, not this call's: 201 either
- * way, with the attempt. */
+/* The upload is the publisher thread's (core/publisher.h), never this
+ * request's: 202 with the queued attempt, to be read at its Location
+ * until it ends. A call while one is already waiting is answered that
+ * one again. */
 void h_publishing_publish(struct rl_req *req, struct _u_response *res)
 {
   json_t *query;
@@ -95,18 +96,15 @@ void h_publishing_publish(struct rl_req *req, struct _u_response *res)
     return;
   json_decref(query);
   json_t *attempt;
-  int rc = publish_now(&attempt, rl_parse_id(rl_path(req, "id")), req->cfg);
+  int rc = publish_now(&attempt, rl_parse_id(rl_path(req, "id")));
   if (rc != RL_OK) {
-    rl_reply_error(res, rc,
-                   rc == RL_ENOTFOUND   ? NO_TARGET
-                   : rc == RL_ECONFLICT ? "a publication of this target is running; try later"
-                                        : NULL);
+    rl_reply_error(res, rc, rc == RL_ENOTFOUND ? NO_TARGET : NULL);
     return;
   }
   char loc[80];
   snprintf(loc, sizeof loc, "/api/v1/publishing/attempts/%lld",
            (long long)json_integer_value(json_object_get(attempt, "id")));
-  rl_reply_json(res, 201, attempt);
+  rl_reply_json(res, 202, attempt);
   u_map_put(res->map_header, "Location", loc);
 }
 

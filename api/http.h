@@ -92,6 +92,13 @@ void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const
 void rl_reply_public_data(const struct rl_req *req, struct _u_response *res,
                           const char *content_type, const char *data, size_t len,
                           long long modified, const char *cache_control);
+/* The same with the ETag given (rl_public_etag of the bytes, kept with
+ * them by a cache). */
+void rl_reply_public_tagged(const struct rl_req *req, struct _u_response *res,
+                            const char *content_type, const char *data, size_t len,
+                            const char *etag, long long modified, const char *cache_control);
+/* The strong ETag rl_reply_public_data gives these bytes (quoted). */
+void rl_public_etag(char out[24], const char *data, size_t len);
 /* {"items": items, "next_cursor": next_cursor or null}. */
 void rl_reply_list(struct _u_response *res, json_t *items, const char *next_cursor);
 void rl_reply_no_content(struct _u_response *res);

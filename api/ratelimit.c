@@ -1,6 +1,7 @@
 /* Fixed one-minute windows in a hashed table of counters, with striped locks.
  * Two addresses sharing a slot share a budget; the table is large enough that
- * this is rare, and it never lets a single address past its limit. */
+ * this is rare, and it never lets a single address past its limit. The
+ * same table counts each address's long replies under way. */
 #include "api/ratelimit.h"
 #include "core/hash.h"
 
@@ -18,6 +19,8 @@ struct slot {
 };
 
 static struct slot g_slots[SLOTS];
+/* Under way per slot (rl_concurrent_take), under the same striped locks. */
+static unsigned g_running[SLOTS];
 static pthread_mutex_t g_locks[STRIPES];
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -63,4 +66,28 @@ int rl_ratelimit_take(const struct rl_netaddr *addr, unsigned per_minute, unsign
   }
   pthread_mutex_unlock(lock);
   return rc;
+}
+
+int rl_concurrent_take(const struct rl_netaddr *addr, unsigned max, unsigned *slot)
+{
+  pthread_once(&g_once, init_locks);
+  size_t i = (size_t)(addr_key(addr) % SLOTS);
+  int rc = -1;
+  pthread_mutex_lock(&g_locks[i % STRIPES]);
+  if (g_running[i] < max) {
+    g_running[i]++;
+    rc = 0;
+  }
+  pthread_mutex_unlock(&g_locks[i % STRIPES]);
+  *slot = (unsigned)i;
+  return rc;
+}
+
+void rl_concurrent_release(unsigned slot)
+{
+  size_t i = slot % SLOTS;
+  pthread_mutex_lock(&g_locks[i % STRIPES]);
+  if (g_running[i] > 0)
+    g_running[i]--;
+  pthread_mutex_unlock(&g_locks[i % STRIPES]);
 }

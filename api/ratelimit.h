@@ -12,4 +12,11 @@
  * the window ends). */
 int rl_ratelimit_take(const struct rl_netaddr *addr, unsigned per_minute, unsigned *retry_after);
 
+/* Long replies (streamed exports) under way at once per client address:
+ * takes one of max for addr; 0 and *slot (to give back with
+ * rl_concurrent_release, from any thread), or -1 when addr has max under
+ * way already. Two addresses sharing a slot share the max. */
+int rl_concurrent_take(const struct rl_netaddr *addr, unsigned max, unsigned *slot);
+void rl_concurrent_release(unsigned slot);
+
 #endif

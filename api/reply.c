@@ -114,6 +114,12 @@ void rl_reply_json(struct _u_response *res, unsigned status, json_t *body)
   free(text);
 }
 
+/* Whether a 304 may answer: GET, or HEAD (the same headers as GET). */
+static int is_read(const struct rl_req *req)
+{
+  return strcmp(req->u->http_verb, "GET") == 0 || strcmp(req->u->http_verb, "HEAD") == 0;
+}
+
 int rl_etag_listed(const char *header, const char *etag)
 {
   if (header == NULL)
@@ -142,8 +148,7 @@ void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsig
     snprintf(etag, sizeof etag, "\"%d.%016llx\"", version, digest);
   else
     snprintf(etag, sizeof etag, "\"%d\"", version);
-  if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
-      rl_etag_listed(rl_header(req, "If-None-Match"), etag)) {
+  if (status == 200 && is_read(req) && rl_etag_listed(rl_header(req, "If-None-Match"), etag)) {
     json_decref(body);
     ulfius_set_empty_body_response(res, 304);
     u_map_put(res->map_header, "ETag", etag);
@@ -157,8 +162,7 @@ void rl_reply_versioned(const struct rl_req *req, struct _u_response *res, unsig
 void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const char *json,
                         size_t len, const char *etag)
 {
-  if (strcmp(req->u->http_verb, "GET") == 0 &&
-      rl_etag_listed(rl_header(req, "If-None-Match"), etag))
+  if (is_read(req) && rl_etag_listed(rl_header(req, "If-None-Match"), etag))
     ulfius_set_empty_body_response(res, 304);
   else
     rl_reply_bytes(res, 200, "application/json", json, len);
@@ -176,8 +180,7 @@ void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned
   }
   char etag[24];
   snprintf(etag, sizeof etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, text, strlen(text)));
-  if (status == 200 && strcmp(req->u->http_verb, "GET") == 0 &&
-      rl_etag_listed(rl_header(req, "If-None-Match"), etag)) {
+  if (status == 200 && is_read(req) && rl_etag_listed(rl_header(req, "If-None-Match"), etag)) {
     ulfius_set_empty_body_response(res, 304);
   } else {
     set_body(res, status, "application/json", text);
@@ -542,12 +545,25 @@ static long long http_date_seconds(const char *s)
   return end != NULL && *end == '\0' ? (long long)timegm(&tm) : -1;
 }
 
+void rl_public_etag(char out[24], const char *data, size_t len)
+{
+  snprintf(out, 24, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, data, len));
+}
+
 void rl_reply_public_data(const struct rl_req *req, struct _u_response *res,
                           const char *content_type, const char *data, size_t len,
                           long long modified, const char *cache_control)
 {
-  char etag[24], lm[40];
-  snprintf(etag, sizeof etag, "\"%016llx\"", rl_fnv1a(RL_FNV_OFFSET, data, len));
+  char etag[24];
+  rl_public_etag(etag, data, len);
+  rl_reply_public_tagged(req, res, content_type, data, len, etag, modified, cache_control);
+}
+
+void rl_reply_public_tagged(const struct rl_req *req, struct _u_response *res,
+                            const char *content_type, const char *data, size_t len,
+                            const char *etag, long long modified, const char *cache_control)
+{
+  char lm[40];
   time_t t = (time_t)modified;
   struct tm tm;
   gmtime_r(&t, &tm);

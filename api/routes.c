@@ -116,13 +116,20 @@ const struct rl_route rl_routes[] = {
      h_od_impact_json},
     {"GET", "/opendata/impact.csv", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_od_impact_csv},
     {"GET", "/opendata/factors", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_od_factors},
+    /* HEAD: the same handlers (the same headers); libmicrohttpd sends no
+     * body, and the export is not run (h_opendata_ords). */
+    {"HEAD", "/opendata/impact.json", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED,
+     h_od_impact_json},
+    {"HEAD", "/opendata/impact.csv", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED,
+     h_od_impact_csv},
+    {"HEAD", "/opendata/factors", RL_ROLE_NONE, ROUTE_CORS | ROUTE_RATE_LIMITED, h_od_factors},
     {"GET", "/impact", RL_ROLE_NONE, ROUTE_RATE_LIMITED, h_impact_page},
     {"GET", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, 0, h_factor_sets_list},
     {"POST", "/api/v1/impact/factor-sets", RL_ROLE_ADMIN, ROUTE_JSON_BODY, h_factor_sets_create},
 
-    /* Publishing to the city's portal. Publishing now is not idempotent
-     * on purpose: under a key its upload would run inside the key's
-     * transaction; a second call while one runs gets 409 instead. */
+    /* Publishing to the city's portal. Publishing now queues an upload
+     * for the publisher thread (202); not idempotent on purpose: a second
+     * call while one waits is answered that one already. */
     {"GET", "/api/v1/publishing/targets", RL_ROLE_ADMIN, 0, h_publishing_targets_list},
     {"POST", "/api/v1/publishing/targets", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT,
      h_publishing_targets_create},
@@ -135,7 +142,9 @@ const struct rl_route rl_routes[] = {
 
     /* Open data: public and open to any origin; not rate-limited, since
      * portals harvest them and caches revalidate them (a 304 costs two
-     * index reads). An export is bounded by the store's cursor limit. */
+     * index reads). An export itself is counted against its client's
+     * budget, and a client may run two at once (h_opendata_ords.c); all
+     * together are bounded by the store's cursor limit. */
     {"GET", "/opendata/ords.csv", RL_ROLE_NONE, ROUTE_CORS, h_opendata_ords},
     {"GET", "/opendata/catalog", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog},
     {"GET", "/opendata/catalog.jsonld", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_jsonld},
@@ -165,6 +174,10 @@ const struct rl_route rl_routes[] = {
      h_webhooks_redeliver},
     {"GET", "/api/v1/events", RL_ROLE_ADMIN, 0, h_events_list},
     {"GET", "/api/v1/events/:id", RL_ROLE_ADMIN, 0, h_events_get},
+    {"HEAD", "/opendata/ords.csv", RL_ROLE_NONE, ROUTE_CORS, h_opendata_ords},
+    {"HEAD", "/opendata/catalog", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog},
+    {"HEAD", "/opendata/catalog.jsonld", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_jsonld},
+    {"HEAD", "/opendata/catalog.ttl", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_ttl},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

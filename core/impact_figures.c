@@ -135,6 +135,15 @@ int impact_figures(json_t **out, json_t **errors, const struct impact_query *q)
   return rc;
 }
 
+int impact_slice_key(char *key, size_t cap, long long *version, const char *kind,
+                     const struct impact_query *q)
+{
+  /* Slugs and versions hold no '|'. */
+  snprintf(key, cap, "%s|%s|%s|%s|%s|%u|%s", kind, q->from, q->to, q->site ? q->site : "",
+           q->category ? q->category : "", q->group, q->factor_version ? q->factor_version : "");
+  return store_impact_version(version);
+}
+
 /* The figures in CSV order, and whether each is in kg (3 decimals). */
 static const struct {
   const char *name;

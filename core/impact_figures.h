@@ -37,6 +37,13 @@ int impact_query_read(struct impact_query *q, json_t **errors, const json_t *que
  * factor_version names no set. */
 int impact_figures(json_t **out, json_t **errors, const struct impact_query *q);
 
+/* What a slice's bytes depend on, for core/impact_cache.h: kind (the
+ * format) and the query, in key (IMPACT_CACHE_KEY_MAX bytes); *version:
+ * the rollup's version now. Read the version before the slice: a slice
+ * read after it is at least as new. */
+int impact_slice_key(char *key, size_t cap, long long *version, const char *kind,
+                     const struct impact_query *q);
+
 /* Writes figures (from impact_figures, grouped as q) as CSV (core/csv.h):
  * the group keys, then every figure, then factor_version. */
 int impact_csv_write_figures(od_write_fn w, void *ctx, const json_t *figures, unsigned group);

@@ -132,6 +132,7 @@ struct ords_stream {
   size_t off;
   struct scrub scrub;
   char prefix[64];
+  size_t prefix_len;
   char provider[256];
 };
 
@@ -143,11 +144,12 @@ static int format_row(struct ords_stream *s, const struct store_ords_row *r)
   const char *problem = scrub_text(&s->scrub, r->problem, &owner);
   if (problem == NULL)
     return RL_ENOMEM;
-  char id[96], group[160], age[16];
-  snprintf(id, sizeof id, "%s-%s", s->prefix, r->id);
-  snprintf(group, sizeof group, "%s-%s", s->prefix, r->site);
+  char age[16];
   ords_product_age(age, sizeof age, r->year_of_manufacture, r->event_date);
-  csv_buf_field(b, id, 1);
+  /* "prefix-id": neither part needs quotes (letters, digits, dashes). */
+  rl_buf_add_len(b, s->prefix, s->prefix_len);
+  rl_buf_add_len(b, "-", 1);
+  rl_buf_add(b, r->id);
   csv_buf_field(b, s->provider, 0);
   csv_buf_field(b, ORDS_COUNTRY, 0);
   csv_buf_field(b, r->category_name, 0);
@@ -158,7 +160,10 @@ static int format_row(struct ords_stream *s, const struct store_ords_row *r)
   csv_buf_field(b, age, 0);
   csv_buf_field(b, ords_repair_status(r->outcome), 0);
   csv_buf_field(b, ords_barrier(r->barrier), 0);
-  csv_buf_field(b, group, 0);
+  rl_buf_add_len(b, ",", 1);
+  rl_buf_add_len(b, s->prefix, s->prefix_len);
+  rl_buf_add_len(b, "-", 1);
+  rl_buf_add(b, r->site);
   csv_buf_field(b, r->event_date, 0);
   csv_buf_field(b, problem, 0);
   csv_buf_row_end(b);
@@ -175,6 +180,7 @@ int ords_stream_open(struct ords_stream **out, struct ords_stamp *stamp, const s
       q->data_provider && *q->data_provider ? q->data_provider : ORDS_DEFAULT_PROVIDER;
   snprintf(s->provider, sizeof s->provider, "%s", provider);
   ords_id_prefix(s->prefix, sizeof s->prefix, provider);
+  s->prefix_len = strlen(s->prefix);
   struct store_ords_filter f = {
       q->timezone && *q->timezone ? q->timezone : "Europe/Paris",
       q->from[0] ? q->from : NULL,

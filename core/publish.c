@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/portal.h"
 #include "core/publish_sources.h"
+#include "core/publisher.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
 #include "core/store/store_publish.h"
@@ -211,20 +212,38 @@ static int run_attempt(json_t **out, const json_t *target, const json_t *attempt
   return rc;
 }
 
-int publish_now(json_t **out, long long target_id, const struct rl_config *cfg)
+int publish_now(json_t **out, long long target_id)
 {
-  json_t *target, *attempt;
-  int rc = store_target_get(&target, NULL, target_id, 0);
-  if (rc != RL_OK)
-    return rc;
-  /* A manual publication starts a series of its own: attempt 1. */
-  rc = store_attempt_claim(&attempt, target_id, "manual", 1, NULL);
-  if (rc == RL_OK) {
-    rc = run_attempt(out, target, attempt, cfg, NULL);
-    json_decref(attempt);
-  }
-  json_decref(target);
+  int created;
+  int rc = store_attempt_enqueue(out, &created, target_id);
+  if (rc == RL_OK)
+    rl_publisher_wake();
   return rc;
+}
+
+int publish_queued(long *n, const struct rl_config *cfg, const atomic_int *cancel)
+{
+  *n = 0;
+  int rc = RL_OK;
+  while (cancel == NULL || !atomic_load(cancel)) {
+    json_t *attempt, *target, *done = NULL;
+    rc = store_attempt_take_queued(&attempt);
+    if (rc != RL_OK)
+      break;
+    long long tid = json_integer_value(json_object_get(attempt, "target"));
+    rc = store_target_get(&target, NULL, tid, 0);
+    if (rc == RL_OK) {
+      rc = run_attempt(&done, target, attempt, cfg, cancel);
+      json_decref(target);
+      json_decref(done);
+      (*n)++;
+    }
+    json_decref(attempt);
+    if (rc != RL_OK)
+      break; /* a claim left running is taken as abandoned by the sweep */
+  }
+  /* Nothing left, or the next one's target is uploading (it waits). */
+  return rc == RL_ENOTFOUND || rc == RL_ECONFLICT ? RL_OK : rc;
 }
 
 struct due_ctx {

@@ -29,11 +29,16 @@ int publish_target_list(json_t **out, char *next_cursor, json_t **errors, const 
 int publish_target_patch(json_t **out, int *version, json_t **errors, long long id,
                          const json_t *patch, int if_match);
 
-/* Uploads the target's dataset now, outside any transaction, within
- * cfg->publish.timeout_s for the upload itself; *out: the attempt,
- * whatever it came to (success, failed, timeout). RL_ENOTFOUND,
- * RL_ECONFLICT when an upload of this target is running. */
-int publish_now(json_t **out, long long target_id, const struct rl_config *cfg);
+/* Publish now: queues a manual upload of the target's dataset for the
+ * publisher thread (core/publisher.h) and wakes it; *out: the queued
+ * attempt, or the one already waiting for this target, which is not
+ * queued twice. RL_ENOTFOUND. */
+int publish_now(json_t **out, long long target_id);
+
+/* Uploads the queued attempts, oldest first, one at a time, each claimed
+ * by one instance only; an attempt whose target has an upload running
+ * waits for the next pass. *n: how many uploads it made. */
+int publish_queued(long *n, const struct rl_config *cfg, const atomic_int *cancel);
 
 /* One scheduled pass, in whichever instance takes the lock first: marks
  * uploads abandoned by a stopped instance, then uploads each active target

@@ -12,6 +12,7 @@
 
 struct store_cursor {
   PGconn *conn;
+  int pending; /* rows asked for by a FETCH sent ahead, not read yet; 0: none */
 };
 
 static atomic_int g_open;
@@ -87,14 +88,36 @@ out:
   return rc;
 }
 
-int store_cursor_fetch(struct store_cursor *c, int n, PGresult **out)
+/* Sends the FETCH of the next n rows without waiting for them. */
+static int send_fetch(struct store_cursor *c, int n)
 {
   char q[48];
   snprintf(q, sizeof q, "FETCH FORWARD %d FROM rl_export", n);
-  PGresult *r = PQexec(c->conn, q);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-    *out = NULL;
+  if (PQsendQuery(c->conn, q) != 1)
+    return -1;
+  c->pending = n;
+  return 0;
+}
+
+/* The next batch is asked for as soon as one arrives: the database
+ * produces it while the caller formats and sends this one, so that an
+ * export runs at the pace of the slower of the two, not of their sum. */
+int store_cursor_fetch(struct store_cursor *c, int n, PGresult **out)
+{
+  *out = NULL;
+  if (c->pending == 0 && send_fetch(c, n) != 0)
+    return failed(c->conn, NULL, "cursor fetch");
+  int asked = c->pending;
+  c->pending = 0;
+  PGresult *r = PQgetResult(c->conn), *extra;
+  while ((extra = PQgetResult(c->conn)) != NULL)
+    PQclear(extra);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK)
     return failed(c->conn, r, "cursor fetch");
+  /* A short batch was the last: nothing more to ask for. */
+  if (PQntuples(r) == asked && send_fetch(c, n) != 0) {
+    PQclear(r);
+    return failed(c->conn, NULL, "cursor fetch");
   }
   *out = r;
   return RL_OK;

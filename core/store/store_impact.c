@@ -26,6 +26,7 @@ const struct store_stmt store_impact_stmts[] = {
      " $5, $6, $7::bigint) ON CONFLICT (version) DO NOTHING RETURNING " SET_COLS,
      0},
     {"impact_rebuild", "SELECT what, key, kept, rebuilt FROM impact_rebuild($1)", 0},
+    {"impact_version", "SELECT n FROM impact_version", STORE_RETRY_SAFE},
     {NULL, NULL, 0},
 };
 
@@ -175,6 +176,17 @@ int store_impact_slice(json_t **out, const struct store_impact_slice *s)
                    "rows", rows);
   PQclear(r);
   return *out ? RL_OK : RL_ENOMEM;
+}
+
+int store_impact_version(long long *out)
+{
+  PGresult *r;
+  int rc = store_exec(&r, "impact_version", 0, NULL);
+  if (rc != RL_OK)
+    return rc;
+  *out = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+  PQclear(r);
+  return RL_OK;
 }
 
 static json_t *set_json(const PGresult *r, int row, int with_key)

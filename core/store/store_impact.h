@@ -25,6 +25,11 @@ struct store_impact_slice {
  * RL_ENOTFOUND when factor_version names no set. */
 int store_impact_slice(json_t **out, const struct store_impact_slice *s);
 
+/* The rollup's version (sql/0011_publish_queue.sql): it changes in the
+ * transaction of every change to the rollup, the factor sets or the site
+ * slugs, so two equal reads saw the same slices. */
+int store_impact_version(long long *out);
+
 /* Every factor set, oldest first, as an array (caller owns); with_key adds
  * who created each (admin listing). */
 int store_impact_factor_sets(json_t **out, int with_key);

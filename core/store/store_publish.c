@@ -16,7 +16,7 @@
   " created_at, updated_at, version"
 #define ATTEMPT_COLS                                                                               \
   "id, target_id, trigger, attempt, status, started_at, finished_at, http_status, bytes, sha256,"  \
-  " error, next_retry_at"
+  " error, next_retry_at, queued_at"
 
 /* One lock id for the publisher's decisions across instances (the
  * migrations take 7306195). */
@@ -47,6 +47,33 @@ const struct store_stmt store_publish_stmts[] = {
      " monthly_done = coalesce($4, monthly_done) WHERE id = $1::bigint RETURNING id)"
      " INSERT INTO publish_attempts (target_id, trigger, attempt)"
      " SELECT id, $2, $3::int FROM t RETURNING " ATTEMPT_COLS,
+     0},
+    /* Publish now: a queued manual attempt, or the one already waiting
+     * (created false). A manual publication starts a series of its own:
+     * any retry due is dropped. The second branch reads the waiting one
+     * when the insert met it; a waiting one committed after this
+     * statement's snapshot is found by the caller's next try. */
+    {"pub_attempt_enqueue",
+     "WITH t AS (UPDATE publish_targets SET retry_at = NULL, retry_number = NULL"
+     " WHERE id = $1::bigint RETURNING id),"
+     " i AS (INSERT INTO publish_attempts (target_id, trigger, attempt, status, queued_at)"
+     " SELECT id, 'manual', 1, 'queued', rl_now() FROM t"
+     " ON CONFLICT (target_id) WHERE status = 'queued' DO NOTHING RETURNING *)"
+     " SELECT " ATTEMPT_COLS ", true AS created, true AS target FROM i"
+     " UNION ALL SELECT " ATTEMPT_COLS ", false, true FROM publish_attempts"
+     " WHERE target_id = $1::bigint AND status = 'queued' AND NOT EXISTS (SELECT 1 FROM i)"
+     " UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+     " NULL, false, false WHERE NOT EXISTS (SELECT 1 FROM t)",
+     0},
+    /* The oldest queued attempt whose target has no upload running, taken
+     * by one instance only (SKIP LOCKED: another instance's claim in
+     * flight is passed over, not waited for). */
+    {"pub_attempt_take_queued",
+     "UPDATE publish_attempts a SET status = 'running', started_at = rl_now()"
+     " WHERE a.id = (SELECT q.id FROM publish_attempts q WHERE q.status = 'queued'"
+     " AND NOT EXISTS (SELECT 1 FROM publish_attempts r WHERE r.target_id = q.target_id"
+     " AND r.status = 'running') ORDER BY q.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+     " AND a.status = 'queued' RETURNING " ATTEMPT_COLS,
      0},
     {"pub_attempt_finish",
      "WITH a AS (UPDATE publish_attempts SET status = $2, finished_at = rl_now(),"
@@ -79,7 +106,7 @@ const struct store_stmt store_publish_stmts[] = {
      " FROM publish_targets p, m WHERE p.active"
      " AND (p.monthly_done IS DISTINCT FROM m.month OR p.retry_at <= rl_now())"
      " AND NOT EXISTS (SELECT 1 FROM publish_attempts a WHERE a.target_id = p.id"
-     " AND a.status = 'running')"
+     " AND a.status IN ('running', 'queued'))"
      " ORDER BY p.id LIMIT $2::int FOR UPDATE OF p SKIP LOCKED",
      0},
     {"pub_attempt_get", "SELECT " ATTEMPT_COLS " FROM publish_attempts WHERE id = $1::bigint",
@@ -160,23 +187,25 @@ enum {
   A_SHA,
   A_ERROR,
   A_RETRY,
+  A_QUEUED,
   A_COUNT
 };
 static const char *const attempt_cols[A_COUNT] = {
-    "id",          "target_id",   "trigger", "attempt", "status", "started_at",
-    "finished_at", "http_status", "bytes",   "sha256",  "error",  "next_retry_at"};
+    "id",          "target_id", "trigger", "attempt", "status",        "started_at", "finished_at",
+    "http_status", "bytes",     "sha256",  "error",   "next_retry_at", "queued_at"};
 
 static json_t *attempt_json(const PGresult *r, int row, const int *c)
 {
   return json_pack(
-      "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id", store_json_int(r, row, c[A_ID]),
-      "target", store_json_int(r, row, c[A_TARGET]), "trigger",
+      "{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}", "id",
+      store_json_int(r, row, c[A_ID]), "target", store_json_int(r, row, c[A_TARGET]), "trigger",
       store_json_str(r, row, c[A_TRIGGER]), "attempt", store_json_int(r, row, c[A_ATTEMPT]),
       "status", store_json_str(r, row, c[A_STATUS]), "started_at",
       store_json_time(r, row, c[A_STARTED]), "finished_at", store_json_time(r, row, c[A_FINISHED]),
       "http_status", store_json_int(r, row, c[A_HTTP]), "bytes", store_json_int(r, row, c[A_BYTES]),
       "sha256", store_json_str(r, row, c[A_SHA]), "error", store_json_str(r, row, c[A_ERROR]),
-      "next_retry_at", store_json_time(r, row, c[A_RETRY]));
+      "next_retry_at", store_json_time(r, row, c[A_RETRY]), "queued_at",
+      store_json_time(r, row, c[A_QUEUED]));
 }
 
 static int one_attempt(json_t **out, PGresult *r)
@@ -271,6 +300,38 @@ int store_attempt_claim(json_t **out, long long target_id, const char *trigger, 
   const char *p[] = {t, trigger, a, month};
   PGresult *r;
   int rc = store_exec(&r, "pub_attempt_claim", 4, p);
+  return rc == RL_OK ? one_attempt(out, r) : rc;
+}
+
+int store_attempt_enqueue(json_t **out, int *created, long long target_id)
+{
+  char t[24];
+  snprintf(t, sizeof t, "%lld", target_id);
+  const char *p[] = {t};
+  /* A waiting attempt committed between the insert's check and the read
+   * of it is seen by the next statement's snapshot. */
+  for (int tries = 0; tries < 3; tries++) {
+    PGresult *r;
+    int rc = store_exec(&r, "pub_attempt_enqueue", 1, p);
+    if (rc != RL_OK)
+      return rc;
+    if (PQntuples(r) == 1 && PQgetvalue(r, 0, PQfnumber(r, "target"))[0] != 't') {
+      PQclear(r);
+      return RL_ENOTFOUND;
+    }
+    if (PQntuples(r) == 1) {
+      *created = PQgetvalue(r, 0, PQfnumber(r, "created"))[0] == 't';
+      return one_attempt(out, r);
+    }
+    PQclear(r);
+  }
+  return RL_ECONFLICT;
+}
+
+int store_attempt_take_queued(json_t **out)
+{
+  PGresult *r;
+  int rc = store_exec(&r, "pub_attempt_take_queued", 0, NULL);
   return rc == RL_OK ? one_attempt(out, r) : rc;
 }
 

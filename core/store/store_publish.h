@@ -34,6 +34,16 @@ int store_target_update(json_t **out, int *new_version, long long id,
 int store_attempt_claim(json_t **out, long long target_id, const char *trigger, int attempt,
                         const char *month);
 
+/* Publish now: queues a manual attempt 1 for target_id (status queued)
+ * and drops any retry due, or, when one is already waiting, gives that
+ * one (*created 0). RL_ENOTFOUND. *out: the attempt. */
+int store_attempt_enqueue(json_t **out, int *created, long long target_id);
+/* Moves the oldest queued attempt whose target has no upload running to
+ * running (started now), skipping rows another instance is taking.
+ * RL_ENOTFOUND when none is waiting; RL_ECONFLICT when an upload of its
+ * target started meanwhile (it stays queued). */
+int store_attempt_take_queued(json_t **out);
+
 /* What an upload came to. http_status 0, bytes -1, sha256/error NULL: none.
  * retry_delay_s < 0: no retry; else the target's next attempt is due that
  * many seconds from now. */

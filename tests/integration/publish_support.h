@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct portal {
@@ -140,6 +141,44 @@ static inline struct th_resp *ps_publish(long long id)
 static inline long long ps_int(const struct th_resp *r, const char *member)
 {
   return json_integer_value(json_object_get(r->json, member));
+}
+
+/* Reads the attempt at loc (a publish reply's Location) until it ends,
+ * for at most 30 s; the ended attempt (caller frees). */
+static inline struct th_resp *ps_attempt_wait(const char *loc)
+{
+  char path[128];
+  snprintf(path, sizeof path, "%s", loc); /* th_header's buffer is reused */
+  for (int i = 0; i < 600; i++) {
+    struct th_resp *g = th_req("GET", path, th_admin_key(), NULL, NULL);
+    cr_assert_eq(g->status, 200, "%s: %s", path, g->body);
+    const char *st = json_string_value(json_object_get(g->json, "status"));
+    cr_assert_not_null(st);
+    if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
+      return g;
+    th_free(g);
+    nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+  }
+  cr_assert_fail("the attempt at %s did not end within 30 s", path);
+  return NULL;
+}
+
+/* Publish now, checked as queued (202, Location), then its ended attempt
+ * (caller frees). */
+static inline struct th_resp *ps_publish_done(long long id)
+{
+  struct th_resp *r = ps_publish(id);
+  cr_assert_eq(r->status, 202, "%s", r->body);
+  cr_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "queued", "%s", r->body);
+  const char *loc = th_header(r, "Location");
+  cr_assert_not_null(loc);
+  char want[96];
+  snprintf(want, sizeof want, "/api/v1/publishing/attempts/%lld", ps_int(r, "id"));
+  cr_assert_str_eq(loc, want);
+  struct th_resp *done = ps_attempt_wait(loc);
+  cr_assert_eq(ps_int(done, "id"), ps_int(r, "id"), "the attempt queued is the one that ran");
+  th_free(r);
+  return done;
 }
 
 #endif

@@ -290,3 +290,171 @@ Test(impact_api, the_page_in_both_languages_without_personal_data, .init = setup
     th_free(r);
   }
 }
+
+/* Two transactions fix two devices in opposite orders, and their commits
+ * (where the rollup triggers run) meet: a third transaction holds the
+ * saves table meanwhile, so both are counting at once when it lets go.
+ * With a lock per device taken in each transaction's own order, one of
+ * them was killed as a deadlock; with one lock order neither is. */
+Test(impact_api, two_devices_fixed_in_opposite_orders_do_not_deadlock, .init = setup)
+{
+  char a[CODE_CAP], b[CODE_CAP];
+  device(a, "laptop-medium");
+  device(b, "laptop-medium");
+  long a1 = repair(a, "repairable"), a2 = repair(a, "repairable");
+  long b1 = repair(b, "repairable"), b2 = repair(b, "repairable");
+  pid_t gate = th_sql_background("BEGIN; LOCK TABLE impact_saves IN EXCLUSIVE MODE;"
+                                 " SELECT pg_sleep(1.5); COMMIT;");
+  for (int i = 0; i < 100; i++) {
+    const char *n = th_sql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                           " WHERE c.relname = 'impact_saves' AND l.mode = 'ExclusiveLock'"
+                           " AND l.granted");
+    if (n && strcmp(n, "1") == 0)
+      break;
+    nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+  }
+  char q1[256], q2[256];
+  snprintf(q1, sizeof q1,
+           "BEGIN; UPDATE repairs SET outcome = 'fixed' WHERE id = %ld;"
+           " UPDATE repairs SET outcome = 'fixed' WHERE id = %ld; COMMIT;",
+           a1, b1);
+  snprintf(q2, sizeof q2,
+           "BEGIN; UPDATE repairs SET outcome = 'fixed' WHERE id = %ld;"
+           " UPDATE repairs SET outcome = 'fixed' WHERE id = %ld; COMMIT;",
+           b2, a2);
+  pid_t t1 = th_sql_background(q1), t2 = th_sql_background(q2);
+  cr_expect_eq(th_sql_wait(t1), 0, "the first transaction committed (no deadlock)");
+  cr_expect_eq(th_sql_wait(t2), 0, "the second transaction committed (no deadlock)");
+  cr_assert_eq(th_sql_wait(gate), 0);
+  cr_expect_eq(ds_count("SELECT count(*) FROM repairs WHERE id IN (%ld, %ld, %ld, %ld)"
+                        " AND outcome = 'fixed'",
+                        a1, a2, b1, b2),
+               4);
+  cr_expect_eq(ds_count("SELECT sum(saved) FROM impact_rollup r JOIN sites s ON s.id = r.site_id"
+                        " WHERE s.slug = '%s'",
+                        g_site),
+               2, "both devices saved, once each");
+  cr_expect_eq(ds_count("SELECT sum(repairs_fixed) FROM impact_rollup r JOIN sites s"
+                        " ON s.id = r.site_id WHERE s.slug = '%s'",
+                        g_site),
+               4);
+}
+
+/* A reload of the reference data that changes a category's weight is
+ * followed by the recount in the same transaction: the saved device's
+ * waste follows the new weight, and the rebuild finds nothing to correct
+ * for it. (A category no other test uses; put back afterwards.) */
+Test(impact_api, a_category_weight_reload_recounts_the_figures, .init = setup)
+{
+  char code[CODE_CAP];
+  device(code, "sewing-machine");
+  repair(code, "fixed");
+  const char *sum = "SELECT coalesce(sum(waste_kg), 0)::text FROM impact_rollup r JOIN sites s"
+                    " ON s.id = r.site_id WHERE s.slug = '%s'";
+  cr_assert_str_eq(ds_sql(sum, g_site), "8.600");
+  cr_assert_not_null(
+      ds_sql("BEGIN; UPDATE categories SET weight_kg = 9.1 WHERE slug = 'sewing-machine';"
+             " UPDATE categories SET co2e_kg = co2e_kg WHERE slug = 'toy'; COMMIT"));
+  const char *after = ds_sql(sum, g_site);
+  cr_expect(after && strcmp(after, "9.100") == 0, "the waste follows the new weight: %s",
+            after ? after : "NULL");
+  cr_assert_not_null(ds_sql("UPDATE categories SET weight_kg = 8.6 WHERE slug = 'sewing-machine'"));
+  after = ds_sql(sum, g_site);
+  cr_expect(after && strcmp(after, "8.600") == 0, "and back: %s", after ? after : "NULL");
+}
+
+/* The rendered slices are kept per process; a committed change is never
+ * answered with the bytes kept from before it: a new repair, a device
+ * edited through the API, the rollup written by SQL, in JSON and CSV. */
+Test(impact_api, a_kept_slice_is_never_served_after_a_change, .init = setup)
+{
+  char code[CODE_CAP];
+  device(code, "laptop-medium");
+  repair(code, "fixed");
+  is_date(code, 9, 2);
+  struct th_resp *r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site"
+                             "&factor_version=" IS_SET,
+                             is_year(), is_year(), g_site);
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  cr_expect_eq(is_sum(r, "devices_saved", g_site, NULL), 1);
+  cr_expect(fabs(is_sum(r, "waste_kg", g_site, NULL) - 1.83) < 1e-9, "%s", r->body);
+  char etag[64];
+  snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
+  th_free(r);
+  /* Read again: the same bytes (from the cache). */
+  r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site&factor_version=" IS_SET,
+             is_year(), is_year(), g_site);
+  cr_expect_str_eq(th_header(r, "ETag"), etag);
+  th_free(r);
+
+  /* The device's measured weight, through the API: the waste follows. */
+  char path[96];
+  snprintf(path, sizeof path, "/api/v1/devices/%s", code);
+  struct th_resp *p = th_req("PATCH", path, ds_vol(), "{\"weight_kg\":2.5}", NULL);
+  cr_assert_eq(p->status, 200, "%ld %s", p->status, p->body);
+  th_free(p);
+  r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site&factor_version=" IS_SET,
+             is_year(), is_year(), g_site);
+  cr_expect(fabs(is_sum(r, "waste_kg", g_site, NULL) - 2.5) < 1e-9, "new figures: %s", r->body);
+  cr_expect_str_neq(th_header(r, "ETag"), etag);
+  th_free(r);
+
+  /* A second device saved; the CSV of the slice, read before and after. */
+  char path_csv[256];
+  snprintf(path_csv, sizeof path_csv,
+           "/opendata/impact.csv?from=%04d-09&to=%04d-09&site=%s&factor_version=" IS_SET, is_year(),
+           is_year(), g_site);
+  r = th_req("GET", path_csv, NULL, NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  cr_expect(strstr(r->body, ",1,1,0,0,0,1,2.5,") != NULL, "%s", r->body);
+  th_free(r);
+  char other[CODE_CAP];
+  device(other, "laptop-medium");
+  repair(other, "fixed");
+  is_date(other, 9, 4);
+  r = th_req("GET", path_csv, NULL, NULL, NULL);
+  cr_expect(strstr(r->body, ",2,2,0,0,0,2,4.33,") != NULL, "new figures: %s", r->body);
+  th_free(r);
+
+  /* The rollup written by SQL (an operator, a rebuild) counts as a change. */
+  cr_assert_not_null(ds_sql("UPDATE impact_rollup SET loans_started = loans_started + 7"
+                            " WHERE site_id = (SELECT id FROM sites WHERE slug = '%s')",
+                            g_site));
+  r = is_get("from=%04d-09&to=%04d-09&site=%s&group_by=month,site&factor_version=" IS_SET,
+             is_year(), is_year(), g_site);
+  cr_expect_eq(is_sum(r, "loans_started", g_site, NULL), 7, "%s", r->body);
+  th_free(r);
+  cr_assert_not_null(ds_sql("UPDATE impact_rollup SET loans_started = loans_started - 7"
+                            " WHERE site_id = (SELECT id FROM sites WHERE slug = '%s')",
+                            g_site));
+}
+
+/* HEAD on the figures: the GET's headers, no body. */
+Test(impact_api, head_gives_the_headers_of_get, .init = setup)
+{
+  static const char *const paths[] = {"/opendata/impact.json?group_by=month,category",
+                                      "/opendata/impact.csv", "/opendata/factors"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    struct th_resp *g = th_req("GET", paths[i], NULL, NULL, NULL);
+    cr_assert_eq(g->status, 200, "%s: %s", paths[i], g->body);
+    char type[128], etag[64], len[32];
+    snprintf(type, sizeof type, "%s", th_header(g, "Content-Type"));
+    snprintf(etag, sizeof etag, "%s", th_header(g, "ETag"));
+    snprintf(len, sizeof len, "%zu", g->len);
+    th_free(g);
+    struct th_resp *h = th_req("HEAD", paths[i], NULL, NULL, NULL);
+    cr_expect_eq(h->status, 200, "HEAD %s: %ld", paths[i], h->status);
+    cr_expect_eq(h->len, 0, "HEAD %s has no body", paths[i]);
+    cr_expect_str_eq(th_header(h, "Content-Type"), type, "%s", paths[i]);
+    cr_expect_str_eq(th_header(h, "ETag"), etag, "%s", paths[i]);
+    cr_expect_str_eq(th_header(h, "Content-Length"), len, "%s", paths[i]);
+    cr_expect_str_eq(th_header(h, "Access-Control-Allow-Origin"), "*", "%s", paths[i]);
+    char inm[96];
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    const char *hdr[] = {inm, NULL};
+    th_free(h);
+    h = th_req("HEAD", paths[i], NULL, NULL, hdr);
+    cr_expect_eq(h->status, 304, "HEAD %s with its ETag", paths[i]);
+    th_free(h);
+  }
+}

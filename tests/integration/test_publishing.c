@@ -30,8 +30,7 @@ static void publish_succeeds(const char *kind, const char *source)
   struct portal p;
   ps_portal_start(&p, kind, strcmp(kind, "datagouv") == 0 ? "ds-1" : NULL, "res-1", "ok");
   long long id = ps_target(&p, kind, source, "");
-  struct th_resp *r = ps_publish(id);
-  cr_assert_eq(r->status, 201, "%s", r->body);
+  struct th_resp *r = ps_publish_done(id);
   assert_no_secret(r);
   cr_assert_str_eq(th_str(r, "status"), "success", "%s", r->body);
   cr_assert_str_eq(th_str(r, "trigger"), "manual");
@@ -39,7 +38,7 @@ static void publish_succeeds(const char *kind, const char *source)
   cr_assert_eq(ps_int(r, "http_status"), 200);
   cr_assert_eq(ps_int(r, "target"), id);
   cr_assert(json_is_null(json_object_get(r->json, "next_retry_at")), "no retry after a success");
-  cr_assert_not_null(th_header(r, "Location"));
+  cr_assert_not_null(th_str(r, "queued_at"));
 
   int n;
   json_t *got = ps_portal_last(&p, &n);
@@ -61,9 +60,8 @@ static void publish_succeeds(const char *kind, const char *source)
   cr_assert_eq(json_array_size(items), 1);
   cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")),
                ps_int(r, "id"));
-  char loc[96]; /* th_header's buffer is reused by the next request */
-  snprintf(loc, sizeof loc, "%s", th_header(r, "Location"));
-  cr_assert(strncmp(loc, "/api/v1/publishing/attempts/", 28) == 0, "%s", loc);
+  char loc[96];
+  snprintf(loc, sizeof loc, "/api/v1/publishing/attempts/%lld", ps_int(r, "id"));
   struct th_resp *g = th_req("GET", loc, th_admin_key(), NULL, NULL);
   cr_assert_eq(g->status, 200, "%s", g->body);
   cr_assert_str_eq(th_str(g, "sha256"), th_str(r, "sha256"));
@@ -90,8 +88,7 @@ static void publish_fails(const char *mode, long code)
   struct portal p;
   ps_portal_start(&p, "datagouv", "ds-1", "res-1", mode);
   long long id = ps_target(&p, "datagouv", "ords-csv", "");
-  struct th_resp *r = ps_publish(id);
-  cr_assert_eq(r->status, 201, "%s", r->body);
+  struct th_resp *r = ps_publish_done(id);
   assert_no_secret(r);
   cr_assert_str_eq(th_str(r, "status"), "failed", "%s", r->body);
   cr_assert_eq(ps_int(r, "http_status"), code);
@@ -120,7 +117,10 @@ Test(publishing, a_401_is_recorded_as_failed_and_retried) { publish_fails("401",
 
 Test(publishing, a_500_is_recorded_as_failed_and_retried) { publish_fails("500", 500); }
 
-Test(publishing, a_second_publication_while_one_runs_is_409)
+/* While an upload of the target runs, publish now queues one that waits
+ * for it; calling again while it waits is answered the same attempt; it
+ * runs once the upload ends. */
+Test(publishing, a_publication_waits_for_the_running_one_and_is_queued_once)
 {
   struct portal p;
   ps_portal_start(&p, "ckan", NULL, "res-1", "ok");
@@ -135,19 +135,42 @@ Test(publishing, a_second_publication_while_one_runs_is_409)
   char aid[32];
   snprintf(aid, sizeof aid, "%s", running);
   struct th_resp *r = ps_publish(id);
-  cr_assert(th_is_problem(r, 409), "%ld %s", r->status, r->body);
+  cr_assert_eq(r->status, 202, "%ld %s", r->status, r->body);
+  cr_assert_str_eq(th_str(r, "status"), "queued");
+  long long queued = ps_int(r, "id");
   th_free(r);
+  r = ps_publish(id);
+  cr_assert_eq(r->status, 202, "%ld %s", r->status, r->body);
+  cr_assert_eq(ps_int(r, "id"), queued, "the waiting attempt is answered again");
+  th_free(r);
+  snprintf(q, sizeof q,
+           "SELECT count(*) FROM publish_attempts WHERE target_id = %lld AND status = 'queued'",
+           id);
+  cr_assert_str_eq(th_sql(q), "1", "one queue entry");
+  /* The publisher was woken twice; give it time to (wrongly) upload. */
+  nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);
   int n;
   json_decref(ps_portal_last(&p, &n));
-  cr_assert_eq(n, 0, "nothing was sent");
+  cr_assert_eq(n, 0, "nothing was sent while the other upload runs");
+  snprintf(q, sizeof q, "SELECT status FROM publish_attempts WHERE id = %lld", queued);
+  cr_assert_str_eq(th_sql(q), "queued");
   snprintf(q, sizeof q,
            "UPDATE publish_attempts SET status = 'failed', finished_at = now() WHERE id = %s"
            " RETURNING 1",
            aid);
   th_sql(q);
+  /* Asking again wakes the publisher, which now takes the waiting one. */
   r = ps_publish(id);
-  cr_assert_eq(r->status, 201, "once it ended, publishing works: %s", r->body);
+  cr_assert_eq(r->status, 202, "%s", r->body);
+  cr_assert_eq(ps_int(r, "id"), queued);
+  char loc[96];
+  snprintf(loc, sizeof loc, "%s", th_header(r, "Location"));
   th_free(r);
+  r = ps_attempt_wait(loc);
+  cr_assert_str_eq(th_str(r, "status"), "success", "%s", r->body);
+  th_free(r);
+  json_decref(ps_portal_last(&p, &n));
+  cr_assert_eq(n, 1, "one upload");
   ps_portal_stop(&p);
 }
 

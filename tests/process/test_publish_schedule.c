@@ -124,12 +124,22 @@ Test(publish_schedule, a_stalled_portal_times_out_in_the_time_allowed, .init = s
   long long id = file_target(&p, 0);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  struct th_resp *r = ps_publish(id);
+  struct th_resp *q = ps_publish(id);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  cr_assert_eq(r->status, 201, "%s", r->body);
+  cr_assert_eq(q->status, 202, "%s", q->body);
+  cr_assert(s < 1, "the request does not wait for the upload: %.1f s", s);
+  char loc[96];
+  snprintf(loc, sizeof loc, "%s", th_header(q, "Location"));
+  th_free(q);
+  struct th_resp *r = ps_attempt_wait(loc);
   cr_assert_str_eq(th_str(r, "status"), "timeout", "%s", r->body);
-  cr_assert(s >= 1.5 && s < 6, "the upload gave up after the 2 s allowed: %.1f s", s);
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "SELECT extract(epoch FROM finished_at - started_at) BETWEEN 1.5 AND 6"
+           " FROM publish_attempts WHERE id = %lld",
+           ps_int(r, "id"));
+  cr_assert_str_eq(th_sql(sql), "t", "the upload gave up after the 2 s allowed");
   cr_assert_not_null(th_str(r, "next_retry_at"), "a timeout is retried like a failure");
   cr_assert(strstr(r->body, ps_secret()) == NULL);
   th_free(r);
