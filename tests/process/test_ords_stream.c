@@ -110,7 +110,7 @@ Test(ords_stream, memory_stays_flat_and_hangups_release_everything, .timeout = 6
   snprintf(tag, sizeof tag, "%s", th_unique("ords"));
   seed(tag);
   char base[64], url[160];
-  const char *env[] = {"REPAIRD_TRUSTED_PROXIES=127.0.0.1/32", NULL};
+  const char *env[] = {"REPAIRD_TRUSTED_PROXIES=127.0.0.1/32", "REPAIRD_OUTBOX_WORKERS=0", NULL};
   pid_t pid = th_server_start(base, sizeof base, env);
   cr_assert_gt(pid, 0);
 
@@ -224,7 +224,7 @@ Test(ords_stream, slow_clients_hold_two_exports_of_their_address_at_most, .timeo
   else
     seed_n(tag, 20);
   char base[64];
-  const char *env[] = {"REPAIRD_TRUSTED_PROXIES=127.0.0.1/32", NULL};
+  const char *env[] = {"REPAIRD_TRUSTED_PROXIES=127.0.0.1/32", "REPAIRD_OUTBOX_WORKERS=0", NULL};
   pid_t pid = th_server_start(base, sizeof base, env);
   cr_assert_gt(pid, 0);
   int port = atoi(strrchr(base, ':') + 1);
