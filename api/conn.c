@@ -6,8 +6,8 @@
 
 #include "core/hash.h"
 
-/* Open addressing; more connections than this on one thread are not
- * checked (the check is skipped, never wrong). */
+/* Open addressing; more connections than this at once on one thread are
+ * not checked (the check is skipped, never wrong). */
 #define SLOTS 2048
 
 #define KEY_LEN sizeof(struct sockaddr)
@@ -43,40 +43,52 @@ static const struct sockaddr *client_of(struct MHD_Connection *con)
   return ci ? ci->client_addr : NULL;
 }
 
+/* Linear probing with no tombstones: a removal shifts back the entries
+ * after it (Knuth's algorithm R), so that an empty slot always ends a
+ * probe and the table never fills with dead keys. */
 void rl_conn_begin(struct MHD_Connection *con)
 {
   unsigned char key[KEY_LEN];
   if (key_of(key, client_of(con)) != 0)
     return;
-  size_t h = home(key), free_at = SLOTS;
-  for (size_t i = 0; i < SLOTS; i++) {
-    struct slot *s = &g_slots[(h + i) % SLOTS];
-    if (s->con != NULL && memcmp(s->key, key, KEY_LEN) == 0) {
-      s->con = con; /* a new connection from a reused address and port */
-      return;
-    }
-    if (s->con == NULL && free_at == SLOTS)
-      free_at = (h + i) % SLOTS;
-    if (s->con == NULL && memcmp(s->key, (unsigned char[KEY_LEN]){0}, KEY_LEN) == 0)
-      break; /* never used: the key is not further on */
-  }
-  if (free_at < SLOTS) {
-    g_slots[free_at].con = con;
-    memcpy(g_slots[free_at].key, key, KEY_LEN);
-  }
-}
-
-static struct slot *find(const unsigned char key[KEY_LEN])
-{
   size_t h = home(key);
   for (size_t i = 0; i < SLOTS; i++) {
     struct slot *s = &g_slots[(h + i) % SLOTS];
-    if (s->con != NULL && memcmp(s->key, key, KEY_LEN) == 0)
-      return s;
-    if (s->con == NULL && memcmp(s->key, (unsigned char[KEY_LEN]){0}, KEY_LEN) == 0)
-      return NULL;
+    if (s->con == NULL || memcmp(s->key, key, KEY_LEN) == 0) {
+      /* A free slot, or a new connection from a reused address and port. */
+      s->con = con;
+      memcpy(s->key, key, KEY_LEN);
+      return;
+    }
   }
-  return NULL;
+}
+
+static size_t find(const unsigned char key[KEY_LEN])
+{
+  size_t h = home(key);
+  for (size_t i = 0; i < SLOTS; i++) {
+    size_t at = (h + i) % SLOTS;
+    if (g_slots[at].con == NULL)
+      return SLOTS;
+    if (memcmp(g_slots[at].key, key, KEY_LEN) == 0)
+      return at;
+  }
+  return SLOTS;
+}
+
+static void remove_at(size_t i)
+{
+  g_slots[i].con = NULL;
+  for (size_t j = (i + 1) % SLOTS; g_slots[j].con != NULL; j = (j + 1) % SLOTS) {
+    size_t k = home(g_slots[j].key);
+    /* It stays when its home lies cyclically in (i, j]. */
+    int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+    if (stays)
+      continue;
+    g_slots[i] = g_slots[j];
+    g_slots[j].con = NULL;
+    i = j;
+  }
 }
 
 void rl_conn_end(struct MHD_Connection *con)
@@ -84,9 +96,9 @@ void rl_conn_end(struct MHD_Connection *con)
   unsigned char key[KEY_LEN];
   if (key_of(key, client_of(con)) != 0)
     return;
-  struct slot *s = find(key);
-  if (s != NULL && s->con == con)
-    s->con = NULL; /* the key stays: a tombstone, so that probes go on */
+  size_t at = find(key);
+  if (at < SLOTS && g_slots[at].con == con)
+    remove_at(at);
 }
 
 struct check {
@@ -148,11 +160,11 @@ int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap)
   unsigned char key[KEY_LEN];
   if (key_of(key, client) != 0)
     return 0;
-  struct slot *s = find(key);
-  if (s == NULL)
+  size_t at = find(key);
+  if (at == SLOTS)
     return 0;
   struct check c = {0, NULL, 0};
-  MHD_get_connection_values_n(s->con, MHD_HEADER_KIND, on_header, &c);
+  MHD_get_connection_values_n(g_slots[at].con, MHD_HEADER_KIND, on_header, &c);
   if (!c.bad)
     return 0;
   size_t o = 0;

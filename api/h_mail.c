@@ -3,6 +3,7 @@
  * each message's List-Unsubscribe header and footer carry, and the lists
  * of messages volunteers read on a device or a loan. */
 #include <string.h>
+#include <strings.h>
 
 #include "api/page.h"
 #include "api/public.h"
@@ -88,13 +89,43 @@ void h_unsubscribe_page(struct rl_req *req, struct _u_response *res)
 
 /* RFC 8058: the body is List-Unsubscribe=One-Click, form-encoded, from a
  * mail client's button or from the page's form. */
+/* RFC 8058 §3.2: a mail client posts List-Unsubscribe=One-Click as
+ * multipart/form-data (it SHOULD) or as a urlencoded form. */
+static int one_click_multipart(const char *b, size_t n)
+{
+  static const char name[] = "name=\"List-Unsubscribe\"";
+  static const char value[] = "One-Click";
+  const char *end = b + n;
+  for (const char *p = b; p && p + sizeof name - 1 <= end; p++) {
+    p = memchr(p, 'n', (size_t)(end - p));
+    if (p == NULL || (size_t)(end - p) < sizeof name - 1)
+      return 0;
+    if (memcmp(p, name, sizeof name - 1) != 0)
+      continue;
+    /* The part's headers end at a blank line; its content follows. */
+    for (const char *q = p; q + 4 <= end; q++)
+      if (memcmp(q, "\r\n\r\n", 4) == 0) {
+        const char *v = q + 4;
+        return (size_t)(end - v) >= sizeof value - 1 && memcmp(v, value, sizeof value - 1) == 0 &&
+               ((size_t)(end - v) == sizeof value - 1 || v[sizeof value - 1] == '\r');
+      }
+    return 0;
+  }
+  return 0;
+}
+
 static int one_click(const struct rl_req *req)
 {
   const char *b = req->u->binary_body;
   size_t n = req->u->binary_body_length;
+  if (b == NULL)
+    return 0;
+  const char *type = rl_header(req, "Content-Type");
+  if (type != NULL && strncasecmp(type, "multipart/form-data", 19) == 0)
+    return one_click_multipart(b, n);
   static const char want[] = "List-Unsubscribe=One-Click";
   size_t w = sizeof want - 1;
-  for (size_t i = 0; b != NULL && i + w <= n; i++)
+  for (size_t i = 0; i + w <= n; i++)
     if ((i == 0 || b[i - 1] == '&') && memcmp(b + i, want, w) == 0 &&
         (i + w == n || b[i + w] == '&' || b[i + w] == '\r' || b[i + w] == '\n'))
       return 1;

@@ -142,6 +142,8 @@ static void drain(struct MHD_Daemon *d, unsigned timeout_s)
     }
     close(listen_fd);
   }
+  /* The connections just taken over send their requests a moment later. */
+  atomic_store(&g_last_activity_ms, mono_ms());
   if (queued > 0)
     rl_log(RL_LOG_INFO, "stop", "%u queued connections taken over before closing", queued);
   long long until = mono_ms() + (long long)timeout_s * 1000;
@@ -156,7 +158,9 @@ static void drain(struct MHD_Daemon *d, unsigned timeout_s)
   long cut = atomic_load(&g_in_flight);
   if (cut > 0)
     rl_log(RL_LOG_WARN, "stop",
-           "REPAIRD_DRAIN_TIMEOUT (%u s) reached: %ld requests in flight are cut", timeout_s, cut);
+           "REPAIRD_DRAIN_TIMEOUT (%u s) reached with %ld requests still running: the server "
+           "stops once they end, their connections closed",
+           timeout_s, cut);
 }
 
 int rl_serve(const struct rl_config *cfg)

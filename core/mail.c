@@ -238,7 +238,7 @@ int mail_texts_build(struct mail_texts *out, const struct mail_content *c)
                 lang);
   struct rl_buf body = w.html;
   w.html = (struct rl_buf){0};
-  char hello[320];
+  char hello[1024]; /* a name of 200 characters, 4 bytes each, fits whole */
   if (has(c->name))
     snprintf(hello, sizeof hello, en ? "Hello %s," : "Bonjour %s,", c->name);
   else

@@ -183,8 +183,12 @@ static int send_one(struct mail_sender *s, const struct mail_job *job)
   s->off = 0;
   curl_easy_setopt(c, CURLOPT_URL, m->smtp_url);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  /* STARTTLS when the server offers it; required when there is a login to
+   * send, so that a man in the middle who strips the offer gets neither it
+   * nor the message. */
   if (strncmp(m->smtp_url, "smtp://", 7) == 0)
-    curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     (long)(m->user[0] != '\0' ? CURLUSESSL_ALL : CURLUSESSL_TRY));
   if (m->user[0] != '\0') {
     curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
     curl_easy_setopt(c, CURLOPT_PASSWORD, m->password);
@@ -247,16 +251,28 @@ int mail_work(long *done, struct mail_sender *s, const atomic_int *cancel)
     int rc = store_mail_claim(&jobs, &n, CLAIM_BATCH, lease, s->cfg->timezone);
     if (rc != RL_OK && jobs == NULL)
       return rc;
+    int away = 0;
     for (int i = 0; i < n; i++) {
-      if (atomic_load(cancel)) {
+      if (away) {
+        /* The database is away: the rest stays leased and comes back when
+         * the leases run out, rather than sent with no record and sent
+         * again then. */
+      } else if (atomic_load(cancel)) {
         (void)store_mail_record(&jobs[i], MAIL_RELEASE, 0, NULL, NULL);
-      } else if (jobs[i].to != NULL && jobs[i].unsubscribe_token != NULL) {
-        (void)send_one(s, &jobs[i]);
-        (*done)++;
+      } else if (jobs[i].to && jobs[i].unsubscribe_token && jobs[i].kind && jobs[i].language) {
+        int held = 1;
+        rc = i == 0 ? RL_OK : store_mail_renew(&held, &jobs[i], lease);
+        if (rc == RL_OK && held) {
+          rc = send_one(s, &jobs[i]);
+          (*done)++;
+        }
+        away = rc == RL_EUNAVAILABLE || rc == RL_EINDOUBT;
       }
       mail_job_free(&jobs[i]);
     }
     free(jobs);
+    if (away)
+      return RL_EUNAVAILABLE;
     if (n < CLAIM_BATCH)
       break;
   }

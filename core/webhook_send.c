@@ -289,6 +289,13 @@ static int send_one(struct webhook_sender *s, const struct webhook_job *job)
   return rc;
 }
 
+/* Whether a claimed job has all it needs (a copy may have run out of
+ * memory: its lease then runs out and it is tried again). */
+static int job_whole(const struct webhook_job *j)
+{
+  return j->url && j->secret && j->msg_id && j->type && j->body;
+}
+
 int webhook_work(long *done, struct webhook_sender *s, const atomic_int *cancel)
 {
   *done = 0;
@@ -309,10 +316,14 @@ int webhook_work(long *done, struct webhook_sender *s, const atomic_int *cancel)
       } else if (atomic_load(cancel)) {
         struct webhook_attempt none = {0};
         (void)store_outbox_record_webhook(&jobs[i], &none, WEBHOOK_RELEASE, 0, 0);
-      } else if (jobs[i].body != NULL) {
-        rc = send_one(s, &jobs[i]);
+      } else if (job_whole(&jobs[i])) {
+        int held = 1;
+        rc = i == 0 ? RL_OK : store_outbox_renew_webhook(&held, &jobs[i], lease);
+        if (rc == RL_OK && held) {
+          rc = send_one(s, &jobs[i]);
+          (*done)++;
+        }
         away = rc == RL_EUNAVAILABLE || rc == RL_EINDOUBT;
-        (*done)++;
       }
       webhook_job_free(&jobs[i]);
     }

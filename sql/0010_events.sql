@@ -143,12 +143,17 @@ CREATE TABLE email_messages (
   CHECK ((status IN ('sent', 'failed', 'cancelled')) = (finished_at IS NOT NULL))
 );
 CREATE INDEX email_messages_due ON email_messages (next_at) WHERE status = 'pending';
+-- Deleting old events sets their messages' event_id to NULL, and deleting a
+-- subscription removes its test events: both look rows up by these.
+CREATE INDEX email_messages_event ON email_messages (event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX events_subscription ON events (subscription_id) WHERE subscription_id IS NOT NULL;
 CREATE INDEX email_messages_leased ON email_messages (lease_until) WHERE status = 'sending';
 CREATE INDEX email_messages_device ON email_messages (device_id, id) WHERE device_id IS NOT NULL;
 CREATE INDEX email_messages_loan ON email_messages (loan_id, id) WHERE loan_id IS NOT NULL;
 
 -- The payloads. Each names things as the API does (codes, slugs, ids) and
--- carries no contact, name, note or free text a person wrote.
+-- carries no contact, name or note: a device's brand and model, and a
+-- part's name, are what its label prints.
 CREATE FUNCTION events_device_json(p_device bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('code', d.code, 'kind', d.kind, 'category', d.category,
            'site', s.slug, 'brand', d.brand, 'model', d.model, 'status', d.status,

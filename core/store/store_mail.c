@@ -71,6 +71,11 @@ const struct store_stmt store_mail_stmts[] = {
      " last_error = CASE $3 WHEN 'sent' THEN NULL WHEN 'release' THEN last_error ELSE $6 END"
      " WHERE id = $1::bigint AND status = 'sending' AND attempts = $2::int",
      0},
+    /* As outbox_renew_webhook: before each attempt of a claimed batch. */
+    {"mail_renew",
+     "UPDATE email_messages SET lease_until = now() + make_interval(secs => $3::double precision)"
+     " WHERE id = $1::bigint AND status = 'sending' AND attempts = $2::int RETURNING 1",
+     0},
     {"mail_list_device",
      "SELECT d.id AS owner_id, m.id, m.kind, m.language, m.status, m.attempts, m.created_at,"
      " m.finished_at, m.last_error"
@@ -214,6 +219,23 @@ int store_mail_claim(struct mail_job **jobs, int *n, int max, unsigned lease_s, 
   return ok ? RL_OK : RL_ENOMEM;
 }
 
+int store_mail_renew(int *held, const struct mail_job *job, unsigned lease_s)
+{
+  char id[24], at[16], l[16];
+  snprintf(id, sizeof id, "%lld", job->id);
+  snprintf(at, sizeof at, "%d", job->attempt);
+  snprintf(l, sizeof l, "%u", lease_s);
+  const char *p[] = {id, at, l};
+  PGresult *r;
+  *held = 0;
+  int rc = store_exec(&r, "mail_renew", 3, p);
+  if (rc != RL_OK)
+    return rc;
+  *held = PQntuples(r) == 1;
+  PQclear(r);
+  return RL_OK;
+}
+
 static const char *const outcome_names[] = {"sent", "retry", "failed", "release"};
 
 int store_mail_record(const struct mail_job *job, enum mail_outcome outcome, double retry_s,
@@ -253,8 +275,11 @@ static int list_of(json_t **items, int64_t *next, PGresult *r, int limit)
   int c[L_COUNT];
   store_cols(r, list_cols, c, L_COUNT);
   json_t *a = json_array();
+  /* One row more than a page is asked for: it says that another page
+   * follows (and is not shown). */
   int rows = PQntuples(r);
-  for (int i = 0; a && i < rows; i++) {
+  int shown = rows > limit ? limit : rows;
+  for (int i = 0; a && i < shown; i++) {
     if (store_value(r, i, c[L_ID]) == NULL)
       continue; /* the device or loan, with no message (after the cursor) */
     const char *status = store_value(r, i, c[L_STATUS]);
@@ -271,8 +296,8 @@ static int list_of(json_t **items, int64_t *next, PGresult *r, int limit)
       a = NULL;
     }
   }
-  if (a && rows == limit && store_value(r, rows - 1, c[L_ID]) != NULL)
-    *next = strtoll(store_value(r, rows - 1, c[L_ID]), NULL, 10);
+  if (a && rows > limit && store_value(r, limit - 1, c[L_ID]) != NULL)
+    *next = strtoll(store_value(r, limit - 1, c[L_ID]), NULL, 10);
   PQclear(r);
   *items = a;
   return a ? RL_OK : RL_ENOMEM;
@@ -283,7 +308,7 @@ int store_mail_list_device(json_t **items, int64_t *next, const char *code_body,
 {
   char a[24], l[16];
   snprintf(a, sizeof a, "%lld", (long long)after);
-  snprintf(l, sizeof l, "%d", limit);
+  snprintf(l, sizeof l, "%d", limit + 1);
   const char *p[] = {code_body, a, l};
   PGresult *r;
   int rc = store_exec(&r, "mail_list_device", 3, p);
@@ -295,7 +320,7 @@ int store_mail_list_loan(json_t **items, int64_t *next, int64_t loan_id, int64_t
   char id[24], a[24], l[16];
   snprintf(id, sizeof id, "%lld", (long long)loan_id);
   snprintf(a, sizeof a, "%lld", (long long)after);
-  snprintf(l, sizeof l, "%d", limit);
+  snprintf(l, sizeof l, "%d", limit + 1);
   const char *p[] = {id, a, l};
   PGresult *r;
   int rc = store_exec(&r, "mail_list_loan", 3, p);

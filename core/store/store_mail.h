@@ -43,6 +43,11 @@ enum mail_outcome {
   MAIL_RELEASE, /* cut short by the stop: not counted, due again now */
 };
 
+/* Renews the lease of a claimed message for lease_s seconds before its
+ * attempt; *held 0 when it is no longer this worker's: then it must not be
+ * sent. */
+int store_mail_renew(int *held, const struct mail_job *job, unsigned lease_s);
+
 /* Records an attempt: message_id is the header sent (kept for the next
  * attempt too), error an SMTP reply code ("smtp_451") or a libcurl error
  * name, never the server's text. Nothing is recorded when the lease was

@@ -86,6 +86,14 @@ const struct store_stmt store_outbox_stmts[] = {
      " AND ($8 <> 'succeeded' OR s.failing_since IS NOT NULL))"
      " SELECT count(*) AS n FROM d",
      0},
+    /* Before each attempt of a claimed batch: the lease is the worker's
+     * still (a late worker never sends what another took back), and it
+     * covers this attempt. */
+    {"outbox_renew_webhook",
+     "UPDATE webhook_deliveries SET lease_until = now() + make_interval(secs =>"
+     " $3::double precision) WHERE id = $1::bigint AND status = 'sending'"
+     " AND attempts = $2::int RETURNING 1",
+     0},
     {NULL, NULL, 0},
 };
 
@@ -116,6 +124,23 @@ int store_outbox_schedule(long *n, const char *tz, unsigned due_days, unsigned r
   PGresult *r;
   int rc = store_exec(&r, "outbox_schedule", 3, p);
   return rc == RL_OK ? count_of(n, r) : rc;
+}
+
+int store_outbox_renew_webhook(int *held, const struct webhook_job *job, unsigned lease_s)
+{
+  char id[24], at[16], l[16];
+  snprintf(id, sizeof id, "%lld", job->id);
+  snprintf(at, sizeof at, "%d", job->attempt);
+  snprintf(l, sizeof l, "%u", lease_s);
+  const char *p[] = {id, at, l};
+  PGresult *r;
+  *held = 0;
+  int rc = store_exec(&r, "outbox_renew_webhook", 3, p);
+  if (rc != RL_OK)
+    return rc;
+  *held = PQntuples(r) == 1;
+  PQclear(r);
+  return RL_OK;
 }
 
 void webhook_job_free(struct webhook_job *job)

@@ -35,6 +35,11 @@ void webhook_job_free(struct webhook_job *job);
  * array). */
 int store_outbox_claim_webhooks(struct webhook_job **jobs, int *n, int max, unsigned lease_s);
 
+/* Renews the lease of a claimed delivery for lease_s seconds before its
+ * attempt; *held 0 when it is no longer this worker's (its lease ran out
+ * and another took it back): then it must not be sent. */
+int store_outbox_renew_webhook(int *held, const struct webhook_job *job, unsigned lease_s);
+
 /* What one attempt came to. */
 enum webhook_outcome {
   WEBHOOK_SUCCEEDED, /* 2xx */
