@@ -303,6 +303,22 @@ static int path_matches(const char *pattern, const char *path)
   }
 }
 
+/* Appends method to the comma-separated list in allow, unless listed. */
+static void allow_add(char *allow, size_t cap, const char *method)
+{
+  size_t ml = strlen(method);
+  for (const char *p = allow; *p;) {
+    size_t l = strcspn(p, ",");
+    if (l == ml && strncmp(p, method, ml) == 0)
+      return;
+    p += l;
+    while (*p == ',' || *p == ' ')
+      p++;
+  }
+  size_t n = strlen(allow);
+  snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", method);
+}
+
 static int fallback(const struct _u_request *u, struct _u_response *res, void *user_data)
 {
   (void)user_data;
@@ -319,8 +335,9 @@ static int fallback(const struct _u_request *u, struct _u_response *res, void *u
   for (size_t i = 0; i < rl_routes_count; i++) {
     if (!path_matches(rl_routes[i].path, u->url_path))
       continue;
-    size_t n = strlen(allow);
-    snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", rl_routes[i].method);
+    allow_add(allow, sizeof allow, rl_routes[i].method);
+    if (strcmp(rl_routes[i].method, "GET") == 0)
+      allow_add(allow, sizeof allow, "HEAD");
     cors |= (rl_routes[i].flags & ROUTE_CORS) != 0;
   }
   if (allow[0] == '\0') {
@@ -354,6 +371,12 @@ static int route_request(const struct _u_request *u, struct _u_response *res, vo
     if (strcmp(rl_routes[i].method, u->http_verb) == 0 &&
         path_matches(rl_routes[i].path, u->url_path))
       return dispatch(u, res, (void *)&rl_routes[i]);
+  /* RFC 9110: HEAD wherever GET is, with GET's headers; libmicrohttpd
+   * sends no body to a HEAD. */
+  if (strcmp(u->http_verb, "HEAD") == 0)
+    for (size_t i = 0; i < rl_routes_count; i++)
+      if (strcmp(rl_routes[i].method, "GET") == 0 && path_matches(rl_routes[i].path, u->url_path))
+        return dispatch(u, res, (void *)&rl_routes[i]);
   return fallback(u, res, NULL);
 }
 

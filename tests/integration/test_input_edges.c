@@ -241,3 +241,76 @@ Test(cursors, sites_and_categories_refuse_cursors_they_did_not_issue)
     th_free(r);
   }
 }
+
+/* The reply to raw bytes, whole (headers and what body came within 5 s
+ * of the connection's close). Caller frees. */
+static char *raw_reply(const char *data)
+{
+  const char *url = th_url();
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons((uint16_t)atoi(strrchr(url, ':') + 1))};
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof a), 0);
+  cr_assert_eq(send(s, data, strlen(data), 0), (ssize_t)strlen(data));
+  size_t cap = 65536, got = 0;
+  char *buf = malloc(cap);
+  cr_assert_not_null(buf);
+  struct pollfd p = {.fd = s, .events = POLLIN};
+  while (got + 1 < cap && poll(&p, 1, 5000) == 1) {
+    ssize_t n = recv(s, buf + got, cap - 1 - got, 0);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+  }
+  close(s);
+  buf[got] = '\0';
+  return buf;
+}
+
+Test(methods, head_answers_wherever_get_does_with_its_headers_and_no_body)
+{
+  char req[512];
+  const char *paths[] = {"/api/v1/sites", "/api/v1/categories/kettle", "/healthz", "/"};
+  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+    snprintf(req, sizeof req,
+             "HEAD %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n",
+             paths[i], ds_reader());
+    char *reply = raw_reply(req);
+    cr_assert(strncmp(reply, "HTTP/1.1 200", 12) == 0, "%s: %.80s", paths[i], reply);
+    const char *end = strstr(reply, "\r\n\r\n");
+    cr_assert_not_null(end);
+    cr_assert_str_eq(end + 4, "", "%s: a HEAD reply has no body", paths[i]);
+    cr_assert(strcasestr(reply, "\r\nContent-Type: ") != NULL, "%s: %s", paths[i], reply);
+    free(reply);
+  }
+  /* A HEAD of a category has GET's ETag. */
+  struct th_resp *r = th_req("GET", "/api/v1/categories/kettle", ds_reader(), NULL, NULL);
+  char etag[96];
+  snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
+  th_free(r);
+  snprintf(req, sizeof req,
+           "HEAD /api/v1/categories/kettle HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+           "Connection: close\r\n\r\n",
+           ds_reader());
+  char *reply = raw_reply(req);
+  char want[128];
+  snprintf(want, sizeof want, "ETag: %s\r\n", etag);
+  cr_assert(strcasestr(reply, want) != NULL, "%s", reply);
+  free(reply);
+}
+
+Test(methods, a_refused_method_lists_head_beside_get)
+{
+  struct th_resp *r = th_req("PUT", "/api/v1/sites", ds_admin(), "{}", NULL);
+  cr_assert(th_is_problem(r, 405), "%ld %s", r->status, r->body);
+  const char *allow = th_header(r, "Allow");
+  cr_assert_not_null(allow);
+  cr_assert(strstr(allow, "GET") && strstr(allow, "HEAD") && strstr(allow, "POST"), "%s", allow);
+  th_free(r);
+  /* A POST-only path does not offer HEAD. */
+  r = th_req("GET", "/api/v1/labels", ds_admin(), NULL, NULL);
+  cr_assert(th_is_problem(r, 405), "%ld %s", r->status, r->body);
+  cr_assert(strstr(th_header(r, "Allow"), "HEAD") == NULL, "%s", th_header(r, "Allow"));
+  th_free(r);
+}
