@@ -83,7 +83,13 @@ const struct store_stmt store_outbox_stmts[] = {
      " FROM d WHERE s.id = d.subscription_id AND s.enabled AND $8 <> 'release'"
      /* A success when nothing was failing changes nothing: the row every
       * delivery of the subscription would otherwise rewrite is left alone. */
-     " AND ($8 <> 'succeeded' OR s.failing_since IS NOT NULL))"
+     " AND ($8 <> 'succeeded' OR s.failing_since IS NOT NULL)"
+     " RETURNING s.id, s.enabled),"
+     /* Disabled: its other pending deliveries wait out of the claims' way
+      * (enabling it again makes them due). */
+     " park AS (UPDATE webhook_deliveries w SET next_at = 'infinity' FROM s"
+     " WHERE w.subscription_id = s.id AND NOT s.enabled AND w.status = 'pending'"
+     " AND w.id <> $1::bigint)"
      " SELECT count(*) AS n FROM d",
      0},
     /* Before each attempt of a claimed batch: the lease is the worker's

@@ -36,8 +36,10 @@ const struct store_stmt store_webhook_stmts[] = {
      " LIMIT $2::int",
      STORE_RETRY_SAFE},
     /* In SET, `enabled` is the value before the change. */
+    /* A disabled subscription's pending deliveries wait at next_at
+     * 'infinity', out of the claims' way; enabling makes them due. */
     {"wh_update",
-     "UPDATE webhook_subscriptions SET url = $2, event_types = " TYPES_OF(
+     "WITH s AS (UPDATE webhook_subscriptions SET url = $2, event_types = " TYPES_OF(
          "$3") ","
                " description = $4, enabled = $5::boolean,"
                " disabled_reason = CASE WHEN $5::boolean THEN NULL WHEN enabled THEN 'admin'"
@@ -47,7 +49,11 @@ const struct store_stmt store_webhook_stmts[] = {
                " failing_since = CASE WHEN $5::boolean AND NOT enabled THEN NULL ELSE "
                "failing_since END,"
                " version = version + 1, updated_at = now() WHERE id = $1::bigint "
-               "RETURNING " SUB_COLS,
+               "RETURNING *),"
+               " p AS (UPDATE webhook_deliveries d SET next_at = CASE WHEN s.enabled"
+               " THEN now() ELSE 'infinity' END FROM s WHERE d.subscription_id = s.id"
+               " AND d.status = 'pending' AND (s.enabled = (d.next_at = 'infinity')))"
+               " SELECT " SUB_COLS " FROM s",
      0},
     {"wh_delete", "DELETE FROM webhook_subscriptions WHERE id = $1::bigint RETURNING id", 0},
     {"wh_rotate",
