@@ -159,7 +159,7 @@ static long ev_loan(const char *type, long loan)
 static void assert_events_settle(const char *when, long loan, long soon, long overdue)
 {
   clock_at(when);
-  long n = ob_wait_count(soon + overdue, 15,
+  long n = ob_wait_count(soon + overdue, 60,
                          "SELECT count(*) FROM events WHERE loan_id = %ld"
                          " AND type IN ('loan.due_soon', 'loan.overdue')",
                          loan);
@@ -247,7 +247,7 @@ static void start_short_retention(void)
  * overdue once more each pass. The clock is put 3 days back so that the
  * event is written 3 days old. */
 Test(outbox_instances, a_time_based_event_is_not_written_again_after_the_retention,
-     .init = start_short_retention, .fini = stop, .timeout = 90)
+     .init = start_short_retention, .fini = stop, .timeout = 150)
 {
   cr_assert_not_null(th_sql("UPDATE clock_shift SET shift = - interval '10 days'"));
   char due[16], dev[CODE_CAP], mem[NUMBER_CAP], extra[64];
@@ -259,7 +259,7 @@ Test(outbox_instances, a_time_based_event_is_not_written_again_after_the_retenti
   long loan = ls_lend_ok(dev, mem, extra);
   cr_assert_not_null(th_sql("UPDATE clock_shift SET shift = - interval '3 days'"));
 
-  long n = ob_wait_count(1, 15,
+  long n = ob_wait_count(1, 60,
                          "SELECT count(*) FROM webhook_deliveries d JOIN events e"
                          " ON e.id = d.event_id WHERE e.loan_id = %ld AND e.type = 'loan.overdue'"
                          " AND d.status = 'succeeded'",
