@@ -56,6 +56,9 @@ CREATE TABLE events (
   subject         text NOT NULL,
   data            jsonb NOT NULL,
   at              timestamptz NOT NULL DEFAULT now(),
+  -- When it was written by the server's clock (at follows the programme's
+  -- clock, rl_now(), for loans): what "existed when it happened" compares.
+  recorded_at     timestamptz NOT NULL DEFAULT now(),
   -- Internal references (not foreign keys: an event outlives nothing), used
   -- to find whom to e-mail and what a volunteer sees on a device or loan.
   device_id       bigint,
@@ -289,14 +292,14 @@ DECLARE
   n integer;
 BEGIN
   WITH claimed AS (
-    SELECT e.id, e.type, e.data, e.at, e.device_id, e.loan_id, e.subscription_id
+    SELECT e.id, e.type, e.data, e.recorded_at, e.device_id, e.loan_id, e.subscription_id
     FROM events e WHERE NOT e.dispatched ORDER BY e.id LIMIT p_limit
     FOR UPDATE SKIP LOCKED
   ), hooks AS (
     INSERT INTO webhook_deliveries (subscription_id, event_id)
     SELECT s.id, c.id FROM claimed c JOIN webhook_subscriptions s
       ON CASE WHEN c.subscription_id IS NOT NULL THEN s.id = c.subscription_id
-              ELSE s.enabled AND s.created_at <= c.at
+              ELSE s.enabled AND s.created_at <= c.recorded_at
                    AND (c.type = ANY (s.event_types) OR '*' = ANY (s.event_types)) END
     ON CONFLICT (subscription_id, event_id) DO NOTHING
   ), mails AS (
