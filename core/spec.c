@@ -319,7 +319,8 @@ void rl_suggest_offer(struct rl_suggest *s, const char *name, const char *answer
     return;
   /* A typo is a slip or two; the longer the word, the more it may have. */
   size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-  char folded[RL_SUGGEST_MAX];
+  char folded[RL_SUGGEST_MAX] = {
+      0}; /* as in rl_suggest_init: the analyzer cannot see fold() end it */
   fold(folded, sizeof folded, name);
   size_t d = distance(s->typed, folded, limit);
   if (d <= limit && d < len && (s->best == NULL || d < s->distance)) {
