@@ -1,8 +1,8 @@
 /* Label batches hold an HTTP thread while they render: on a repaird with
  * two threads (and so one batch at a time), eight batches of 1,000 labels
  * (100 under valgrind) sent at once leave /healthz and a device read
- * answering promptly, the batches over the limit get 503 /problems/busy
- * with Retry-After, and the others their PDF. */
+ * answering promptly; a batch that meets another being rendered gets 503
+ * /problems/busy with Retry-After, the others their PDF. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <signal.h>
@@ -113,7 +113,10 @@ Test(heavy, label_batches_leave_a_thread_for_everything_else, .timeout = 240)
       cr_expect_fail("batch %zu: %ld (Retry-After %s)", i, g_status[i], g_retry_after[i]);
   }
   cr_expect_geq(rendered, 1);
-  cr_expect_geq(busy, 1, "with one batch at a time, some of %d sent at once are refused", BATCHES);
+  /* How many were refused depends on how the clients' requests met on the
+   * server's two threads (on a loaded machine they may come one after the
+   * other's answer); what must hold is that the probes never waited. */
+  cr_log_info("%d batches rendered, %d refused", rendered, busy);
   /* Measured: 0.02 s with the limit, 5.1 s without (a probe waited behind
    * whole batches); generous for a loaded machine and valgrind. */
   cr_expect_lt(worst, 2.0, "the slowest probe took %.2f s", worst);
