@@ -318,6 +318,29 @@ static int load_outbox(struct rl_outbox_settings *o, rl_getenv_fn get, void *ctx
   return RL_OK;
 }
 
+static int load_privacy(struct rl_privacy_settings *p, rl_getenv_fn get, void *ctx, char *err,
+                        size_t errlen)
+{
+  if (setting_uint(&p->owner_days, get, ctx, "REPAIRD_RETAIN_OWNER_DAYS", 90, 1, 3650, err,
+                   errlen) != RL_OK ||
+      setting_uint(&p->member_days, get, ctx, "REPAIRD_RETAIN_MEMBER_DAYS", 365, 1, 3650, err,
+                   errlen) != RL_OK ||
+      setting_uint(&p->delivery_days, get, ctx, "REPAIRD_RETAIN_DELIVERY_DAYS", 30, 1, 3650, err,
+                   errlen) != RL_OK ||
+      setting_uint(&p->read_log_days, get, ctx, "REPAIRD_RETAIN_READ_LOG_DAYS", 365, 30, 3650, err,
+                   errlen) != RL_OK)
+    return RL_EINVALID;
+  const char *v = get("REPAIRD_PHONE_COUNTRY", ctx);
+  if (v == NULL || *v == '\0')
+    v = "33";
+  size_t n = strlen(v);
+  if (n > 3 || strspn(v, "0123456789") != n || v[0] == '0')
+    return fail(err, errlen, "REPAIRD_PHONE_COUNTRY",
+                "expected a country calling code of 1 to 3 digits, e.g. 33");
+  memcpy(p->phone_country, v, n + 1);
+  return RL_OK;
+}
+
 /* The first line of a file, for a secret kept out of the environment. */
 static int read_first_line(char *out, size_t cap, const char *path)
 {
@@ -480,7 +503,8 @@ int rl_config_load(struct rl_config *out, rl_getenv_fn get, void *ctx, char *err
   if (load_publish(&out->publish, get, ctx, err, errlen) != RL_OK)
     return RL_EINVALID;
   if (load_opendata(&out->opendata, get, ctx, err, errlen) != RL_OK ||
-      load_outbox(&out->outbox, get, ctx, err, errlen) != RL_OK)
+      load_outbox(&out->outbox, get, ctx, err, errlen) != RL_OK ||
+      load_privacy(&out->privacy, get, ctx, err, errlen) != RL_OK)
     return RL_EINVALID;
   return load_mail(&out->mail, get, ctx, err, errlen);
 }

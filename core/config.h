@@ -64,6 +64,16 @@ struct rl_mail_settings {
   unsigned due_days;   /* REPAIRD_NOTIFY_DUE_DAYS: "due soon" this many days before */
 };
 
+/* Personal data (docs/privacy.md): how long contacts are kept once their
+ * purpose has lapsed, and how phone numbers are compared. */
+struct rl_privacy_settings {
+  unsigned owner_days;    /* REPAIRD_RETAIN_OWNER_DAYS: an owner's contact after the device left */
+  unsigned member_days;   /* REPAIRD_RETAIN_MEMBER_DAYS: a member's contact after their last loan */
+  unsigned delivery_days; /* REPAIRD_RETAIN_DELIVERY_DAYS: webhook and e-mail delivery records */
+  unsigned read_log_days; /* REPAIRD_RETAIN_READ_LOG_DAYS: the record of reads of personal data */
+  char phone_country[4];  /* REPAIRD_PHONE_COUNTRY: calling code of national numbers ("33") */
+};
+
 struct rl_config {
   char database_url[1024];         /* DATABASE_URL; empty: libpq's own defaults */
   char listen_host[256];           /* REPAIRD_LISTEN host part */
@@ -84,6 +94,7 @@ struct rl_config {
   struct rl_opendata_settings opendata;
   struct rl_outbox_settings outbox;
   struct rl_mail_settings mail;
+  struct rl_privacy_settings privacy;
 };
 
 /* Looks a setting up by name; returns NULL when unset. */
