@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/hash.h"
 
@@ -103,6 +104,7 @@ void rl_conn_end(struct MHD_Connection *con)
 
 struct check {
   int bad;
+  const char *why; /* what the first bad header is not */
   const char *key; /* the first bad header's name, and its length */
   size_t key_len;
 };
@@ -142,12 +144,61 @@ static int text_ok(const char *s, size_t n, int is_name)
   return 1;
 }
 
+/* RFC 9110 §13.1.1–2: "*" or a list of entity-tags ([W/]"…", etagc being
+ * any visible character but '"', or obs-text), empty elements allowed. A
+ * condition the server cannot read must not pass as no condition. */
+static int etag_list_ok(const char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n && (s[i] == ' ' || s[i] == '\t'))
+    i++;
+  if (i < n && s[i] == '*') {
+    for (i++; i < n; i++)
+      if (s[i] != ' ' && s[i] != '\t')
+        return 0;
+    return 1;
+  }
+  int tags = 0;
+  while (i < n) {
+    if (s[i] == ' ' || s[i] == '\t' || s[i] == ',') {
+      i++;
+      continue;
+    }
+    if (n - i >= 2 && s[i] == 'W' && s[i + 1] == '/')
+      i += 2;
+    if (i >= n || s[i] != '"')
+      return 0;
+    for (i++; i < n && s[i] != '"'; i++)
+      if ((unsigned char)s[i] < 0x21 || s[i] == 0x7f)
+        return 0;
+    if (i >= n)
+      return 0;
+    i++; /* the closing quote: then only OWS up to a comma or the end */
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+      i++;
+    if (i < n && s[i] != ',')
+      return 0;
+    tags++;
+  }
+  return tags > 0;
+}
+
+static int is_condition(const char *key, size_t n)
+{
+  return (n == 8 && strncasecmp(key, "If-Match", n) == 0) ||
+         (n == 13 && strncasecmp(key, "If-None-Match", n) == 0);
+}
+
 static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                  size_t key_size, const char *value, size_t value_size)
 {
   (void)kind;
   struct check *c = cls;
-  if (text_ok(key, key_size, 1) && (value == NULL || text_ok(value, value_size, 0)))
+  if (!text_ok(key, key_size, 1) || (value != NULL && !text_ok(value, value_size, 0)))
+    c->why = "is not a header of UTF-8 text without control characters";
+  else if (value != NULL && is_condition(key, key_size) && !etag_list_ok(value, value_size))
+    c->why = "is not \"*\" or a list of entity-tags (\"…\" or W/\"…\")";
+  else
     return MHD_YES;
   c->bad = 1;
   c->key = key;
@@ -155,7 +206,7 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
   return MHD_NO;
 }
 
-int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap)
+int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap, const char **why)
 {
   unsigned char key[KEY_LEN];
   if (key_of(key, client) != 0)
@@ -163,7 +214,7 @@ int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap)
   size_t at = find(key);
   if (at == SLOTS)
     return 0;
-  struct check c = {0, NULL, 0};
+  struct check c = {0, NULL, NULL, 0};
   MHD_get_connection_values_n(g_slots[at].con, MHD_HEADER_KIND, on_header, &c);
   if (!c.bad)
     return 0;
@@ -175,5 +226,6 @@ int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap)
       name[o - 1] = '?';
   }
   name[o] = '\0';
+  *why = c.why;
   return -1;
 }

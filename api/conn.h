@@ -22,9 +22,10 @@ void rl_conn_end(struct MHD_Connection *con);
  * ulfius gives; two IPv6 clients on one thread with the same port and the
  * same first 64 address bits would be told apart by nothing, so one of
  * them is then checked against the other's lines): names must be tokens, values UTF-8 text with no
- * control character but tab (a NUL included). Returns 0 when all are, or when the connection is not
- * known here (nothing to check against); else -1 and the first bad header's name (printable ASCII,
- * cut to cap) in name. */
-int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap);
+ * control character but tab (a NUL included), and If-Match and If-None-Match "*" or entity-tags.
+ * Returns 0 when all are, or when the connection is not known here (nothing to check against); else
+ * -1, the first bad header's name (printable ASCII, cut to cap) in name and what it is not in *why.
+ */
+int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap, const char **why);
 
 #endif

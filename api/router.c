@@ -255,14 +255,14 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   struct rl_netaddr client;
   rl_client_address(&client, u, g_cfg);
   char bad_header[64];
+  const char *why = NULL;
   if ((route->flags & ROUTE_RATE_LIMITED) &&
       rl_ratelimit_take(&client, g_cfg->public_rate_limit, &retry_after) != 0) {
     rl_public_rate_limited(&req, res, retry_after);
-  } else if (rl_conn_check_headers(u->client_address, bad_header, sizeof bad_header) != 0) {
+  } else if (rl_conn_check_headers(u->client_address, bad_header, sizeof bad_header, &why) != 0) {
     /* ulfius left it out: read as absent, an If-Match or an
      * Idempotency-Key would silently stop applying. */
-    rl_reply_bad_field(res, bad_header, "bad_header",
-                       "is not a header of UTF-8 text without control characters");
+    rl_reply_bad_field(res, bad_header, "bad_header", why);
   } else if (authenticate(&req, res) == 0 && read_body(&req, res) == 0) {
     run_heavy_or_not(&req, res);
   }

@@ -204,6 +204,39 @@ Test(headers, a_header_that_is_not_utf8_text_is_refused_not_ignored)
   cr_assert_eq(raw_request("GET", "/api/v1/sites", "X-Anything: caf\xc3\xa9\tok\r\n", ""), 200);
 }
 
+/* A condition the server cannot read is refused, never taken as no
+ * condition: If-None-Match would give the whole reply, If-Match the edit. */
+Test(headers, a_condition_that_cannot_be_read_is_refused)
+{
+  char site[64], code[CODE_CAP];
+  ds_site(site, sizeof site, 1);
+  ds_device(code, "donation", site, "Before");
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/devices/%s", code);
+  struct th_resp *r = ds_get(ds_vol(), code);
+  char etag[48];
+  snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
+  th_free(r);
+  const char *bad[] = {"\"1", "1", "\"1\" x", "W/1", "\"1\",,W/", "* \"1\"", "", "\"a b\""};
+  char h[128];
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    snprintf(h, sizeof h, "If-None-Match: %s\r\n", bad[i]);
+    cr_assert_eq(raw_request("GET", path, h, ""), 400, "If-None-Match: %s", bad[i]);
+    snprintf(h, sizeof h, "If-Match: %s\r\n", bad[i]);
+    cr_assert_eq(raw_request("PATCH", path, h, "{\"brand\":\"After\"}"), 400, "If-Match: %s",
+                 bad[i]);
+  }
+  r = ds_get(ds_vol(), code);
+  cr_assert_str_eq(th_str(r, "brand"), "Before");
+  th_free(r);
+  /* Lists, weak tags, empty elements and "*" are read. */
+  snprintf(h, sizeof h, "If-None-Match: W/\"x\", , %s\r\n", etag);
+  cr_assert_eq(raw_request("GET", path, h, ""), 304);
+  cr_assert_eq(raw_request("GET", path, "If-None-Match: *\r\n", ""), 304);
+  cr_assert_eq(raw_request("GET", path, "If-None-Match: \"nope\"\r\n", ""), 200);
+  cr_assert_eq(raw_request("PATCH", path, "If-Match: \"999\"\r\n", "{\"brand\":\"After\"}"), 412);
+}
+
 Test(headers, http11_needs_a_host)
 {
   const char *no_host = "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n";
