@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/store/pool.h"
 #include "core/store/statements.h"
+#include "core/store/store_outbox.h"
 
 /* Whether a due message still goes, and why not: the contact is read now,
  * so an erased contact (no row), a removed address or a consent taken back
@@ -221,19 +222,7 @@ int store_mail_claim(struct mail_job **jobs, int *n, int max, unsigned lease_s, 
 
 int store_mail_renew(int *held, const struct mail_job *job, unsigned lease_s)
 {
-  char id[24], at[16], l[16];
-  snprintf(id, sizeof id, "%lld", job->id);
-  snprintf(at, sizeof at, "%d", job->attempt);
-  snprintf(l, sizeof l, "%u", lease_s);
-  const char *p[] = {id, at, l};
-  PGresult *r;
-  *held = 0;
-  int rc = store_exec(&r, "mail_renew", 3, p);
-  if (rc != RL_OK)
-    return rc;
-  *held = PQntuples(r) == 1;
-  PQclear(r);
-  return RL_OK;
+  return store_outbox_renew(held, "mail_renew", job->id, job->attempt, lease_s);
 }
 
 static const char *const outcome_names[] = {"sent", "retry", "failed", "release"};

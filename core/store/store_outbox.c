@@ -132,21 +132,27 @@ int store_outbox_schedule(long *n, const char *tz, unsigned due_days, unsigned r
   return rc == RL_OK ? count_of(n, r) : rc;
 }
 
-int store_outbox_renew_webhook(int *held, const struct webhook_job *job, unsigned lease_s)
+int store_outbox_renew(int *held, const char *statement, long long job_id, int attempt,
+                       unsigned lease_s)
 {
   char id[24], at[16], l[16];
-  snprintf(id, sizeof id, "%lld", job->id);
-  snprintf(at, sizeof at, "%d", job->attempt);
+  snprintf(id, sizeof id, "%lld", job_id);
+  snprintf(at, sizeof at, "%d", attempt);
   snprintf(l, sizeof l, "%u", lease_s);
   const char *p[] = {id, at, l};
   PGresult *r;
   *held = 0;
-  int rc = store_exec(&r, "outbox_renew_webhook", 3, p);
+  int rc = store_exec(&r, statement, 3, p);
   if (rc != RL_OK)
     return rc;
   *held = PQntuples(r) == 1;
   PQclear(r);
   return RL_OK;
+}
+
+int store_outbox_renew_webhook(int *held, const struct webhook_job *job, unsigned lease_s)
+{
+  return store_outbox_renew(held, "outbox_renew_webhook", job->id, job->attempt, lease_s);
 }
 
 void webhook_job_free(struct webhook_job *job)

@@ -39,6 +39,10 @@ int store_outbox_claim_webhooks(struct webhook_job **jobs, int *n, int max, unsi
  * attempt; *held 0 when it is no longer this worker's (its lease ran out
  * and another took it back): then it must not be sent. */
 int store_outbox_renew_webhook(int *held, const struct webhook_job *job, unsigned lease_s);
+/* The lease renewal both queues share: statement takes (id, attempt,
+ * lease seconds) and returns a row while the job is still this attempt's. */
+int store_outbox_renew(int *held, const char *statement, long long job_id, int attempt,
+                       unsigned lease_s);
 
 /* What one attempt came to. */
 enum webhook_outcome {
