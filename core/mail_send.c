@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/curl_cancel.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/mail.h"
@@ -57,17 +58,6 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
   memcpy(buf, s->msg + s->off, n);
   s->off += n;
   return n;
-}
-
-static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-  (void)dltotal;
-  (void)dlnow;
-  (void)ultotal;
-  (void)ulnow;
-  const struct mail_sender *s = arg;
-  return s->cancel != NULL && atomic_load(s->cancel) ? 1 : 0;
 }
 
 /* Why an attempt failed without an SMTP reply, as a name: never the
@@ -203,9 +193,7 @@ static int send_one(struct mail_sender *s, const struct mail_job *job)
   curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)o->timeout_s);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  rl_curl_cancel_on(c, s->cancel);
   CURLcode cc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/curl_cancel.h"
 #include "core/error.h"
 
 /* What is kept of a portal's answer: enough for CKAN's JSON verdict and an
@@ -60,17 +61,6 @@ static size_t read_file(char *buffer, size_t size, size_t nitems, void *arg)
 static int seek_file(void *arg, curl_off_t offset, int origin)
 {
   return fseeko((FILE *)arg, (off_t)offset, origin) == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
-}
-
-static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-  (void)dltotal;
-  (void)dlnow;
-  (void)ultotal;
-  (void)ulnow;
-  const atomic_int *cancel = arg;
-  return cancel != NULL && atomic_load(cancel) ? 1 : 0;
 }
 
 /* An excerpt of the answer for the error text: printable ASCII only, and
@@ -172,9 +162,7 @@ void portal_send(struct portal_result *out, const struct portal_upload *up)
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &ans);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)up->cancel);
+  rl_curl_cancel_on(c, up->cancel);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "repaird (Repair Ledger open data)");
 
   CURLcode rc = curl_easy_perform(c);

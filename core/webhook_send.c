@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/curl_cancel.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/outbox.h"
@@ -153,17 +154,6 @@ static size_t on_answer(char *ptr, // NOLINT(readability-non-const-parameter): l
   return n;
 }
 
-static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-  (void)dltotal;
-  (void)dlnow;
-  (void)ultotal;
-  (void)ulnow;
-  const struct webhook_sender *s = arg;
-  return s->cancel != NULL && atomic_load(s->cancel) ? 1 : 0;
-}
-
 static double now_real(void)
 {
   struct timespec t;
@@ -251,9 +241,7 @@ static int send_one(struct webhook_sender *s, const struct webhook_job *job)
   curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, s);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  rl_curl_cancel_on(c, s->cancel);
   double t0 = now_mono();
   CURLcode cc = curl_easy_perform(c);
   a.duration_ms = (long)((now_mono() - t0) * 1000.0);
