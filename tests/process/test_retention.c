@@ -38,7 +38,9 @@ static void clock_days(int days, int claim_day)
   if (claim_day) {
     th_sql("INSERT INTO retention_runs (day, trigger, started_at, finished_at, counts)"
            " VALUES ((rl_now() AT TIME ZONE 'Europe/Paris')::date, 'daily', rl_now(), rl_now(),"
-           " '{}') ON CONFLICT DO NOTHING");
+           " '{\"owner_contacts\": 0, \"member_contacts\": 0, \"delivery_records\": 0,"
+           " \"email_records\": 0, \"read_log_entries\": 0, \"stored_replies\": 0}')"
+           " ON CONFLICT DO NOTHING");
   }
 }
 
