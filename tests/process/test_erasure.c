@@ -462,3 +462,51 @@ Test(erasure, refused_requests, .init = start, .fini = stop, .timeout = 60)
   cr_assert(th_is_problem(r, 404), "%ld %s", r->status, r->body);
   th_free(r);
 }
+
+Test(erasure, by_phone_typed_another_way_and_by_device_code, .init = start, .fini = stop,
+     .timeout = 60)
+{
+  struct person p, q;
+  person_make(&p, "phone");
+  person_make(&q, "code");
+  char a[CODE_CAP], b[CODE_CAP], c[CODE_CAP];
+  owner_device(a, &p, p.email, 0);
+  owner_device(b, &q, q.email, 0);
+  owner_device(c, &q, "zyxw-other@example.org", 0);
+  /* Stored as "07 12 34 56 78"; asked as "+33 7 12 34 56 78". */
+  char body[256];
+  snprintf(body, sizeof body, "{\"phone\":\"+33 %s\"}", p.phone + 1);
+  struct th_resp *r = erase(th_admin_key(), body);
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  cr_assert_eq(count_of(r, "owner_contacts"), 1, "%s", r->body);
+  cr_assert_str_eq(json_string_value(json_array_get(
+                       json_object_get(json_object_get(r->json, "records"), "devices"), 0)),
+                   a);
+  th_free(r);
+  cr_assert_eq(ds_count("SELECT count(*) FROM device_owners o JOIN devices d ON d.id ="
+                        " o.device_id WHERE d.code = '%s'",
+                        a),
+               0);
+  /* By one device's code, typed in lower case: q's other device shares
+   * the phone, so it goes too. */
+  char lower[CODE_CAP];
+  snprintf(lower, sizeof lower, "%s", b);
+  for (char *x = lower; *x; x++)
+    *x = (char)tolower((unsigned char)*x);
+  snprintf(body, sizeof body, "{\"device\":\"%s\",\"reason\":null}", lower);
+  r = erase(th_admin_key(), body);
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  cr_assert_eq(count_of(r, "owner_contacts"), 2, "%s", r->body);
+  cr_assert_str_eq(th_str(r, "found_by"), "device");
+  th_free(r);
+  cr_assert_eq(ds_count("SELECT count(*) FROM device_owners o JOIN devices d ON d.id ="
+                        " o.device_id WHERE d.code IN ('%s', '%s')",
+                        b, c),
+               0);
+  /* The device erased by its code is still named, with nothing left. */
+  snprintf(body, sizeof body, "{\"device\":\"%s\"}", b);
+  r = erase(th_admin_key(), body);
+  cr_assert_eq(r->status, 200, "%s", r->body);
+  cr_assert_eq(count_of(r, "owner_contacts"), 0, "%s", r->body);
+  th_free(r);
+}
