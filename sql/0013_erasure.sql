@@ -103,9 +103,10 @@ BEGIN
     UPDATE device_events SET note = NULL WHERE id = ANY (device_event_notes);
     UPDATE loan_events SET note = NULL WHERE id = ANY (loan_event_notes);
     -- A message a worker finished meanwhile keeps its outcome (the
-    -- worker's own update checks that it is still sending).
+    -- worker's own update checks that it is still sending). Ended by the
+    -- programme's clock, as the retention of e-mail records counts.
     WITH c AS (
-      UPDATE email_messages SET status = 'cancelled', lease_until = NULL, finished_at = now(),
+      UPDATE email_messages SET status = 'cancelled', lease_until = NULL, finished_at = rl_now(),
         last_error = 'erased'
       WHERE id = ANY (mails) AND status IN ('pending', 'sending') RETURNING id)
     SELECT coalesce(array_agg(id), '{}') INTO mails FROM c;
