@@ -121,4 +121,12 @@ void h_webhooks_redeliver(struct rl_req *req, struct _u_response *res);
 void h_events_list(struct rl_req *req, struct _u_response *res);
 void h_events_get(struct rl_req *req, struct _u_response *res);
 
+/* Personal data: erasures and the retention run (docs/privacy.md). */
+void h_erasures_create(struct rl_req *req, struct _u_response *res);
+void h_erasures_list(struct rl_req *req, struct _u_response *res);
+void h_erasures_get(struct rl_req *req, struct _u_response *res);
+void h_retention_get(struct rl_req *req, struct _u_response *res);
+void h_retention_run(struct rl_req *req, struct _u_response *res);
+void h_retention_runs(struct rl_req *req, struct _u_response *res);
+
 #endif

@@ -242,7 +242,7 @@ int rl_serve(const struct rl_config *cfg)
     close(listen_fd);
     return 1;
   }
-  if (rl_maintenance_start(MAINTENANCE_INTERVAL_S, cfg->loans.hold_days) != RL_OK)
+  if (rl_maintenance_start(MAINTENANCE_INTERVAL_S, cfg) != RL_OK)
     rl_log(RL_LOG_WARN, "start", "no maintenance thread: expired stored replies stay");
   if (rl_publisher_start(cfg) != RL_OK)
     rl_log(RL_LOG_WARN, "start", "no publisher thread: no monthly publication or retry here");

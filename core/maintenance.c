@@ -3,11 +3,13 @@
 #include "core/maintenance.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "core/error.h"
 #include "core/idem.h"
 #include "core/log.h"
+#include "core/retention.h"
 #include "core/store/pool.h"
 #include "core/waitlist.h"
 
@@ -15,7 +17,8 @@ static pthread_t g_thread;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_wake;
 static int g_running, g_stop;
-static unsigned g_interval_s, g_hold_days;
+static unsigned g_interval_s;
+static const struct rl_config *g_cfg;
 
 static void pass(void)
 {
@@ -26,11 +29,24 @@ static void pass(void)
   else if (deleted > 0)
     rl_log(RL_LOG_INFO, "maintenance", "purged %ld expired stored replies", deleted);
   long holds = 0;
-  rc = waitlist_sweep(&holds, g_hold_days);
+  rc = waitlist_sweep(&holds, g_cfg->loans.hold_days);
   if (rc != RL_OK)
     rl_log(RL_LOG_WARN, "maintenance", "passing on waiting-list holds: %s", rl_err_name(rc));
   else if (holds > 0)
     rl_log(RL_LOG_INFO, "maintenance", "%ld waiting-list holds ended or placed", holds);
+  /* The day's retention run, in whichever instance comes first: the
+   * others find the day taken. */
+  int ran;
+  json_t *counts;
+  rc = retention_daily(&ran, &counts, g_cfg);
+  if (rc != RL_OK) {
+    rl_log(RL_LOG_WARN, "maintenance", "retention run: %s", rl_err_name(rc));
+  } else if (ran) {
+    char *c = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS);
+    rl_log(RL_LOG_INFO, "maintenance", "retention run: purged %s", c ? c : "?");
+    free(c);
+    json_decref(counts);
+  }
 }
 
 static void *run(void *arg)
@@ -52,9 +68,9 @@ static void *run(void *arg)
   return NULL;
 }
 
-int rl_maintenance_start(unsigned interval_s, unsigned hold_days)
+int rl_maintenance_start(unsigned interval_s, const struct rl_config *cfg)
 {
-  g_hold_days = hold_days;
+  g_cfg = cfg;
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

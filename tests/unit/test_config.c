@@ -275,3 +275,44 @@ Test(config, outbox_and_mail_bad_values_are_named)
     cr_expect(strstr(err, cases[i][0]) != NULL, "%s: %s", cases[i][0], err);
   }
 }
+
+Test(config, privacy_retention_and_phone_defaults_values_and_bounds)
+{
+  struct env e = {{NULL}, {NULL}};
+  struct rl_config c;
+  char err[256];
+  cr_assert_eq(rl_config_load(&c, get, &e, err, sizeof err), RL_OK);
+  cr_assert_eq(c.privacy.owner_days, 90);
+  cr_assert_eq(c.privacy.member_days, 365);
+  cr_assert_eq(c.privacy.delivery_days, 30);
+  cr_assert_eq(c.privacy.read_log_days, 365);
+  cr_assert_str_eq(c.privacy.phone_country, "33");
+
+  struct env good = {{"REPAIRD_RETAIN_OWNER_DAYS", "REPAIRD_RETAIN_MEMBER_DAYS",
+                      "REPAIRD_RETAIN_DELIVERY_DAYS", "REPAIRD_RETAIN_READ_LOG_DAYS",
+                      "REPAIRD_PHONE_COUNTRY", NULL},
+                     {"10", "20", "5", "180", "41", NULL}};
+  cr_assert_eq(rl_config_load(&c, get, &good, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_eq(c.privacy.owner_days, 10);
+  cr_assert_eq(c.privacy.member_days, 20);
+  cr_assert_eq(c.privacy.delivery_days, 5);
+  cr_assert_eq(c.privacy.read_log_days, 180);
+  cr_assert_str_eq(c.privacy.phone_country, "41");
+  /* An empty calling code is the default. */
+  struct env empty = {{"REPAIRD_PHONE_COUNTRY", NULL}, {"", NULL}};
+  cr_assert_eq(rl_config_load(&c, get, &empty, err, sizeof err), RL_OK, "%s", err);
+  cr_assert_str_eq(c.privacy.phone_country, "33");
+
+  expect_bad("REPAIRD_RETAIN_OWNER_DAYS", "0");
+  expect_bad("REPAIRD_RETAIN_OWNER_DAYS", "3651");
+  expect_bad("REPAIRD_RETAIN_OWNER_DAYS", "90 days");
+  expect_bad("REPAIRD_RETAIN_MEMBER_DAYS", "-1");
+  expect_bad("REPAIRD_RETAIN_DELIVERY_DAYS", "0");
+  /* The record of reads is kept a month at least (CNIL: 6 months to a
+   * year for access traces). */
+  expect_bad("REPAIRD_RETAIN_READ_LOG_DAYS", "29");
+  expect_bad("REPAIRD_PHONE_COUNTRY", "+33");
+  expect_bad("REPAIRD_PHONE_COUNTRY", "033");
+  expect_bad("REPAIRD_PHONE_COUNTRY", "3344");
+  expect_bad("REPAIRD_PHONE_COUNTRY", "FR");
+}
