@@ -505,3 +505,106 @@ Test(people_export, needs_an_admin_key, .init = setup)
   cr_assert(th_is_problem(r, 401), "%ld %s", r->status, r->body);
   th_free(r);
 }
+
+/* GET path as a volunteer: its JSON (caller decrefs). */
+static json_t *get_json(const char *fmt, const char *arg)
+{
+  char path[160];
+  snprintf(path, sizeof path, fmt, arg);
+  struct th_resp *r = th_req("GET", path, ds_vol(), NULL, NULL);
+  cr_assert_eq(r->status, 200, "%s: %ld %s", path, r->status, r->body);
+  json_t *j = json_incref(r->json);
+  th_free(r);
+  return j;
+}
+
+static int g_compared; /* objects assert_same compared */
+
+/* That an object of an export, without its records, is what a route gives,
+ * and its records what the routes that list them give. */
+static void assert_same(json_t *got, const char *route, const char *arg, const char *const *lists,
+                        const char *const *list_routes)
+{
+  json_t *bare = json_deep_copy(got);
+  for (size_t i = 0; lists[i]; i++)
+    json_object_del(bare, lists[i]);
+  json_t *want = get_json(route, arg);
+  char *g = json_dumps(bare, JSON_SORT_KEYS), *w = json_dumps(want, JSON_SORT_KEYS);
+  cr_assert(json_equal(bare, want), "%s:\nexport %s\nroute  %s", route, g, w);
+  g_compared++;
+  free(g);
+  free(w);
+  json_decref(bare);
+  json_decref(want);
+  for (size_t i = 0; lists[i]; i++) {
+    if (list_routes[i] == NULL)
+      continue;
+    json_t *page = get_json(list_routes[i], arg);
+    json_t *items = json_object_get(page, "items");
+    g = json_dumps(json_object_get(got, lists[i]), JSON_SORT_KEYS);
+    w = json_dumps(items, JSON_SORT_KEYS);
+    cr_assert(json_equal(json_object_get(got, lists[i]), items), "%s:\nexport %s\nroute  %s",
+              list_routes[i], g, w);
+    free(g);
+    free(w);
+    json_decref(page);
+  }
+}
+
+Test(people_export, records_have_the_shapes_their_routes_give, .init = setup, .timeout = 120)
+{
+  struct scene s;
+  make_scene(&s);
+  static const char *const device_lists[] = {"history", "repairs", "messages", NULL};
+  static const char *const device_routes[] = {"/api/v1/devices/%s/history",
+                                              "/api/v1/devices/%s/repairs",
+                                              "/api/v1/devices/%s/messages", NULL};
+  static const char *const member_lists[] = {"history", "loans", "waitlist", NULL};
+  static const char *const member_routes[] = {"/api/v1/members/%s/history", NULL, NULL, NULL};
+  static const char *const loan_lists[] = {"history", "messages", NULL};
+  static const char *const loan_routes[] = {"/api/v1/loans/%s/history", "/api/v1/loans/%s/messages",
+                                            NULL};
+  static const char *const none[] = {NULL};
+
+  struct th_resp *r = pp_export("email", s.a.email);
+  size_t i, j;
+  json_t *d, *m, *l, *w;
+  json_array_foreach(json_object_get(r->json, "devices"), i, d)
+    assert_same(d, "/api/v1/devices/%s", json_string_value(json_object_get(d, "code")),
+                device_lists, device_routes);
+  th_free(r);
+
+  r = pp_export("member", s.bm);
+  json_array_foreach(json_object_get(r->json, "devices"), i, d)
+    assert_same(d, "/api/v1/devices/%s", json_string_value(json_object_get(d, "code")),
+                device_lists, device_routes);
+  json_array_foreach(json_object_get(r->json, "members"), i, m) {
+    assert_same(m, "/api/v1/members/%s", s.bm, member_lists, member_routes);
+    json_array_foreach(json_object_get(m, "loans"), j, l) {
+      char id[24];
+      snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(l, "id")));
+      assert_same(l, "/api/v1/loans/%s", id, loan_lists, loan_routes);
+    }
+    json_array_foreach(json_object_get(m, "waitlist"), j, w) {
+      char id[24];
+      snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(w, "id")));
+      assert_same(w, "/api/v1/waitlist/%s", id, none, none);
+    }
+  }
+  th_free(r);
+
+  /* A search's items too. */
+  r = pp_search(pp_phone(&s.b, 0));
+  cr_assert_eq(n_items(r), 2, "%s", r->body);
+  json_array_foreach(json_object_get(r->json, "items"), i, d) {
+    json_t *dev = json_object_get(d, "device");
+    if (dev)
+      assert_same(dev, "/api/v1/devices/%s", json_string_value(json_object_get(dev, "code")), none,
+                  none);
+    else
+      assert_same(json_object_get(d, "member"), "/api/v1/members/%s", s.bm, none, none);
+  }
+  th_free(r);
+  /* Ada's 2 devices; Bert's device, membership, 2 loans, 1 place; 2 items. */
+  cr_assert_eq(g_compared, 9);
+}
