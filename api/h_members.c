@@ -106,6 +106,7 @@ void h_members_list(struct rl_req *req, struct _u_response *res)
       .cursor = rl_spec_str(query, "cursor"),
       .limit = rl_spec_limit(query),
       .personal = personal,
+      .phone_country = req->cfg->privacy.phone_country,
   };
   json_t *items, *errors;
   char next[32];

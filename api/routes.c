@@ -186,6 +186,13 @@ const struct rl_route rl_routes[] = {
     {"HEAD", "/opendata/catalog", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog},
     {"HEAD", "/opendata/catalog.jsonld", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_jsonld},
     {"HEAD", "/opendata/catalog.ttl", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_ttl},
+    /* Finding a person and the access export (docs/privacy.md): values in
+     * the body, never in a URL; personal replies, never stored as an
+     * idempotent reply. */
+    {"POST", "/api/v1/people/search", RL_ROLE_VOLUNTEER, ROUTE_JSON_BODY | ROUTE_PERSONAL,
+     h_people_search},
+    {"POST", "/api/v1/people/export", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_PERSONAL,
+     h_people_export},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -120,6 +120,9 @@ void h_webhooks_delivery_get(struct rl_req *req, struct _u_response *res);
 void h_webhooks_redeliver(struct rl_req *req, struct _u_response *res);
 void h_events_list(struct rl_req *req, struct _u_response *res);
 void h_events_get(struct rl_req *req, struct _u_response *res);
+/* Finding a person; the access export (docs/privacy.md). */
+void h_people_search(struct rl_req *req, struct _u_response *res);
+void h_people_export(struct rl_req *req, struct _u_response *res);
 
 /* Personal data: erasures and the retention run (docs/privacy.md). */
 void h_erasures_create(struct rl_req *req, struct _u_response *res);

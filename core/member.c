@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/fields.h"
+#include "core/people.h"
 #include "core/spec.h"
 #include "core/store/pool.h"
 #include "core/store/store_member.h"
@@ -283,7 +284,7 @@ int member_list(json_t **out, char *next_cursor, json_t **errors, const struct m
   int rc = rl_spec_cursor(&before, q->cursor, errors);
   if (rc != RL_OK)
     return rc;
-  struct store_member_filter f = {q->status, NULL, NULL};
+  struct store_member_filter f = {q->status, NULL, NULL, NULL, q->phone_country};
   /* 100 characters of up to 4 bytes, each possibly escaped, and two %. */
   char like[100 * 4 * 2 + 3], number[RL_MEMBER_BODY_LEN + 1];
   if (q->q) {
@@ -294,6 +295,8 @@ int member_list(json_t **out, char *next_cursor, json_t **errors, const struct m
     if (q->personal) {
       rl_spec_like(like, sizeof like, q->q);
       f.q_like = like;
+      if (people_phone_shaped(q->q))
+        f.q_phone = q->q;
     }
     if (f.q_number == NULL && f.q_like == NULL) {
       /* A reader key searches numbers only: anything else finds nobody,

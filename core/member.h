@@ -52,6 +52,9 @@ struct member_query {
   /* Whether q may search the contact (volunteer and admin keys): else only
    * a member number finds anything. */
   int personal;
+  /* The programme's calling code (REPAIRD_PHONE_COUNTRY): a q that reads
+   * as a phone number also finds the same number written another way. */
+  const char *phone_country;
 };
 
 /* One page of members, newest first. next_cursor (32 bytes) is "" when

@@ -33,6 +33,7 @@ const struct store_stmt *const store_statement_groups[] = {
     store_webhook_stmts,
     store_event_stmts,
     store_privacy_stmts,
+    store_people_stmts,
     NULL,
 };
 

@@ -31,6 +31,8 @@ extern const struct store_stmt store_webhook_stmts[];
 extern const struct store_stmt store_event_stmts[];
 /* Erasures and retention runs (docs/privacy.md). */
 extern const struct store_stmt store_privacy_stmts[];
+/* Finding a person; the access export (docs/privacy.md). */
+extern const struct store_stmt store_people_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];

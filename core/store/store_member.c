@@ -209,10 +209,10 @@ int store_member_list(json_t **out, int64_t *next_before, const struct store_mem
   char b[24], l[16];
   snprintf(b, sizeof b, "%lld", (long long)before);
   snprintf(l, sizeof l, "%d", limit + 1);
-  const char *p[6];
+  const char *p[8];
   int np = 0;
   unsigned mask = 0;
-  char sql[1024];
+  char sql[2048];
   size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT " MEMBER_COLS MEMBER_FROM_TABLES);
   if (f->status) {
     mask |= 1u;
@@ -232,6 +232,17 @@ int store_member_list(json_t **out, int64_t *next_before, const struct store_mem
       len += (size_t)snprintf(sql + len, sizeof sql - len,
                               "%sc.name ILIKE $%d OR c.email ILIKE $%d OR c.phone ILIKE $%d",
                               f->q_number ? " OR " : "", np, np, np);
+    }
+    if (f->q_phone) {
+      /* The national number, reversed, begins phone_rev: "06 12 34 56 78"
+       * finds "+33612345678" (sql/0012_people.sql). */
+      mask |= 16u;
+      p[np++] = f->q_phone;
+      p[np++] = f->country;
+      len += (size_t)snprintf(sql + len, sizeof sql - len,
+                              " OR (c.phone_rev <> '' AND c.phone_rev >= rl_phone_key($%d, $%d)"
+                              " AND c.phone_rev < rl_phone_key($%d, $%d) || ':')",
+                              np - 1, np, np - 1, np);
     }
     len += (size_t)snprintf(sql + len, sizeof sql - len, ")");
   }

@@ -51,11 +51,14 @@ struct store_member_filter {
   const char *status;
   const char *q_number; /* a number body to match exactly, or NULL */
   const char *q_like;   /* an ILIKE pattern over the contact, or NULL */
+  /* A phone number as typed, matched by its national number
+   * (rl_phone_key(q_phone, country), sql/0012_people.sql), or NULL. */
+  const char *q_phone, *country;
 };
 
 /* One page, newest first, of members with id below `before` (0: from the
- * newest). With both q_number and q_like, a member matching either is
- * listed. *next_before is the cursor for the next page, 0 when none. */
+ * newest). With several of q_number, q_like and q_phone, a member matching
+ * any is listed. *next_before is the cursor for the next page, 0 when none. */
 int store_member_list(json_t **out, int64_t *next_before, const struct store_member_filter *f,
                       int64_t before, int limit);
 
