@@ -10,15 +10,13 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/member.h"
+#include "core/people.h"
 #include "core/store/pool.h"
 #include "core/store/store_privacy.h"
 
-/* The same bounds as a contact's fields (core/fields.c). */
+/* Whom to erase, named as an access export names them. */
 const struct rl_field erasure_fields[] = {
-    {.name = "member", .type = RL_T_STRING, .min = 1, .max = 40},
-    {.name = "device", .type = RL_T_STRING, .min = 1, .max = 40},
-    {.name = "email", .type = RL_T_STRING, .min = 3, .max = 254, .format = &rl_format_email},
-    {.name = "phone", .type = RL_T_STRING, .min = 3, .max = 40, .format = &rl_format_phone},
+    PEOPLE_KEY_FIELDS,
     /* A ticket or letter reference: short, and optional. */
     {.name = "reason", .type = RL_T_STRING, .flags = RL_F_NULLABLE, .min = 1, .max = 200},
     {0},
@@ -31,12 +29,6 @@ const struct rl_field erasure_filters[] = {
     {.name = "until", .type = RL_T_TIME},
     {0},
 };
-
-/* rl_phone_key gives no key under this many digits: such a number would
- * find nobody, or too many. */
-#define PHONE_MIN_DIGITS 6
-
-static const char *const identifiers[] = {"member", "device", "email", "phone"};
 
 struct erase_tx {
   const struct store_person *person;
@@ -70,54 +62,27 @@ static int erase_tx(void *ctx)
   return rc;
 }
 
-static size_t digits(const char *s)
-{
-  size_t n = 0;
-  for (; *s; s++)
-    n += isdigit((unsigned char)*s) != 0;
-  return n;
-}
-
 int erasure_run(json_t **out, json_t **errors, const json_t *body, const struct rl_principal *who,
                 const struct rl_privacy_settings *privacy)
 {
   *out = NULL;
   *errors = NULL;
-  const char *given = NULL;
-  size_t n = 0;
-  for (size_t i = 0; i < sizeof identifiers / sizeof identifiers[0]; i++)
-    if (json_object_get(body, identifiers[i]) != NULL) {
-      given = identifiers[i];
-      n++;
-    }
-  if (n != 1)
-    return rl_spec_invalid(errors, "", "exactly_one",
-                           "give exactly one of member, device, email and phone");
-  const char *value = rl_spec_str(body, given);
-  char device[RL_CODE_BODY_LEN + 1], member[RL_CODE_BODY_LEN + 1];
-  struct store_person p = {.country = privacy->phone_country};
-  int rc = RL_OK;
-  if (strcmp(given, "device") == 0) {
-    rc = device_code_body(device, value, "device", errors);
-    p.device = device;
-  } else if (strcmp(given, "member") == 0) {
-    rc = member_number_body(member, value, "member", errors);
-    p.member = member;
-  } else if (strcmp(given, "email") == 0) {
-    p.email = value;
-  } else {
-    if (digits(value) < PHONE_MIN_DIGITS)
-      return rl_spec_invalid(errors, "phone", "too_few_digits",
-                             "has fewer than 6 digits: it cannot tell one person");
-    p.phone = value;
-  }
+  struct people_key k;
+  int rc = people_key_read(&k, errors, body);
   if (rc != RL_OK)
     return rc;
+  struct store_person p = {
+      .device = k.device,
+      .member = k.member,
+      .email = k.email,
+      .phone = k.phone,
+      .country = privacy->phone_country,
+  };
   struct store_erasure_meta meta = {
       .key_id = who->key_id,
       .key_name = who->name,
       .reason = rl_spec_str(body, "reason"),
-      .found_by = given,
+      .found_by = k.given,
   };
   struct erase_tx t = {.person = &p, .meta = &meta};
   rc = store_tx_run(STORE_READ_COMMITTED, erase_tx, &t);

@@ -27,14 +27,8 @@ static const struct rl_field fields_person_search[] = {
     {0},
 };
 
-/* The body of an export: exactly one of these (export_key). */
-static const struct rl_field fields_person_export[] = {
-    {.name = "member", .type = RL_T_STRING, .min = 1, .max = 40},
-    {.name = "device", .type = RL_T_STRING, .min = 1, .max = 40},
-    {.name = "email", .type = RL_T_STRING, .min = 3, .max = 254, .format = &rl_format_email},
-    {.name = "phone", .type = RL_T_STRING, .min = 3, .max = 40, .format = &rl_format_phone},
-    {0},
-};
+/* The body of an export. */
+static const struct rl_field fields_person_export[] = {PEOPLE_KEY_FIELDS, {0}};
 
 static size_t digit_count(const char *s)
 {
@@ -90,21 +84,37 @@ int people_search(json_t **out, json_t **errors, const json_t *body, const char 
   return store_people_search(out, STORE_PEOPLE_BY_NAME, like, country, n);
 }
 
-/* The one key of an export body: its name in *name, or an error. */
-static int export_key(const char **name, json_t **errors, const json_t *body)
+int people_key_read(struct people_key *k, json_t **errors, const json_t *body)
 {
   static const char *const keys[] = {"member", "device", "email", "phone"};
+  memset(k, 0, sizeof *k);
   size_t given = 0;
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     if (json_object_get(body, keys[i])) {
-      *name = keys[i];
+      k->given = keys[i];
       given++;
     }
-  if (given == 1)
-    return RL_OK;
-  return rl_spec_invalid(errors, "", "exactly_one_key",
-                         given == 0 ? "give one of member, device, email or phone"
-                                    : "give only one of member, device, email or phone");
+  if (given != 1)
+    return rl_spec_invalid(errors, "", "exactly_one_key",
+                           given == 0 ? "give one of member, device, email or phone"
+                                      : "give only one of member, device, email or phone");
+  k->value = json_string_value(json_object_get(body, k->given));
+  int rc = RL_OK;
+  if (strcmp(k->given, "member") == 0) {
+    rc = member_number_body(k->buf, k->value, "member", errors);
+    k->member = k->buf;
+  } else if (strcmp(k->given, "device") == 0) {
+    rc = device_code_body(k->buf, k->value, "device", errors);
+    k->device = k->buf;
+  } else if (strcmp(k->given, "email") == 0) {
+    k->email = k->value;
+  } else if (digit_count(k->value) < PHONE_MIN_DIGITS) {
+    rc = rl_spec_invalid(errors, "phone", "too_few_digits",
+                         "must hold at least 6 digits: a shorter number would match others");
+  } else {
+    k->phone = k->value;
+  }
+  return rc;
 }
 
 int people_export(json_t **out, json_t **errors, const json_t *body, const struct people_env *env)
@@ -113,29 +123,11 @@ int people_export(json_t **out, json_t **errors, const json_t *body, const struc
   int rc = rl_spec_check(errors, body, fields_person_export, RL_SPEC_CREATE);
   if (rc != RL_OK)
     return rc;
-  const char *name = NULL;
-  rc = export_key(&name, errors, body);
+  struct people_key k;
+  rc = people_key_read(&k, errors, body);
   if (rc != RL_OK)
     return rc;
-  const char *value = json_string_value(json_object_get(body, name));
-  char device[RL_CODE_BODY_LEN + 1], member[RL_MEMBER_BODY_LEN + 1];
-  struct store_people_key key = {NULL, NULL, NULL, NULL};
-  if (strcmp(name, "member") == 0) {
-    rc = member_number_body(member, value, "member", errors);
-    key.member_body = member;
-  } else if (strcmp(name, "device") == 0) {
-    rc = device_code_body(device, value, "device", errors);
-    key.device_body = device;
-  } else if (strcmp(name, "email") == 0) {
-    key.email = value;
-  } else if (digit_count(value) < PHONE_MIN_DIGITS) {
-    rc = rl_spec_invalid(errors, "phone", "too_few_digits",
-                         "must hold at least 6 digits: a shorter number would match others");
-  } else {
-    key.phone = value;
-  }
-  if (rc != RL_OK)
-    return rc;
+  struct store_people_key key = {k.device, k.member, k.email, k.phone};
   struct store_people_env senv = {env->country, env->timezone, env->public_url,
                                   env->loans->currency, env->loans->renewals};
   json_t *found;
@@ -145,8 +137,8 @@ int people_export(json_t **out, json_t **errors, const json_t *body, const struc
   /* The subject is the key the desk was given, as given: the export is
    * for the person who gave it. */
   *out = json_pack("{s:O s:{s:s} s:O s:O}", "generated_at", json_object_get(found, "generated_at"),
-                   "subject", name, value, "devices", json_object_get(found, "devices"), "members",
-                   json_object_get(found, "members"));
+                   "subject", k.given, k.value, "devices", json_object_get(found, "devices"),
+                   "members", json_object_get(found, "members"));
   json_decref(found);
   return *out ? RL_OK : RL_ENOMEM;
 }

@@ -9,7 +9,9 @@
 
 #include <jansson.h>
 
+#include "core/code.h"
 #include "core/config.h"
+#include "core/spec.h"
 
 /* Results a search returns when the body gives no limit, and at most. */
 enum { PEOPLE_SEARCH_LIMIT = 20, PEOPLE_SEARCH_MAX = 50 };
@@ -26,6 +28,32 @@ int people_phone_shaped(const char *q);
  * the items, newest first, each {"type": "owner", "device": {…}} or
  * {"type": "member", "member": {…}}, as a volunteer reads them. */
 int people_search(json_t **out, json_t **errors, const json_t *body, const char *country);
+
+/* The person an access export or an erasure is about, named by exactly
+ * one of member (number), device (code), email or phone: the fields of
+ * such a body (a spec may add its own after them). */
+/* clang-format off */
+#define PEOPLE_KEY_FIELDS                                                                          \
+  {.name = "member", .type = RL_T_STRING, .min = 1, .max = 40},                                    \
+  {.name = "device", .type = RL_T_STRING, .min = 1, .max = 40},                                    \
+  {.name = "email", .type = RL_T_STRING, .min = 3, .max = 254, .format = &rl_format_email},        \
+  {.name = "phone", .type = RL_T_STRING, .min = 3, .max = 40, .format = &rl_format_phone}
+/* clang-format on */
+
+struct people_key {
+  const char *given; /* "member", "device", "email" or "phone" */
+  const char *value; /* as given (the body's) */
+  /* The one given, the others NULL: a code's or number's body (in buf),
+   * the e-mail or the phone as given. */
+  const char *device, *member, *email, *phone;
+  char buf[RL_CODE_BODY_LEN + 1];
+};
+
+/* Reads the person a body (checked against PEOPLE_KEY_FIELDS) names into
+ * *k (not to be copied: it points into itself): 400 exactly_one_key when
+ * it names none or several, too_few_digits for a phone under 6 digits, and
+ * the codes' own problems for a malformed number or code. */
+int people_key_read(struct people_key *k, json_t **errors, const json_t *body);
 
 /* What an export needs of the settings (borrowed). */
 struct people_env {

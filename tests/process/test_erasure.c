@@ -397,11 +397,11 @@ Test(erasure, refused_requests, .init = start, .fini = stop, .timeout = 60)
   th_free(r);
   r = erase(th_admin_key(), "{\"email\":\"a@example.org\",\"phone\":\"0612345678\"}");
   cr_assert(th_is_problem(r, 400), "two keys: %ld %s", r->status, r->body);
-  cr_assert(strstr(r->body, "exactly_one") != NULL, "%s", r->body);
+  cr_assert(strstr(r->body, "exactly_one_key") != NULL, "%s", r->body);
   th_free(r);
   r = erase(th_admin_key(), "{\"reason\":\"no one named\"}");
   cr_assert(th_is_problem(r, 400), "none: %ld %s", r->status, r->body);
-  cr_assert(strstr(r->body, "exactly_one") != NULL, "%s", r->body);
+  cr_assert(strstr(r->body, "exactly_one_key") != NULL, "%s", r->body);
   th_free(r);
   r = erase(th_admin_key(), "{}");
   cr_assert(th_is_problem(r, 400), "%ld %s", r->status, r->body);
