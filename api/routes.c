@@ -178,6 +178,8 @@ const struct rl_route rl_routes[] = {
     {"HEAD", "/opendata/catalog", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog},
     {"HEAD", "/opendata/catalog.jsonld", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_jsonld},
     {"HEAD", "/opendata/catalog.ttl", RL_ROLE_NONE, ROUTE_CORS, h_opendata_catalog_ttl},
+    /* The record of reads of personal data names records, never a value. */
+    {"GET", "/api/v1/privacy/reads", RL_ROLE_ADMIN, 0, h_privacy_reads},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -120,5 +120,7 @@ void h_webhooks_delivery_get(struct rl_req *req, struct _u_response *res);
 void h_webhooks_redeliver(struct rl_req *req, struct _u_response *res);
 void h_events_list(struct rl_req *req, struct _u_response *res);
 void h_events_get(struct rl_req *req, struct _u_response *res);
+/* Who read personal data (core/read_log.h). */
+void h_privacy_reads(struct rl_req *req, struct _u_response *res);
 
 #endif

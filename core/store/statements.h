@@ -29,6 +29,8 @@ extern const struct store_stmt store_mail_stmts[];
 /* Webhook subscriptions and deliveries; the events list (docs/webhooks.md). */
 extern const struct store_stmt store_webhook_stmts[];
 extern const struct store_stmt store_event_stmts[];
+/* The record of reads of personal data (docs/privacy.md). */
+extern const struct store_stmt store_read_log_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];
