@@ -65,7 +65,8 @@ void read_records_free(struct read_records *r)
 struct entry {
   struct entry *next;
   unsigned long long seq;
-  struct timespec queued; /* CLOCK_MONOTONIC */
+  struct timespec queued; /* CLOCK_MONOTONIC: how long it has waited */
+  long long at_us;        /* CLOCK_REALTIME: when the reply was built */
   long long key_id;
   char method[16];
   const char *route;
@@ -123,17 +124,13 @@ static json_t *ids_of(const struct read_records *r, enum privacy_record kind)
  * them; NULL when memory ran out. */
 static json_t *rows_of(const struct entry *e, size_t n)
 {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
   json_t *rows = json_array();
   for (size_t i = 0; rows && e && i < n; i++, e = e->next) {
-    long long waited_us = (long long)(now.tv_sec - e->queued.tv_sec) * 1000000 +
-                          (now.tv_nsec - e->queued.tv_nsec) / 1000;
-    json_t *row = json_pack(
-        "{s:I s:I s:s s:s s:s s:o s:o}", "waited_us", (json_int_t)(waited_us > 0 ? waited_us : 0),
-        "key_id", (json_int_t)e->key_id, "method", e->method, "route", e->route, "request_id",
-        e->request_id, "devices", ids_of(&e->records, PRIVACY_DEVICE), "members",
-        ids_of(&e->records, PRIVACY_MEMBER));
+    json_t *row =
+        json_pack("{s:I s:I s:s s:s s:s s:o s:o}", "at_us", (json_int_t)e->at_us, "key_id",
+                  (json_int_t)e->key_id, "method", e->method, "route", e->route, "request_id",
+                  e->request_id, "devices", ids_of(&e->records, PRIVACY_DEVICE), "members",
+                  ids_of(&e->records, PRIVACY_MEMBER));
     if (row == NULL || json_array_append_new(rows, row) != 0) {
       json_decref(rows);
       return NULL;
@@ -323,6 +320,9 @@ int read_log_push(struct read_records *r, long long key_id, const char *method, 
     return RL_ENOMEM;
   }
   clock_gettime(CLOCK_MONOTONIC, &e->queued);
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  e->at_us = (long long)wall.tv_sec * 1000000 + wall.tv_nsec / 1000;
   e->key_id = key_id;
   snprintf(e->method, sizeof e->method, "%s", method);
   e->route = route;

@@ -6,10 +6,11 @@
 -- by `at` after REPAIRD_RETAIN_READ_LOG_DAYS.
 CREATE TABLE personal_reads (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  -- When the reply was built, on the programme's clock (rl_now()): the
-  -- writer takes rl_now() at its insert minus how long the entry waited in
-  -- the queue, so that the time agrees with every other time the service
-  -- records, a shifted test clock included.
+  -- When the reply was built: the server's clock when it queued the entry,
+  -- moved by the programme's clock shift (rl_now() - now(), zero in
+  -- service), so that it agrees with every other time the service records
+  -- with rl_now(), a shifted test clock included, however long the entry
+  -- waited for the database.
   at          timestamptz NOT NULL,
   api_key_id  bigint NOT NULL REFERENCES api_keys (id),
   method      text NOT NULL,

@@ -16,9 +16,9 @@
 const struct store_stmt store_read_log_stmts[] = {
     {"read_log_insert",
      "INSERT INTO personal_reads (at, api_key_id, method, route, request_id, devices, members)"
-     " SELECT rl_now() - r.waited_us * interval '1 microsecond', r.key_id, r.method, r.route,"
+     " SELECT to_timestamp(r.at_us / 1e6) + (rl_now() - now()), r.key_id, r.method, r.route,"
      " r.request_id, coalesce(r.devices, '{}'), coalesce(r.members, '{}')"
-     " FROM json_to_recordset($1::json) AS r(waited_us bigint, key_id bigint, method text,"
+     " FROM json_to_recordset($1::json) AS r(at_us bigint, key_id bigint, method text,"
      " route text, request_id text, devices text[], members text[])",
      0},
     {NULL, NULL, 0},

@@ -7,8 +7,10 @@
 #include <stdint.h>
 
 /* Inserts a batch in one statement. rows: a JSON array (borrowed) of
- * {"waited_us", "key_id", "method", "route", "request_id", "devices",
- * "members"}; each row's time is the database's rl_now() less waited_us.
+ * {"at_us", "key_id", "method", "route", "request_id", "devices",
+ * "members"}; each row's time is at_us (microseconds since 1970, when the
+ * reply was built) moved by the programme's clock shift (rl_now() less
+ * now(), zero in service).
  * RL_OK, or the store's errors (RL_EUNAVAILABLE, RL_EINDOUBT, …). */
 int store_read_log_insert(const json_t *rows);
 
