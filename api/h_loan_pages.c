@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/fields.h"
 #include "core/loan_doc.h"
+#include "core/privacy.h"
 #include "core/spec.h"
 #include "labels/agreement.h"
 
@@ -96,6 +97,10 @@ void h_loan_agreement(struct rl_req *req, struct _u_response *res)
   unsigned char *pdf = NULL;
   size_t len = 0;
   rc = agreement_render(&pdf, &len, receipt ? AGREEMENT_RECEIPT : AGREEMENT_A4, &a);
+  /* The member's name is printed: a read of their contact (forgotten if
+   * the reply ends as a problem). */
+  if (a.member_name != NULL)
+    rl_read_record(req, PRIVACY_MEMBER, a.member_number);
   json_decref(doc);
   if (rc != LABEL_OK) {
     rl_reply_error(res, rc == LABEL_ENOMEM ? RL_ENOMEM : API_EINTERNAL, label_strerror(rc));

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "api/routes.h"
+#include "core/code.h"
 #include "core/error.h"
 #include "core/fields.h"
 #include "core/member.h"
+#include "core/privacy.h"
 
 #define NOT_FOUND "no member has this number"
 
@@ -139,11 +141,25 @@ void h_members_history(struct rl_req *req, struct _u_response *res)
     rl_reply_failure(res, rc, errors, NOT_FOUND);
     return;
   }
+  size_t i;
+  json_t *e;
   if (req->who.role < RL_ROLE_VOLUNTEER) {
-    size_t i;
-    json_t *e;
     json_array_foreach(items, i, e)
       member_event_strip_personal(e);
+  } else {
+    /* A note is about the person, and the events do not name them: the
+     * number as the API shows it, from the path in any spelling (the
+     * programme's prefix, as the number was given one at registration). */
+    char body[RL_MEMBER_BODY_LEN + 1], number[RL_CODE_MAX];
+    const char *prefix = req->cfg->loans.member_prefix;
+    json_array_foreach(items, i, e)
+      if (json_is_string(json_object_get(e, "note")) &&
+          rl_member_number_parse(body, rl_path(req, "number")) == RL_CODE_OK) {
+        snprintf(number, sizeof number, "%s%s%.3s-%.3s", prefix, *prefix ? "-" : "", body,
+                 body + 3);
+        rl_read_record(req, PRIVACY_MEMBER, number);
+        break;
+      }
   }
   rl_reply_list(res, items, next[0] ? next : NULL);
 }

@@ -52,6 +52,10 @@ struct rl_req {
   char request_id[72];
   struct rl_path_param path[RL_PATH_PARAMS]; /* filled by rl_path_parse */
   size_t n_path;
+  /* The records whose personal data the reply carries, for the read log
+   * (core/read_log.h): set by the router on personal routes answered to a
+   * volunteer or admin key, else NULL. */
+  struct read_records *reads;
 };
 
 /* A query parameter; NULL if absent. */
@@ -129,6 +133,17 @@ typedef long (*rl_stream_read)(void *ctx, char *buf, size_t cap);
  * a 500. */
 void rl_reply_stream(struct _u_response *res, unsigned status, const char *content_type,
                      rl_stream_read read, void (*done)(void *ctx), void *ctx);
+
+/* Names a record whose personal data this reply carries (kind: enum
+ * privacy_record of core/privacy.h, id: a device code or member number as
+ * the API shows it), for replies the router's walk of JSON bodies cannot
+ * read: a PDF, events that do not name their member. A no-op when the read
+ * is not recorded (req->reads NULL); a problem reply forgets it. */
+void rl_read_record(struct rl_req *req, int kind, const char *id);
+/* The router's side of the read log: while collect is set (non-NULL), every
+ * JSON body this thread serialises is walked for personal data
+ * (privacy_walk) into it, and every problem reply empties it. */
+void rl_reply_collect(struct read_records *collect);
 
 /* Problem replies (RFC 9457) from the one error table in problem.c. */
 void rl_reply_error(struct _u_response *res, int err, const char *detail);

@@ -8,7 +8,37 @@
 #include "api/problem.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/privacy.h"
+#include "core/read_log.h"
 #include "core/spec.h"
+
+/* The records the reply being built on this thread carries (see
+ * rl_reply_collect): a thread's, since the reply functions are not given
+ * the request, and a handler under Idempotency-Key replies into a response
+ * of its own that is copied out afterwards. */
+static _Thread_local struct read_records *tl_collect;
+
+void rl_reply_collect(struct read_records *collect) { tl_collect = collect; }
+
+/* Out of memory, a record is missing: the router refuses the reply
+ * (read_records.failed). */
+static void found(void *ctx, enum privacy_record kind, const char *id)
+{
+  (void)read_records_add(ctx, kind, id);
+}
+
+/* Every JSON body goes through here before it is serialised. */
+static void collect(const json_t *body)
+{
+  if (tl_collect != NULL && body != NULL)
+    privacy_walk(body, found, tl_collect);
+}
+
+void rl_read_record(struct rl_req *req, int kind, const char *id)
+{
+  if (req->reads != NULL && id != NULL)
+    found(req->reads, (enum privacy_record)kind, id);
+}
 
 const char *rl_param(const struct rl_req *req, const char *name)
 {
@@ -104,6 +134,7 @@ static void set_body(struct _u_response *res, unsigned status, const char *type,
 
 void rl_reply_json(struct _u_response *res, unsigned status, json_t *body)
 {
+  collect(body);
   char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
   json_decref(body);
   if (text == NULL) {
@@ -172,6 +203,7 @@ void rl_reply_json_text(const struct rl_req *req, struct _u_response *res, const
 void rl_reply_object(const struct rl_req *req, struct _u_response *res, unsigned status,
                      json_t *body)
 {
+  collect(body);
   char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
   json_decref(body);
   if (text == NULL) {
@@ -301,6 +333,9 @@ static void reply_problem(struct _u_response *res, int err, const char *detail, 
   u_map_remove_from_key_case(res->map_header, "ETag");
   u_map_remove_from_key_case(res->map_header, "Last-Modified");
   u_map_remove_from_key_case(res->map_header, "Cache-Control");
+  /* Nor does it carry the personal data of the reply it replaces. */
+  if (tl_collect != NULL)
+    read_records_clear(tl_collect);
   const struct rl_problem *p = rl_problem_for(err);
   json_t *body =
       json_pack("{s:s s:s s:i}", "type", p->type, "title", p->title, "status", (int)p->status);

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/random.h"
+#include "core/read_log.h"
 
 #define MAX_JSON_DEPTH 32
 
@@ -189,6 +190,51 @@ static void run_heavy_or_not(struct rl_req *req, struct _u_response *res)
   atomic_fetch_sub(&g_heavy, 1);
 }
 
+/* A personal route answered to a key that sees personal data: what the
+ * reply carries is recorded (core/read_log.h). A HEAD gets no body, and a
+ * reader key gets replies without personal data: neither is recorded. */
+static int records_reads(const struct rl_req *req)
+{
+  return (req->route->flags & ROUTE_PERSONAL) && req->who.role >= RL_ROLE_VOLUNTEER &&
+         strcmp(req->u->http_verb, "HEAD") != 0;
+}
+
+/* Runs the handler; on a recorded route, within a place of the read log's
+ * queue taken first (a full queue refuses the request before anything is
+ * done: fail closed, and no write whose reply is lost), collecting what
+ * its reply carries and queuing it once the reply is built. */
+static void run_recorded_or_not(struct rl_req *req, struct _u_response *res)
+{
+  if (!records_reads(req)) {
+    run_heavy_or_not(req, res);
+    return;
+  }
+  if (read_log_reserve() != RL_OK) {
+    rl_reply_error(res, RL_EUNAVAILABLE,
+                   "the record of reads of personal data cannot be written now; try again "
+                   "shortly");
+    return;
+  }
+  struct read_records records = {0};
+  req->reads = &records;
+  rl_reply_collect(&records);
+  run_heavy_or_not(req, res);
+  rl_reply_collect(NULL);
+  req->reads = NULL;
+  /* Only a reply with a body carries anything: not a problem, not a 304. */
+  int carried = res->status >= 200 && res->status < 300 && records.n > 0;
+  if (records.failed) {
+    read_log_release();
+    rl_reply_error(res, RL_ENOMEM, "the record of this read could not be kept");
+  } else if (!carried) {
+    read_log_release();
+  } else if (read_log_push(&records, req->who.key_id, req->u->http_verb, req->route->path,
+                           req->request_id) != RL_OK) {
+    rl_reply_error(res, RL_ENOMEM, "the record of this read could not be kept");
+  }
+  read_records_free(&records);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
   struct timespec t1;
@@ -264,7 +310,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
      * Idempotency-Key would silently stop applying. */
     rl_reply_bad_field(res, bad_header, "bad_header", why);
   } else if (authenticate(&req, res) == 0 && read_body(&req, res) == 0) {
-    run_heavy_or_not(&req, res);
+    run_recorded_or_not(&req, res);
   }
   if (res->status == 0)
     rl_reply_error(res, API_EINTERNAL, "the handler gave no reply");

@@ -193,6 +193,8 @@ const struct rl_route rl_routes[] = {
      h_people_search},
     {"POST", "/api/v1/people/export", RL_ROLE_ADMIN, ROUTE_JSON_BODY | ROUTE_PERSONAL,
      h_people_export},
+    /* The record of reads of personal data names records, never a value. */
+    {"GET", "/api/v1/privacy/reads", RL_ROLE_ADMIN, 0, h_privacy_reads},
 };
 
 const size_t rl_routes_count = sizeof rl_routes / sizeof rl_routes[0];

@@ -131,5 +131,7 @@ void h_erasures_get(struct rl_req *req, struct _u_response *res);
 void h_retention_get(struct rl_req *req, struct _u_response *res);
 void h_retention_run(struct rl_req *req, struct _u_response *res);
 void h_retention_runs(struct rl_req *req, struct _u_response *res);
+/* Who read personal data (core/read_log.h). */
+void h_privacy_reads(struct rl_req *req, struct _u_response *res);
 
 #endif

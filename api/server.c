@@ -24,6 +24,7 @@
 #include "core/outbox.h"
 #include "core/portal.h"
 #include "core/publisher.h"
+#include "core/read_log.h"
 #include "core/store/migrate.h"
 #include "core/store/pool.h"
 
@@ -220,6 +221,14 @@ int rl_serve(const struct rl_config *cfg)
     return 1;
   }
 
+  /* Before the first request: a personal reply needs a place in its queue. */
+  if (read_log_start(0) != RL_OK) {
+    fprintf(stderr, "repaird: cannot start the read log's writer\n");
+    ulfius_clean_instance(&inst);
+    close(listen_fd);
+    return 1;
+  }
+
   struct MHD_OptionItem ops[] = {
       {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, NULL},
@@ -238,6 +247,7 @@ int rl_serve(const struct rl_config *cfg)
   if (ulfius_start_framework_with_mhd_options(&inst, flags, ops) != U_OK) {
     fprintf(stderr, "repaird: cannot start the HTTP daemon on %s:%u\n", cfg->listen_host,
             cfg->listen_port);
+    read_log_stop(0);
     ulfius_clean_instance(&inst);
     close(listen_fd);
     return 1;
@@ -257,6 +267,9 @@ int rl_serve(const struct rl_config *cfg)
   drain(inst.mhd_daemon, cfg->drain_timeout_s);
   ulfius_stop_framework(&inst);
   ulfius_clean_instance(&inst);
+  /* Every reply is built: what they carried is written before exit, the
+   * database given as long as the drain was. */
+  read_log_stop(cfg->drain_timeout_s);
   rl_outbox_stop();
   rl_maintenance_stop();
   rl_publisher_stop();

@@ -26,3 +26,43 @@ void privacy_strip(json_t *reply)
   if (json_is_string(json_object_get(reply, "number")) && json_object_get(reply, "loan_limit"))
     strip(reply, member_personal_members);
 }
+
+static int holds(const json_t *obj, const char *name)
+{
+  const json_t *v = json_object_get(obj, name);
+  return v != NULL && !json_is_null(v);
+}
+
+/* Deeper than any reply the service builds: a bound, not a rule. */
+#define WALK_DEPTH_MAX 64
+
+static void walk(const json_t *v, privacy_found_fn found, void *ctx, int depth)
+{
+  if (depth > WALK_DEPTH_MAX)
+    return;
+  if (json_is_array(v)) {
+    size_t i;
+    const json_t *e;
+    json_array_foreach(v, i, e)
+      walk(e, found, ctx, depth + 1);
+    return;
+  }
+  if (!json_is_object(v))
+    return;
+  const char *code = json_string_value(json_object_get(v, "code"));
+  if (code != NULL && holds(v, "owner"))
+    found(ctx, PRIVACY_DEVICE, code);
+  const char *number = json_string_value(json_object_get(v, "number"));
+  if (number != NULL && (holds(v, "contact") || holds(v, "notes")))
+    found(ctx, PRIVACY_MEMBER, number);
+  const char *name;
+  const json_t *m;
+  json_object_foreach((json_t *)v, name, m)
+    if (json_is_object(m) || json_is_array(m))
+      walk(m, found, ctx, depth + 1);
+}
+
+void privacy_walk(const json_t *reply, privacy_found_fn found, void *ctx)
+{
+  walk(reply, found, ctx, 0);
+}

@@ -11,4 +11,18 @@
  * null one stays: it says there is nothing); a no-op on other values. */
 void privacy_strip(json_t *reply);
 
+/* The kinds of record whose personal data a reply can carry. */
+enum privacy_record { PRIVACY_DEVICE, PRIVACY_MEMBER };
+
+/* Called once for each record found, with its code or member number as
+ * the reply shows it (borrowed for the call only). */
+typedef void (*privacy_found_fn)(void *ctx, enum privacy_record kind, const char *id);
+
+/* Walks a reply (objects and arrays, nested at any depth up to 64 levels)
+ * and names every record whose personal data it holds: an object with a
+ * string `code` and a non-null `owner` is a device with its owner's
+ * contact; one with a string `number` and a non-null `contact` or `notes`
+ * is a member with theirs. Names a record as often as it appears. */
+void privacy_walk(const json_t *reply, privacy_found_fn found, void *ctx);
+
 #endif

@@ -34,6 +34,7 @@ const struct store_stmt *const store_statement_groups[] = {
     store_event_stmts,
     store_privacy_stmts,
     store_people_stmts,
+    store_read_log_stmts,
     NULL,
 };
 

@@ -33,6 +33,8 @@ extern const struct store_stmt store_event_stmts[];
 extern const struct store_stmt store_privacy_stmts[];
 /* Finding a person; the access export (docs/privacy.md). */
 extern const struct store_stmt store_people_stmts[];
+/* The record of reads of personal data (docs/privacy.md). */
+extern const struct store_stmt store_read_log_stmts[];
 
 /* NULL-terminated list of the arrays above. */
 extern const struct store_stmt *const store_statement_groups[];
