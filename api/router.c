@@ -146,6 +146,12 @@ static int read_body(struct rl_req *req, struct _u_response *res)
   json_error_t jerr;
   req->body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (req->body == NULL) {
+    /* jansson ends its text with the token it stopped at ("… near
+     * '\"Dupont'"): a value sent, maybe a name or an address, never to be
+     * repeated. Where it stopped is enough. */
+    char *near = strstr(jerr.text, " near ");
+    if (near)
+      *near = '\0';
     char detail[256];
     snprintf(detail, sizeof detail, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
     rl_reply_error(res, API_EBADJSON, detail);

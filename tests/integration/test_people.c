@@ -219,9 +219,11 @@ Test(people_search, bad_queries_are_400_and_never_repeat_q)
   expect_400(s, "{\"q\":\"Quuxly\",\"limit\":51}", "limit", "out_of_range", "Quuxly");
   expect_400(s, "{\"q\":\"Quuxly\",\"limit\":\"5\"}", "limit", "not_a_whole_number", "Quuxly");
   expect_400(s, "{\"q\":\"Quuxly\",\"phone\":\"0612\"}", "phone", "unknown_field", "Quuxly");
-  /* Malformed JSON is answered by the router, whose detail quotes
-   * jansson's error and the token near it: only its status is checked. */
-  expect_400(s, "{\"q\":\"Quuxly", NULL, NULL, NULL);
+  /* Malformed JSON is answered by the router, which says where the
+   * parser stopped, not the token it stopped at. */
+  expect_400(s, "{\"q\":\"Quuxly", NULL, NULL, "Quuxly");
+  expect_400(s, "{\"q\":\"Quuxly\",\"q\":\"Quuxly\"}", NULL, NULL, "Quuxly");
+  expect_400(s, "{\"q\":Quuxly}", NULL, NULL, "Quuxly");
   expect_400(s, "[\"Quuxly\"]", NULL, NULL, "Quuxly");
   char body[400], q[300];
   memset(q, 'W', 255);
