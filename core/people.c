@@ -13,6 +13,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/member.h"
+#include "core/read_log.h"
 #include "core/spec.h"
 #include "core/store/store_people.h"
 
@@ -130,6 +131,11 @@ int people_export(json_t **out, json_t **errors, const json_t *body, const struc
   struct store_people_key key = {k.device, k.member, k.email, k.phone};
   struct store_people_env senv = {env->country, env->timezone, env->public_url,
                                   env->loans->currency, env->loans->renewals};
+  /* Who read their records is part of the answer: what this instance
+   * still queues of it is written first. */
+  rc = read_log_flush(5000);
+  if (rc != RL_OK)
+    return rc;
   json_t *found;
   rc = store_people_export(&found, &key, &senv);
   if (rc != RL_OK)

@@ -91,15 +91,25 @@
   " 'sent_at', CASE WHEN x.status = 'sent' THEN " TS("x.finished_at") " END,"                      \
   " 'finished_at', " TS("x.finished_at") ", 'last_error', x.last_error)"
 
-/* What an export adds to each device d: its history, its repairs and the
- * messages about it. */
+/* Who read a record's personal data (pr: personal_reads, sql/0014): when,
+ * which key, by which route; the recipients art. 15(1)(c) asks for.
+ * `match` picks the entries naming the record (the arrays' GIN indexes). */
+#define READS_JSON(match)                                                                          \
+  "(SELECT " LIST("json_build_object('at', " TS("pr.at") ", 'key', json_build_object("             \
+                  "'id', k.id, 'name', k.name, 'role', k.role), 'method', pr.method,"              \
+                  " 'route', pr.route)", "pr.at, pr.id")                                             \
+  " FROM personal_reads pr JOIN api_keys k ON k.id = pr.api_key_id WHERE " match ")"
+
+/* What an export adds to each device d: its history, its repairs, the
+ * messages about it and who read its owner's contact. */
 #define DEVICE_RECORDS                                                                             \
   ", 'history', (SELECT " LIST(DEVICE_EVENT_JSON, "e.id")                                          \
   "   FROM device_events e WHERE e.device_id = d.id),"                                             \
   " 'repairs', (SELECT " LIST(REPAIR_JSON, "r.id")                                                 \
   "   FROM repairs r WHERE r.device_id = d.id),"                                                   \
   " 'messages', (SELECT " LIST(MESSAGE_JSON, "x.id")                                               \
-  "   FROM email_messages x WHERE x.device_id = d.id)"
+  "   FROM email_messages x WHERE x.device_id = d.id),"                                            \
+  " 'reads', " READS_JSON("pr.devices @> ARRAY[d.code]")
 
 /* A member's event e, as GET /api/v1/members/{number}/history lists it
  * (with its note). */
@@ -151,8 +161,8 @@
   " 'held_until', " TS("w.held_until") ", 'ended_at', " TS("w.ended_at") ","                       \
   " 'loan_id', w.loan_id)"
 
-/* What an export adds to each member m: their history, loans and places
- * in waiting lists. */
+/* What an export adds to each member m: their history, loans, places in
+ * waiting lists and who read their contact or notes. */
 #define MEMBER_RECORDS                                                                             \
   ", 'history', (SELECT " LIST(MEMBER_EVENT_JSON, "e.id")                                          \
   "   FROM member_events e WHERE e.member_id = m.id),"                                             \
@@ -161,7 +171,8 @@
   "   WHERE l.member_id = m.id),"                                                                  \
   " 'waitlist', (SELECT " LIST(WAIT_JSON, "w.id")                                                  \
   "   FROM waitlist w LEFT JOIN sites ws ON ws.id = w.site_id"                                     \
-  "   LEFT JOIN devices hd ON hd.id = w.held_device_id WHERE w.member_id = m.id)"
+  "   LEFT JOIN devices hd ON hd.id = w.held_device_id WHERE w.member_id = m.id),"                 \
+  " 'reads', " READS_JSON("pr.members @> ARRAY[m.number]")
 
 /* The matching owners and members, newest first, $2 of them; then their
  * JSON, built for those only. */

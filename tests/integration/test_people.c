@@ -554,16 +554,62 @@ static void assert_same(json_t *got, const char *route, const char *arg, const c
   }
 }
 
+/* The reads of the person's records, with the key and the route: who had
+ * access (art. 15(1)(c)), never anyone else's. */
+Test(people_export, says_who_read_the_records, .init = setup, .timeout = 120)
+{
+  struct scene s;
+  make_scene(&s);
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/devices/%s", s.a1);
+  struct th_resp *r = th_req("GET", path, ds_vol(), NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  th_free(r);
+  snprintf(path, sizeof path, "/api/v1/members/%s", s.bm);
+  r = th_req("GET", path, ds_vol(), NULL, NULL);
+  cr_assert_eq(r->status, 200);
+  th_free(r);
+
+  r = pp_export("email", s.a.email);
+  size_t i, j;
+  json_t *d, *e;
+  int a1_read = 0;
+  json_array_foreach(json_object_get(r->json, "devices"), i, d) {
+    int is_a1 = strcmp(json_string_value(json_object_get(d, "code")), s.a1) == 0;
+    json_array_foreach(json_object_get(d, "reads"), j, e) {
+      const char *route = json_string_value(json_object_get(e, "route"));
+      cr_assert_not_null(route);
+      cr_assert(strchr(route, '?') == NULL && strstr(route, s.a1) == NULL, "a pattern: %s", route);
+      if (is_a1 && strcmp(route, "/api/v1/devices/:code") == 0 &&
+          strcmp(json_string_value(json_object_get(json_object_get(e, "key"), "role")),
+                 "volunteer") == 0)
+        a1_read = 1;
+    }
+  }
+  cr_assert(a1_read, "the volunteer's read of %s is in the export: %s", s.a1, r->body);
+  cr_assert_null(strstr(r->body, s.bm), "nothing of Bert's: %s", r->body);
+  th_free(r);
+
+  r = pp_export("member", s.bm);
+  json_t *m = json_array_get(json_object_get(r->json, "members"), 0);
+  int bm_read = 0;
+  json_array_foreach(json_object_get(m, "reads"), j, e)
+    bm_read |=
+        strcmp(json_string_value(json_object_get(e, "route")), "/api/v1/members/:number") == 0;
+  cr_assert(bm_read, "the volunteer's read of %s is in the export: %s", s.bm, r->body);
+  th_free(r);
+}
+
 Test(people_export, records_have_the_shapes_their_routes_give, .init = setup, .timeout = 120)
 {
   struct scene s;
   make_scene(&s);
-  static const char *const device_lists[] = {"history", "repairs", "messages", NULL};
+  static const char *const device_lists[] = {"history", "repairs", "messages", "reads", NULL};
   static const char *const device_routes[] = {"/api/v1/devices/%s/history",
                                               "/api/v1/devices/%s/repairs",
-                                              "/api/v1/devices/%s/messages", NULL};
-  static const char *const member_lists[] = {"history", "loans", "waitlist", NULL};
-  static const char *const member_routes[] = {"/api/v1/members/%s/history", NULL, NULL, NULL};
+                                              "/api/v1/devices/%s/messages", NULL, NULL};
+  static const char *const member_lists[] = {"history", "loans", "waitlist", "reads", NULL};
+  static const char *const member_routes[] = {"/api/v1/members/%s/history", NULL, NULL, NULL, NULL};
   static const char *const loan_lists[] = {"history", "messages", NULL};
   static const char *const loan_routes[] = {"/api/v1/loans/%s/history", "/api/v1/loans/%s/messages",
                                             NULL};
