@@ -140,6 +140,7 @@ static const char *value_of(const struct walk *w, const char *path, const char *
       {"/api/v1/publishing/targets/", 0, "1"},
       {"/api/v1/publishing/attempts/", 0, "1"},
       {"/api/v1/webhooks/", 0, "1"},
+      {"/api/v1/people/erasures/", 0, "1"},
       {"/api/v1/events/", 0, "evt_00000000000000000000000000000000"},
   };
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
