@@ -68,7 +68,7 @@ int erasure_run(json_t **out, json_t **errors, const json_t *body, const struct 
   *out = NULL;
   *errors = NULL;
   struct people_key k;
-  int rc = people_key_read(&k, errors, body);
+  int rc = people_key_read(&k, errors, body, privacy->phone_country);
   if (rc != RL_OK)
     return rc;
   struct store_person p = {

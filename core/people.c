@@ -17,8 +17,8 @@
 #include "core/spec.h"
 #include "core/store/store_people.h"
 
-/* The fewest digits a phone number may have to find anyone: fewer would
- * match the end of many people's numbers. rl_phone_key() says the same. */
+/* The fewest digits a phone number's national number may have to find
+ * anyone, as rl_phone_key() (sql/0012_people.sql) counts them. */
 #define PHONE_MIN_DIGITS 6
 
 /* The body of a search: q long enough for any e-mail address (RFC 5321). */
@@ -37,6 +37,25 @@ static size_t digit_count(const char *s)
   for (; *s; s++)
     n += isdigit((unsigned char)*s) != 0;
   return n;
+}
+
+size_t people_phone_national_digits(const char *phone, const char *country)
+{
+  char d[64];
+  size_t n = 0;
+  for (const char *p = phone; *p && n + 1 < sizeof d; p++)
+    if (isdigit((unsigned char)*p))
+      d[n++] = *p;
+  d[n] = '\0';
+  size_t cc = strlen(country), skip = 0;
+  const char *first = phone + strspn(phone, " \t");
+  if (n >= 10 + cc && strncmp(d, "00", 2) == 0 && strncmp(d + 2, country, cc) == 0)
+    skip = 2 + cc;
+  else if (*first == '+' && strncmp(d, country, cc) == 0)
+    skip = cc;
+  while (skip < n && d[skip] == '0')
+    skip++;
+  return n - skip;
 }
 
 int people_phone_shaped(const char *q)
@@ -78,14 +97,18 @@ int people_search(json_t **out, json_t **errors, const json_t *body, const char 
   int n = limit ? (int)json_integer_value(limit) : PEOPLE_SEARCH_LIMIT;
   if (strchr(q, '@'))
     return store_people_search(out, STORE_PEOPLE_BY_EMAIL, q, country, n);
-  if (people_phone_shaped(q))
+  if (people_phone_shaped(q)) {
+    if (people_phone_national_digits(q, country) < PHONE_MIN_DIGITS)
+      return rl_spec_invalid(errors, "q", "too_few_digits",
+                             "is a phone number whose national number has fewer than 6 digits");
     return store_people_search(out, STORE_PEOPLE_BY_PHONE, q, country, n);
+  }
   char like[sizeof q * 2 + 3];
   rl_spec_like(like, sizeof like, q);
   return store_people_search(out, STORE_PEOPLE_BY_NAME, like, country, n);
 }
 
-int people_key_read(struct people_key *k, json_t **errors, const json_t *body)
+int people_key_read(struct people_key *k, json_t **errors, const json_t *body, const char *country)
 {
   static const char *const keys[] = {"member", "device", "email", "phone"};
   memset(k, 0, sizeof *k);
@@ -109,9 +132,10 @@ int people_key_read(struct people_key *k, json_t **errors, const json_t *body)
     k->device = k->buf;
   } else if (strcmp(k->given, "email") == 0) {
     k->email = k->value;
-  } else if (digit_count(k->value) < PHONE_MIN_DIGITS) {
+  } else if (people_phone_national_digits(k->value, country) < PHONE_MIN_DIGITS) {
     rc = rl_spec_invalid(errors, "phone", "too_few_digits",
-                         "must hold at least 6 digits: a shorter number would match others");
+                         "must hold a national number of at least 6 digits (after the calling "
+                         "code and the trunk zero)");
   } else {
     k->phone = k->value;
   }
@@ -125,7 +149,7 @@ int people_export(json_t **out, json_t **errors, const json_t *body, const struc
   if (rc != RL_OK)
     return rc;
   struct people_key k;
-  rc = people_key_read(&k, errors, body);
+  rc = people_key_read(&k, errors, body, env->country);
   if (rc != RL_OK)
     return rc;
   struct store_people_key key = {k.device, k.member, k.email, k.phone};

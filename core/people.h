@@ -52,8 +52,14 @@ struct people_key {
 /* Reads the person a body (checked against PEOPLE_KEY_FIELDS) names into
  * *k (not to be copied: it points into itself): 400 exactly_one_key when
  * it names none or several, too_few_digits for a phone under 6 digits, and
- * the codes' own problems for a malformed number or code. */
-int people_key_read(struct people_key *k, json_t **errors, const json_t *body);
+ * the codes' own problems for a malformed number or code; country: the
+ * programme's calling code. */
+int people_key_read(struct people_key *k, json_t **errors, const json_t *body, const char *country);
+
+/* How many digits phone's national number has, as rl_phone_key() (sql/
+ * 0012_people.sql) reads it: without "+" or "00" and country (the
+ * programme's calling code) before it, without the trunk zero. */
+size_t people_phone_national_digits(const char *phone, const char *country);
 
 /* What an export needs of the settings (borrowed). */
 struct people_env {

@@ -234,15 +234,16 @@ int store_member_list(json_t **out, int64_t *next_before, const struct store_mem
                               f->q_number ? " OR " : "", np, np, np);
     }
     if (f->q_phone) {
-      /* The national number, reversed, begins phone_rev: "06 12 34 56 78"
-       * finds "+33612345678" (sql/0012_people.sql). */
+      /* The same national number, whichever way it was written: "06 12 34
+       * 56 78" finds "+33612345678" (sql/0012_people.sql). */
       mask |= 16u;
       p[np++] = f->q_phone;
       p[np++] = f->country;
-      len += (size_t)snprintf(sql + len, sizeof sql - len,
-                              " OR (c.phone_rev <> '' AND c.phone_rev >= rl_phone_key($%d, $%d)"
-                              " AND c.phone_rev < rl_phone_key($%d, $%d) || ':')",
-                              np - 1, np, np - 1, np);
+      len +=
+          (size_t)snprintf(sql + len, sizeof sql - len,
+                           " OR (c.phone_rev <> ''"
+                           " AND c.phone_rev = ANY (rl_phone_forms(rl_phone_key($%d, $%d), $%d)))",
+                           np - 1, np, np);
     }
     len += (size_t)snprintf(sql + len, sizeof sql - len, ")");
   }

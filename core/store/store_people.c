@@ -189,11 +189,11 @@
   "   ELSE (SELECT " MEMBER_JSON("") MEMBER_FROM " WHERE m.id = h.id) END::text AS item"           \
   " FROM hits h ORDER BY h.at DESC, h.id DESC"
 
-/* A phone number's records: phone_rev starts with the national number
- * reversed (sql/0012_people.sql); "<> ''" lets the partial index serve. */
+/* A phone number's records: the same national number, whichever way it
+ * was written (sql/0012_people.sql, rl_phone_forms); "<> ''" lets the
+ * partial index serve. */
 #define PHONE_MATCH(t)                                                                             \
-  t ".phone_rev <> '' AND " t ".phone_rev >= rl_phone_key($1, $3)"                                 \
-  " AND " t ".phone_rev < rl_phone_key($1, $3) || ':'"
+  t ".phone_rev <> '' AND " t ".phone_rev = ANY (rl_phone_forms(rl_phone_key($1, $3), $3))"
 
 /* The export is one statement for any number of records, longer than the
  * 4095 bytes ISO C asks every compiler to take in a string literal; GCC

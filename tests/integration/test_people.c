@@ -79,6 +79,48 @@ Test(people_search, finds_owners_and_members_by_phone_however_written, .init = s
   }
 }
 
+/* A number is one number only when the whole of it is: "07 12 34 56 78"
+ * is not "+49 712345678", nor is a short "56 78 12" the end of someone's
+ * "01 99 56 78 12". Neither a search, nor an export, joins them. */
+Test(people_search, numbers_that_only_end_alike_are_other_people, .init = setup)
+{
+  struct person fr, de, shorty, longer;
+  pp_person(&fr, "Fanny");
+  pp_person(&de, "Dieter");
+  pp_person(&shorty, "Sacha");
+  pp_person(&longer, "Lou");
+  char fr_code[CODE_CAP], de_code[CODE_CAP], short_code[CODE_CAP], long_code[CODE_CAP];
+  char de_phone[40], short_phone[40], long_phone[40];
+  pp_device(fr_code, g_site, &fr, fr.email, pp_phone(&fr, 0));
+  snprintf(de_phone, sizeof de_phone, "+49 7%s", fr.digits);
+  pp_device(de_code, g_site, &de, de.email, de_phone);
+  /* Six digits, the first not a zero (a trunk zero would be read off). */
+  snprintf(short_phone, sizeof short_phone, "5%.1s %.2s %.2s", shorty.digits, shorty.digits + 1,
+           shorty.digits + 3);
+  pp_device(short_code, g_site, &shorty, shorty.email, short_phone);
+  snprintf(long_phone, sizeof long_phone, "01 99 5%.5s", shorty.digits);
+  pp_device(long_code, g_site, &longer, longer.email, long_phone);
+
+  struct th_resp *r = pp_search(pp_phone(&fr, 2));
+  cr_assert(pp_lists(r, "owner", fr_code) && !pp_lists(r, "owner", de_code), "%s", r->body);
+  th_free(r);
+  r = pp_search(short_phone);
+  cr_assert(pp_lists(r, "owner", short_code) && !pp_lists(r, "owner", long_code), "%s", r->body);
+  th_free(r);
+
+  r = pp_export("email", fr.email);
+  cr_assert_str_eq(pp_list(json_object_get(r->json, "devices"), "code"), fr_code, "%s", r->body);
+  cr_assert_null(strstr(r->body, de.name), "%s", r->body);
+  th_free(r);
+  r = pp_export("email", shorty.email);
+  cr_assert_str_eq(pp_list(json_object_get(r->json, "devices"), "code"), short_code, "%s", r->body);
+  cr_assert_null(strstr(r->body, longer.name), "%s", r->body);
+  th_free(r);
+  r = pp_export("phone", de_phone);
+  cr_assert_str_eq(pp_list(json_object_get(r->json, "devices"), "code"), de_code, "%s", r->body);
+  th_free(r);
+}
+
 Test(people_search, finds_by_email_whatever_its_case_and_only_whole, .init = setup)
 {
   struct person p;
@@ -480,6 +522,9 @@ Test(people_export, bad_bodies_are_400_and_never_repeat_the_value, .init = setup
   snprintf(body, sizeof body, "{\"member\":\"%s\"}", typo);
   expect_400(e, body, "member", "check_character_mismatch", NULL);
   expect_400(e, "{\"phone\":\"07 12\"}", "phone", "too_few_digits", NULL);
+  /* Six digits, but a national number of four once "+33" and the trunk
+   * zero are read: it would find nobody, and say "nothing held". */
+  expect_400(e, "{\"phone\":\"+33 0 61 23\"}", "phone", "too_few_digits", NULL);
   snprintf(body, sizeof body, "{\"phone\":\"call %s\"}", p.digits);
   expect_400(e, body, "phone", "not_a_phone", p.digits);
   snprintf(body, sizeof body, "{\"email\":\"%s\"}", p.name);
