@@ -8,6 +8,7 @@
 #include "api/routes.h"
 #include "core/error.h"
 #include "core/people.h"
+#include "core/privacy.h"
 
 void h_people_search(struct rl_req *req, struct _u_response *res)
 {
@@ -30,6 +31,14 @@ void h_people_export(struct rl_req *req, struct _u_response *res)
     rl_reply_failure(res, rc, errors, NULL);
     return;
   }
+  /* Every record the export holds was read, whatever it still holds (a
+   * member's contact may be gone while their loans' notes remain). */
+  size_t i;
+  json_t *rec;
+  json_array_foreach(json_object_get(doc, "devices"), i, rec)
+    rl_read_record(req, PRIVACY_DEVICE, json_string_value(json_object_get(rec, "code")));
+  json_array_foreach(json_object_get(doc, "members"), i, rec)
+    rl_read_record(req, PRIVACY_MEMBER, json_string_value(json_object_get(rec, "number")));
   /* The file a desk hands over: named by the day it was made. */
   char disposition[96];
   snprintf(disposition, sizeof disposition, "attachment; filename=\"personal-data-%.10s.json\"",

@@ -18,23 +18,37 @@ static void strip(json_t *reply, const char *const *names)
   }
 }
 
-void privacy_strip(json_t *reply)
+/* Deeper than any reply the service builds: a bound, not a rule. */
+#define WALK_DEPTH_MAX 64
+
+static void strip_at(json_t *v, int depth)
 {
-  if (!json_is_object(reply))
+  if (depth > WALK_DEPTH_MAX)
     return;
-  strip(reply, personal_members);
-  if (json_is_string(json_object_get(reply, "number")) && json_object_get(reply, "loan_limit"))
-    strip(reply, member_personal_members);
+  size_t i;
+  json_t *item;
+  if (json_is_array(v)) {
+    json_array_foreach(v, i, item)
+      strip_at(item, depth + 1);
+    return;
+  }
+  if (!json_is_object(v))
+    return;
+  strip(v, personal_members);
+  if (json_is_string(json_object_get(v, "number")) && json_object_get(v, "loan_limit"))
+    strip(v, member_personal_members);
+  const char *name;
+  json_object_foreach(v, name, item)
+    strip_at(item, depth + 1);
 }
+
+void privacy_strip(json_t *reply) { strip_at(reply, 0); }
 
 static int holds(const json_t *obj, const char *name)
 {
   const json_t *v = json_object_get(obj, name);
   return v != NULL && !json_is_null(v);
 }
-
-/* Deeper than any reply the service builds: a bound, not a rule. */
-#define WALK_DEPTH_MAX 64
 
 static void walk(const json_t *v, privacy_found_fn found, void *ctx, int depth)
 {

@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 
-/* Removes the personal members of a reply object that hold something (a
- * null one stays: it says there is nothing); a no-op on other values. */
+/* Removes the personal members that hold something (a null one stays: it
+ * says there is nothing) from a reply and every object and array in it. */
 void privacy_strip(json_t *reply);
 
 /* The kinds of record whose personal data a reply can carry. */

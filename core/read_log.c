@@ -125,7 +125,9 @@ static json_t *ids_of(const struct read_records *r, enum privacy_record kind)
 static json_t *rows_of(const struct entry *e, size_t n)
 {
   json_t *rows = json_array();
-  for (size_t i = 0; rows && e && i < n; i++, e = e->next) {
+  /* The n-th entry's next is the producers' (they append under the lock,
+   * which is not held here): never read it. */
+  for (size_t i = 0; rows && e && i < n; i++, e = i < n ? e->next : NULL) {
     json_t *row =
         json_pack("{s:I s:I s:s s:s s:s s:o s:o}", "at_us", (json_int_t)e->at_us, "key_id",
                   (json_int_t)e->key_id, "method", e->method, "route", e->route, "request_id",

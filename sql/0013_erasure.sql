@@ -11,15 +11,20 @@
 --     deleted; the member, its number, loans and waiting-list entries stay.
 --   members.notes, member_events.note: set NULL (free text about the
 --     person).
---   devices.notes, device_events.note, loan_events.note: set NULL. Free
---     text typed at the desk during the person's visits or loans ("call
---     Mrs X back"); none of it is published, so no figure moves.
+--   devices.notes, device_events.note, loan_events.note, loans.return_note
+--     (the return event's note, kept on the loan too): set NULL. Free text
+--     typed at the desk during the person's visits or loans ("call Mrs X
+--     back"): not contact data (reader keys see it, and the desk is asked
+--     to keep names out of it), but cleared for this person's records all
+--     the same, as a precaution; none of it is published, so no figure
+--     moves.
 --   devices.problem, repairs.problem/diagnosis/actions: kept. The repair's
 --     record, published in ords.csv only scrubbed of the owner's name,
 --     address and number (core/scrub.c); once the owner is erased the
 --     export leaves the problem out (core/store/store_ords.c).
---   loans.checkout_condition, loans.return_note: kept: the state of the
---     object lent, which the next loans of that device rely on.
+--   loans.checkout_condition (and the checkout event's condition): kept:
+--     the state of the object lent, which the next loans of that device
+--     rely on.
 --   email_messages: hold no address (the sender reads the contact when it
 --     sends); pending and sending ones are cancelled ('erased'), sent ones
 --     stay: that a message was sent is kept, not to whom.
@@ -63,6 +68,7 @@ DECLARE
   device_notes bigint[];
   device_event_notes bigint[];
   loan_event_notes bigint[];
+  loan_notes bigint[];
   mails bigint[];
   names text[];
   replies bigint;
@@ -84,6 +90,9 @@ BEGIN
   SELECT coalesce(array_agg(e.id), '{}') INTO loan_event_notes
     FROM loan_events e JOIN loans l ON l.id = e.loan_id
     WHERE l.member_id = ANY (mems) AND e.note IS NOT NULL;
+  -- The return's note is kept on the loan too (the same text).
+  SELECT coalesce(array_agg(id), '{}') INTO loan_notes
+    FROM loans WHERE member_id = ANY (mems) AND return_note IS NOT NULL;
   SELECT coalesce(array_agg(id), '{}') INTO mails FROM email_messages
     WHERE status IN ('pending', 'sending')
       AND (device_id = ANY (devs)
@@ -102,6 +111,8 @@ BEGIN
     UPDATE devices SET notes = NULL WHERE id = ANY (device_notes);
     UPDATE device_events SET note = NULL WHERE id = ANY (device_event_notes);
     UPDATE loan_events SET note = NULL WHERE id = ANY (loan_event_notes);
+    UPDATE loans SET return_note = NULL, version = version + 1, updated_at = rl_now()
+      WHERE id = ANY (loan_notes);
     -- A message a worker finished meanwhile keeps its outcome (the
     -- worker's own update checks that it is still sending). Ended by the
     -- programme's clock, as the retention of e-mail records counts.
@@ -129,7 +140,7 @@ BEGIN
     'member_contacts', cardinality(contacts),
     'notes', cardinality(member_notes) + cardinality(member_event_notes)
              + cardinality(device_notes) + cardinality(device_event_notes)
-             + cardinality(loan_event_notes),
+             + cardinality(loan_event_notes) + cardinality(loan_notes),
     'emails_cancelled', cardinality(mails),
     'stored_replies', replies);
 END $$;
@@ -156,8 +167,9 @@ CREATE INDEX erasures_at ON erasures (at);
 --   final (core/lifecycle.c, rl_status_final: returned, rehomed,
 --   harvested, recycled, lost) since the transition into it.
 --   A member's contact and notes p_member_days after their last loan
---   ended, with no loan open and no place waiting or held in a line (a
---   member who never borrowed: after they joined).
+--   ended or their last place in a line did, with no loan open and no
+--   place waiting or held (a member who never borrowed nor waited: after
+--   they joined).
 --   Ended webhook deliveries (with their attempts) and ended e-mail
 --   records p_delivery_days after they ended.
 --   The record of reads of personal data (personal_reads, when that table
@@ -189,7 +201,8 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.member_id = m.id AND l.returned_at IS NULL)
       AND NOT EXISTS (SELECT 1 FROM waitlist w
                       WHERE w.member_id = m.id AND w.status IN ('waiting', 'held'))
-      AND greatest(m.created_at, (SELECT max(l.returned_at) FROM loans l WHERE l.member_id = m.id))
+      AND greatest(m.created_at, (SELECT max(l.returned_at) FROM loans l WHERE l.member_id = m.id),
+                   (SELECT max(w.ended_at) FROM waitlist w WHERE w.member_id = m.id))
           < now_ - p_member_days * interval '1 day'
       AND (m.notes IS NOT NULL
            OR EXISTS (SELECT 1 FROM member_contacts c WHERE c.member_id = m.id)

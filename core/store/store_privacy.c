@@ -141,9 +141,12 @@ int store_privacy_erase(json_t **out, const char *devices, const char *members,
     return rc;
   int c[X_COUNT];
   store_cols(r, erasure_cols, c, X_COUNT);
-  *out = PQntuples(r) == 1 ? erasure_json(r, 0, c) : NULL;
+  int one = PQntuples(r) == 1;
+  *out = one ? erasure_json(r, 0, c) : NULL;
   PQclear(r);
-  return *out ? RL_OK : RL_EDB;
+  /* Committed by now (store_tx_commit_next): a reply that could not be
+   * built is a failure of memory, which the runner never retries. */
+  return *out ? RL_OK : one ? RL_ENOMEM : RL_EDB;
 }
 
 /* Rows of a list into a JSON array, the last id and whether there are more. */
