@@ -110,11 +110,10 @@ int erasure_list(json_t **out, char *next_cursor, json_t **errors, const json_t 
   int rc = rl_spec_cursor(&before, rl_spec_str(query, "cursor"), errors);
   if (rc != RL_OK)
     return rc;
+  rc = rl_spec_since_until(query, errors);
+  if (rc != RL_OK)
+    return rc;
   const char *since = rl_spec_str(query, "since"), *until = rl_spec_str(query, "until");
-  double s, u;
-  if (since && until && rl_spec_time_seconds(&s, since) == RL_OK &&
-      rl_spec_time_seconds(&u, until) == RL_OK && u <= s)
-    return rl_spec_invalid(errors, "until", "from_after_to", "must be after since");
   int more;
   long long last;
   rc = store_privacy_erasure_list(out, &more, &last, since, until, before, rl_spec_limit(query));

@@ -408,10 +408,8 @@ int read_log_list(json_t **out, char *next_cursor, json_t **errors, const json_t
     rc = RL_EINVALID;
   q.since = rl_spec_str(query, "since");
   q.until = rl_spec_str(query, "until");
-  double s, u;
-  if (q.since && q.until && rl_spec_time_seconds(&s, q.since) == RL_OK &&
-      rl_spec_time_seconds(&u, q.until) == RL_OK && u <= s)
-    rc = rl_spec_invalid(errors, "until", "from_after_to", "must be after since");
+  if (rl_spec_since_until(query, errors) != RL_OK)
+    rc = RL_EINVALID;
   if (rc != RL_OK)
     return rc;
   q.device = d ? device : NULL;

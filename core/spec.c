@@ -63,6 +63,16 @@ int rl_spec_cursor(int64_t *out, const char *cursor, json_t **errors)
   return RL_OK;
 }
 
+int rl_spec_since_until(const json_t *query, json_t **errors)
+{
+  const char *since = rl_spec_str(query, "since"), *until = rl_spec_str(query, "until");
+  double s, u;
+  if (since && until && rl_spec_time_seconds(&s, since) == RL_OK &&
+      rl_spec_time_seconds(&u, until) == RL_OK && u <= s)
+    return rl_spec_invalid(errors, "until", "from_after_to", "must be after since");
+  return RL_OK;
+}
+
 int rl_spec_limit(const json_t *query)
 {
   const json_t *l = json_object_get(query, "limit");

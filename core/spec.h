@@ -106,6 +106,10 @@ void rl_spec_append(json_t *errors, json_t *more);
 /* Reads a list cursor this service issued (a positive decimal id); NULL
  * gives 0. RL_OK, or RL_EINVALID with *errors naming "cursor". */
 int rl_spec_cursor(int64_t *out, const char *cursor, json_t **errors);
+/* A list's time window (query parameters since and until, checked as
+ * times): RL_OK, or RL_EINVALID with *errors naming "until" when it is not
+ * after since. */
+int rl_spec_since_until(const json_t *query, json_t **errors);
 /* Writes the next_cursor of a list whose next page starts after or before
  * id `next` (24 bytes at least): "" when next is 0 (the last page). */
 void rl_spec_next_cursor(char *out, int64_t next);
