@@ -152,6 +152,7 @@ static json_t *preview_then_run(void)
   cr_assert(json_equal(next, counts), "the preview said %s, the run purged %s", a, b);
   free(a);
   free(b);
+  json_decref(next);
   cr_assert_str_eq(json_string_value(json_object_get(run, "trigger")), "manual");
   cr_assert_not_null(json_object_get(json_object_get(run, "by"), "name"));
   /* Nothing more is due right after. */
@@ -207,12 +208,13 @@ Test(retention, aged_contacts_are_purged_recent_ones_kept, .init = start, .fini 
   ls_device(lent2, "laptop", g_site);
   ls_lend_ok(lent2, m_recent, "");
 
-  json_t *settings =
-      json_object_get(admin_json("GET", "/api/v1/privacy/retention", 200), "settings");
+  json_t *preview = admin_json("GET", "/api/v1/privacy/retention", 200);
+  const json_t *settings = json_object_get(preview, "settings");
   cr_assert_eq(count_of(settings, "owner_days"), 10);
   cr_assert_eq(count_of(settings, "member_days"), 20);
   cr_assert_eq(count_of(settings, "delivery_days"), 5);
   cr_assert_eq(count_of(settings, "read_log_days"), 30);
+  json_decref(preview);
 
   char *impact = NULL;
   r = th_req("GET", "/opendata/impact.json", NULL, NULL, NULL);
