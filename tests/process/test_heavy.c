@@ -118,7 +118,13 @@ Test(heavy, label_batches_leave_a_thread_for_everything_else, .timeout = 240)
    * other's answer); what must hold is that the probes never waited. */
   cr_log_info("%d batches rendered, %d refused", rendered, busy);
   /* Measured: 0.02 s with the limit, 5.1 s without (a probe waited behind
-   * whole batches); generous for a loaded machine and valgrind. */
-  cr_expect_lt(worst, 2.0, "the slowest probe took %.2f s", worst);
+   * whole batches); generous for a loaded machine. Valgrind runs one
+   * thread at a time, whatever the cores, so a free thread can still wait
+   * behind a rendering one there: its run checks the answers, not times. */
+  const char *san = getenv("RL_SANITIZE");
+  if (san == NULL || strcmp(san, "valgrind") != 0)
+    cr_expect_lt(worst, 2.0, "the slowest probe took %.2f s", worst);
+  else
+    cr_log_info("the slowest probe took %.2f s (under valgrind)", worst);
   cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
 }
