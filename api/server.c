@@ -145,8 +145,9 @@ static void drain(struct MHD_Daemon *d, unsigned timeout_s)
   }
   /* The connections just taken over send their requests a moment later. */
   atomic_store(&g_last_activity_ms, mono_ms());
-  if (queued > 0)
-    rl_log(RL_LOG_INFO, "stop", "%u queued connections taken over before closing", queued);
+  rl_log(RL_LOG_INFO, "stop",
+         "stopped accepting: %u queued connections taken over, the listening socket closed",
+         queued);
   long long until = mono_ms() + (long long)timeout_s * 1000;
   /* Done when no request runs and the open connections (keep-alive ones,
    * or taken-over ones that sent nothing) have been quiet a moment. */
