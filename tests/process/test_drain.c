@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tests/helpers/th.h"
+#include "tests/process/label_batch_support.h"
 
 #define BATCHES 2
 #define QUEUED 4
@@ -26,12 +27,6 @@ static char *g_body;
 static long g_batch_status[BATCHES];
 
 /* Labels per batch: under valgrind a batch of 1,000 takes minutes. */
-static int labels_per_batch(void)
-{
-  const char *s = getenv("RL_SANITIZE");
-  return s && strcmp(s, "valgrind") == 0 ? 100 : 1000;
-}
-
 /* Whether the file at path holds text. */
 static int file_holds(const char *path, const char *text)
 {
@@ -104,29 +99,8 @@ Test(drain, sigterm_answers_what_was_begun_or_queued_and_refuses_the_rest, .time
   pid_t pid = th_server_start(g_url, sizeof g_url, extra);
   unsetenv("RL_TEST_SERVER_LOG_FILE");
   cr_assert_gt(pid, 0);
-  const char *site = th_unique("drain");
-  char body[256];
-  snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"Drain\"}", site);
-  struct th_resp *r =
-      th_request_to(g_url, "POST", "/api/v1/sites", th_admin_key(), body, strlen(body), NULL);
-  cr_assert_eq(r->status, 201, "%s", r->body);
-  th_free(r);
-  snprintf(body, sizeof body,
-           "{\"kind\":\"donation\",\"category\":\"kettle\",\"site\":\"%s\",\"brand\":\"SEB\"}",
-           site);
-  r = th_request_to(g_url, "POST", "/api/v1/devices", th_admin_key(), body, strlen(body), NULL);
-  cr_assert_eq(r->status, 201, "%s", r->body);
   char code[32];
-  snprintf(code, sizeof code, "%s", th_str(r, "code"));
-  th_free(r);
-  int labels = labels_per_batch();
-  size_t cap = (size_t)labels * (strlen(code) + 3) + 32;
-  g_body = malloc(cap);
-  cr_assert_not_null(g_body);
-  size_t o = (size_t)snprintf(g_body, cap, "{\"codes\":[");
-  for (int i = 0; i < labels; i++)
-    o += (size_t)snprintf(g_body + o, cap - o, "%s\"%s\"", i ? "," : "", code);
-  snprintf(g_body + o, cap - o, "]}");
+  g_body = lb_batch_body(g_url, "drain", code, sizeof code);
 
   /* Both threads render; the next connections wait in the accept queue. */
   pthread_t t[BATCHES];

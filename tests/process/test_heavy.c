@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tests/helpers/th.h"
+#include "tests/process/label_batch_support.h"
 
 #define BATCHES 8
 
@@ -19,13 +20,6 @@ static char g_url[64];
 static char *g_body;
 static long g_status[BATCHES];
 static char g_retry_after[BATCHES][16];
-
-/* Labels per batch: under valgrind a batch of 1,000 takes minutes. */
-static int labels_per_batch(void)
-{
-  const char *s = getenv("RL_SANITIZE");
-  return s && strcmp(s, "valgrind") == 0 ? 100 : 1000;
-}
 
 static double now_s(void)
 {
@@ -54,32 +48,11 @@ Test(heavy, label_batches_leave_a_thread_for_everything_else, .timeout = 240)
   pid_t pid = th_server_start(g_url, sizeof g_url, extra);
   cr_assert_gt(pid, 0);
 
-  const char *site = th_unique("heavy");
-  char body[256];
-  snprintf(body, sizeof body, "{\"slug\":\"%s\",\"name\":\"Heavy\"}", site);
-  struct th_resp *r =
-      th_request_to(g_url, "POST", "/api/v1/sites", th_admin_key(), body, strlen(body), NULL);
-  cr_assert_eq(r->status, 201, "%s", r->body);
-  th_free(r);
-  snprintf(body, sizeof body,
-           "{\"kind\":\"donation\",\"category\":\"kettle\",\"site\":\"%s\",\"brand\":\"SEB\"}",
-           site);
-  r = th_request_to(g_url, "POST", "/api/v1/devices", th_admin_key(), body, strlen(body), NULL);
-  cr_assert_eq(r->status, 201, "%s", r->body);
+  /* 1,000 labels of one device (100 under valgrind). */
   char code[32], path[64];
-  snprintf(code, sizeof code, "%s", th_str(r, "code"));
+  g_body = lb_batch_body(g_url, "heavy", code, sizeof code);
   snprintf(path, sizeof path, "/api/v1/devices/%s", code);
-  th_free(r);
-
-  /* 1,000 labels of the one device (100 under valgrind). */
-  int labels = labels_per_batch();
-  size_t cap = (size_t)labels * (strlen(code) + 3) + 32;
-  g_body = malloc(cap);
-  cr_assert_not_null(g_body);
-  size_t o = (size_t)snprintf(g_body, cap, "{\"codes\":[");
-  for (int i = 0; i < labels; i++)
-    o += (size_t)snprintf(g_body + o, cap - o, "%s\"%s\"", i ? "," : "", code);
-  snprintf(g_body + o, cap - o, "]}");
+  struct th_resp *r;
 
   pthread_t t[BATCHES];
   for (size_t i = 0; i < BATCHES; i++)
