@@ -432,3 +432,57 @@ int th_sql_wait(pid_t pid)
     return -1;
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
+
+pid_t th_webhook_receiver(char *base, size_t cap)
+{
+  const char *root = getenv("RL_TEST_ROOT");
+  if (root == NULL)
+    return -1;
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "'%s/scripts/contract/ensure-node-modules' >/dev/null 2>&1", root);
+  if (system(cmd) != 0)
+    return -1;
+  char script[512];
+  snprintf(script, sizeof script, "%s/tests/tools/webhook_receiver.mjs", root);
+  int fds[2];
+  if (pipe(fds) != 0)
+    return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    dup2(fds[1], 1);
+    close(fds[0]);
+    /* Where the package is installed (scripts/contract/ensure-node-modules). */
+    if (chdir(root) != 0)
+      _exit(126);
+    execlp("node", "node", script, (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  if (pid < 0) {
+    close(fds[0]);
+    return -1;
+  }
+  FILE *f = fdopen(fds[0], "r");
+  int port = 0;
+  int ok = f != NULL && fscanf(f, "PORT %d", &port) == 1;
+  if (f)
+    fclose(f);
+  else
+    close(fds[0]);
+  if (!ok) {
+    th_child_stop(&pid);
+    return -1;
+  }
+  snprintf(base, cap, "http://127.0.0.1:%d", port);
+  return pid;
+}
+
+void th_child_stop(pid_t *pid)
+{
+  if (*pid > 0) {
+    kill(*pid, SIGTERM);
+    waitpid(*pid, NULL, 0);
+  }
+  *pid = 0;
+}

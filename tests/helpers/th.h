@@ -61,6 +61,14 @@ const char *th_sql(const char *query);
 pid_t th_sql_background(const char *query);
 int th_sql_wait(pid_t pid);
 
+/* Starts the webhook receiver of the tests (tests/tools/webhook_receiver.mjs,
+ * which checks signatures with the npm standardwebhooks package, installed
+ * first when missing) on a free port; writes its base URL
+ * (http://127.0.0.1:port) into base (cap bytes). Returns its pid, or -1. */
+pid_t th_webhook_receiver(char *base, size_t cap);
+/* Stops a child process begun by the tests (SIGTERM, then waits); *pid 0. */
+void th_child_stop(pid_t *pid);
+
 /* Starts `repaird serve` on a free port with the test database; extra_env is
  * a NULL-terminated list of NAME=value (RL_TEST_SERVER_LOG_FILE=path keeps
  * its output in that file). Waits until /healthz answers.

@@ -102,39 +102,11 @@ struct receiver {
 
 static inline void wh_receiver_start(struct receiver *rv)
 {
-  const char *root = getenv("RL_TEST_ROOT");
-  cr_assert_not_null(root);
-  char script[512];
-  snprintf(script, sizeof script, "%s/tests/tools/webhook_receiver.mjs", root);
-  int fds[2];
-  cr_assert_eq(pipe(fds), 0);
-  rv->pid = fork();
-  if (rv->pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    dup2(fds[1], 1);
-    close(fds[0]);
-    /* Where the package is installed (scripts/contract/ensure-node-modules). */
-    if (chdir(root) != 0)
-      _exit(126);
-    execlp("node", "node", script, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE *f = fdopen(fds[0], "r");
-  int port = 0;
-  cr_assert(f && fscanf(f, "PORT %d", &port) == 1, "the webhook receiver starts");
-  fclose(f);
-  snprintf(rv->base, sizeof rv->base, "http://127.0.0.1:%d", port);
+  rv->pid = th_webhook_receiver(rv->base, sizeof rv->base);
+  cr_assert_gt(rv->pid, 0, "the webhook receiver starts");
 }
 
-static inline void wh_receiver_stop(struct receiver *rv)
-{
-  if (rv->pid > 0) {
-    kill(rv->pid, SIGTERM);
-    waitpid(rv->pid, NULL, 0);
-    rv->pid = 0;
-  }
-}
+static inline void wh_receiver_stop(struct receiver *rv) { th_child_stop(&rv->pid); }
 
 static size_t wh_collect(char *ptr, size_t size, size_t n, void *ud)
 {

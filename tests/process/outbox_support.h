@@ -45,39 +45,11 @@ static inline double ob_now(void)
 /* Starts the receiver (installing its npm package first when missing). */
 static inline void ob_receiver_start(struct ob_receiver *r)
 {
-  const char *root = getenv("RL_TEST_ROOT");
-  cr_assert_not_null(root);
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "'%s/scripts/contract/ensure-node-modules' >/dev/null 2>&1", root);
-  cr_assert_eq(system(cmd), 0, "the receiver's npm packages are installed");
-  char script[512];
-  snprintf(script, sizeof script, "%s/tests/tools/webhook_receiver.mjs", root);
-  int fds[2];
-  cr_assert_eq(pipe(fds), 0);
-  r->pid = fork();
-  if (r->pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    dup2(fds[1], 1);
-    close(fds[0]);
-    execlp("node", "node", script, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE *f = fdopen(fds[0], "r");
-  int port = 0;
-  cr_assert(f && fscanf(f, "PORT %d", &port) == 1, "the webhook receiver starts");
-  fclose(f);
-  snprintf(r->base, sizeof r->base, "http://127.0.0.1:%d", port);
+  r->pid = th_webhook_receiver(r->base, sizeof r->base);
+  cr_assert_gt(r->pid, 0, "the webhook receiver starts");
 }
 
-static inline void ob_receiver_stop(struct ob_receiver *r)
-{
-  if (r->pid > 0) {
-    kill(r->pid, SIGTERM);
-    waitpid(r->pid, NULL, 0);
-    r->pid = 0;
-  }
-}
+static inline void ob_receiver_stop(struct ob_receiver *r) { th_child_stop(&r->pid); }
 
 struct ob_buf {
   char *p;
