@@ -66,6 +66,11 @@ int th_sql_wait(pid_t pid);
  * first when missing) on a free port; writes its base URL
  * (http://127.0.0.1:port) into base (cap bytes). Returns its pid, or -1. */
 pid_t th_webhook_receiver(char *base, size_t cap);
+/* A request to that receiver's control paths (method, path, body or NULL;
+ * not recorded for the contract check: it is not the service): the body of
+ * its answer (caller frees), or NULL when it did not answer 200 in 10 s. */
+char *th_webhook_receiver_call(const char *base, const char *method, const char *path,
+                               const char *body);
 /* Stops a child process begun by the tests (SIGTERM, then waits); *pid 0. */
 void th_child_stop(pid_t *pid);
 

@@ -108,43 +108,15 @@ static inline void wh_receiver_start(struct receiver *rv)
 
 static inline void wh_receiver_stop(struct receiver *rv) { th_child_stop(&rv->pid); }
 
-static size_t wh_collect(char *ptr, size_t size, size_t n, void *ud)
-{
-  json_t **out = ud;
-  size_t len = size * n;
-  const char *prev = json_string_value(*out);
-  char *joined = NULL;
-  if (asprintf(&joined, "%s%.*s", prev ? prev : "", (int)len, ptr) < 0)
-    return 0;
-  json_decref(*out);
-  *out = json_string(joined);
-  free(joined);
-  return len;
-}
-
 /* A request to the receiver (not recorded for the contract check: it is
  * not the service); returns the body as JSON, caller owns. */
 static inline json_t *wh_receiver_call(const struct receiver *rv, const char *method,
                                        const char *path, const char *body)
 {
-  char url[256];
-  snprintf(url, sizeof url, "%s%s", rv->base, path);
-  CURL *c = curl_easy_init();
-  json_t *text = NULL;
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  if (body)
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wh_collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &text);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-  long status = 0;
-  if (curl_easy_perform(c) == CURLE_OK)
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  cr_assert_eq(status, 200, "receiver %s %s: %ld", method, path, status);
-  json_t *j = json_loads(json_string_value(text) ? json_string_value(text) : "", 0, NULL);
-  json_decref(text);
+  char *text = th_webhook_receiver_call(rv->base, method, path, body);
+  cr_assert_not_null(text, "receiver %s %s: not 200", method, path);
+  json_t *j = json_loads(text, 0, NULL);
+  free(text);
   return j;
 }
 

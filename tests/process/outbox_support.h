@@ -75,26 +75,7 @@ static inline size_t ob_on_data(char *ptr, size_t size, size_t n, void *ud)
 static inline char *ob_control(const struct ob_receiver *r, const char *method, const char *path,
                                const char *body)
 {
-  char url[256];
-  snprintf(url, sizeof url, "%s%s", r->base, path);
-  CURL *c = curl_easy_init();
-  struct ob_buf b = {NULL, 0};
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  if (body)
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ob_on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-  long status = 0;
-  if (curl_easy_perform(c) == CURLE_OK)
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  if (status != 200) {
-    free(b.p);
-    return NULL;
-  }
-  return b.p ? b.p : strdup("");
+  return th_webhook_receiver_call(r->base, method, path, body);
 }
 
 /* Gives the receiver <name> its secret. */
