@@ -1,106 +1,16 @@
-/* Requests' connections, per thread (api/conn.h). */
+/* The raw header lines of a request, read on its libmicrohttpd connection
+ * (api/conn.h). */
 #include "api/conn.h"
 
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
-#include "core/hash.h"
+#include "api/problem.h"
 
-/* Open addressing; more connections than this at once on one thread are
- * not checked (the check is skipped, never wrong). */
-#define SLOTS 2048
+static _Thread_local struct MHD_Connection *tl_current;
 
-#define KEY_LEN sizeof(struct sockaddr)
-
-struct slot {
-  struct MHD_Connection *con;
-  unsigned char key[KEY_LEN];
-};
-
-static _Thread_local struct slot g_slots[SLOTS];
-
-/* The key of a client address: the first bytes of its struct sockaddr
- * (family, port, then the address), as many as ulfius copies into a
- * request (it keeps sizeof(struct sockaddr) bytes: all of an IPv4 address,
- * the first 8 bytes of an IPv6 one). */
-static int key_of(unsigned char key[KEY_LEN], const struct sockaddr *sa)
-{
-  if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
-    return -1;
-  memcpy(key, sa, KEY_LEN);
-  return 0;
-}
-
-static size_t home(const unsigned char key[KEY_LEN])
-{
-  return (size_t)(rl_fnv1a(RL_FNV_OFFSET, key, KEY_LEN) % SLOTS);
-}
-
-static const struct sockaddr *client_of(struct MHD_Connection *con)
-{
-  const union MHD_ConnectionInfo *ci =
-      MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  return ci ? ci->client_addr : NULL;
-}
-
-/* Linear probing with no tombstones: a removal shifts back the entries
- * after it (Knuth's algorithm R), so that an empty slot always ends a
- * probe and the table never fills with dead keys. */
-void rl_conn_begin(struct MHD_Connection *con)
-{
-  unsigned char key[KEY_LEN];
-  if (key_of(key, client_of(con)) != 0)
-    return;
-  size_t h = home(key);
-  for (size_t i = 0; i < SLOTS; i++) {
-    struct slot *s = &g_slots[(h + i) % SLOTS];
-    if (s->con == NULL || memcmp(s->key, key, KEY_LEN) == 0) {
-      /* A free slot, or a new connection from a reused address and port. */
-      s->con = con;
-      memcpy(s->key, key, KEY_LEN);
-      return;
-    }
-  }
-}
-
-static size_t find(const unsigned char key[KEY_LEN])
-{
-  size_t h = home(key);
-  for (size_t i = 0; i < SLOTS; i++) {
-    size_t at = (h + i) % SLOTS;
-    if (g_slots[at].con == NULL)
-      return SLOTS;
-    if (memcmp(g_slots[at].key, key, KEY_LEN) == 0)
-      return at;
-  }
-  return SLOTS;
-}
-
-static void remove_at(size_t i)
-{
-  g_slots[i].con = NULL;
-  for (size_t j = (i + 1) % SLOTS; g_slots[j].con != NULL; j = (j + 1) % SLOTS) {
-    size_t k = home(g_slots[j].key);
-    /* It stays when its home lies cyclically in (i, j]. */
-    int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-    if (stays)
-      continue;
-    g_slots[i] = g_slots[j];
-    g_slots[j].con = NULL;
-    i = j;
-  }
-}
-
-void rl_conn_end(struct MHD_Connection *con)
-{
-  unsigned char key[KEY_LEN];
-  if (key_of(key, client_of(con)) != 0)
-    return;
-  size_t at = find(key);
-  if (at < SLOTS && g_slots[at].con == con)
-    remove_at(at);
-}
+void rl_conn_set_current(struct MHD_Connection *con) { tl_current = con; }
 
 struct check {
   int bad;
@@ -206,16 +116,12 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
   return MHD_NO;
 }
 
-int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap, const char **why)
+int rl_conn_check_headers(char *name, size_t cap, const char **why)
 {
-  unsigned char key[KEY_LEN];
-  if (key_of(key, client) != 0)
-    return 0;
-  size_t at = find(key);
-  if (at == SLOTS)
+  if (tl_current == NULL)
     return 0;
   struct check c = {0, NULL, NULL, 0};
-  MHD_get_connection_values_n(g_slots[at].con, MHD_HEADER_KIND, on_header, &c);
+  MHD_get_connection_values_n(tl_current, MHD_HEADER_KIND, on_header, &c);
   if (!c.bad)
     return 0;
   size_t o = 0;
@@ -228,4 +134,163 @@ int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap,
   name[o] = '\0';
   *why = c.why;
   return -1;
+}
+
+static int is_ows(char c) { return c == ' ' || c == '\t'; }
+
+static int is_tchar(unsigned char c)
+{
+  return c > ' ' && c < 0x7f && strchr("\"(),/:;<=>?@[\\]{}", c) == NULL;
+}
+
+/* What the Transfer-Encoding lines of a request list, line by line. */
+struct codings {
+  unsigned chunked; /* how many times chunked is listed */
+  unsigned other;   /* codings other than chunked */
+  int last_chunked; /* the last coding listed is chunked */
+  int bad;          /* an element is not a transfer coding */
+};
+
+static void codings_feed(struct codings *t, const char *v, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && (is_ows(v[i]) || v[i] == ','))
+      i++; /* RFC 9110 §5.6.1: empty list elements are allowed */
+    if (i == n)
+      break;
+    size_t name = i;
+    while (i < n && is_tchar((unsigned char)v[i]))
+      i++;
+    size_t name_len = i - name;
+    while (i < n && is_ows(v[i]))
+      i++;
+    /* Then the end of the element, or parameters (";" …) up to the next
+     * comma. A comma inside a quoted parameter value is not looked for:
+     * such a coding is one this server does not know either way. */
+    int params = i < n && v[i] == ';';
+    int ok = name_len > 0 && (i == n || v[i] == ',' || params);
+    while (i < n && v[i] != ',')
+      i++;
+    int chunked = name_len == 7 && strncasecmp(v + name, "chunked", 7) == 0;
+    if (!ok || (chunked && params)) /* RFC 9112 §7: chunked takes no parameters */
+      t->bad = 1;
+    if (chunked)
+      t->chunked++;
+    else
+      t->other++;
+    t->last_chunked = chunked;
+  }
+}
+
+static int codings_verdict(const struct codings *t, const char **why)
+{
+  if (t->bad || t->chunked + t->other == 0) {
+    *why = "Transfer-Encoding is not a list of transfer codings";
+    return API_EFRAMING;
+  }
+  if (t->chunked > 1) {
+    *why = "Transfer-Encoding lists chunked more than once";
+    return API_EFRAMING;
+  }
+  if (t->chunked == 1 && !t->last_chunked) {
+    *why = "Transfer-Encoding must end with chunked, or the body's end cannot be found";
+    return API_EFRAMING;
+  }
+  if (t->other > 0) {
+    *why = "this server reads request bodies sent with Content-Length, or with "
+           "Transfer-Encoding: chunked alone";
+    return API_ECODING;
+  }
+  return 0;
+}
+
+int rl_transfer_coding_verdict(const char *value, size_t n, const char **why)
+{
+  struct codings t = {0, 0, 0, 0};
+  codings_feed(&t, value, n);
+  return codings_verdict(&t, why);
+}
+
+struct framing {
+  struct codings te;
+  unsigned te_lines;
+  const char *length; /* the first Content-Length line, trimmed */
+  size_t length_len;
+  int lengths_differ; /* a later Content-Length line says otherwise */
+  unsigned expect_lines;
+  int expect_other; /* an expectation other than 100-continue */
+};
+
+static void trim(const char **v, size_t *n)
+{
+  while (*n > 0 && is_ows(**v)) {
+    (*v)++;
+    (*n)--;
+  }
+  while (*n > 0 && is_ows((*v)[*n - 1]))
+    (*n)--;
+}
+
+static enum MHD_Result on_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+  (void)kind;
+  struct framing *f = cls;
+  if (value == NULL) {
+    value = "";
+    value_size = 0;
+  }
+  trim(&value, &value_size);
+  if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
+    f->te_lines++;
+    codings_feed(&f->te, value, value_size);
+  } else if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0) {
+    if (f->length == NULL) {
+      f->length = value;
+      f->length_len = value_size;
+    } else if (value_size != f->length_len || memcmp(value, f->length, value_size) != 0) {
+      f->lengths_differ = 1;
+    }
+  } else if (key_size == 6 && strncasecmp(key, "Expect", 6) == 0) {
+    f->expect_lines++;
+    if (!(value_size == 12 && strncasecmp(value, "100-continue", 12) == 0))
+      f->expect_other = 1;
+  }
+  return MHD_YES;
+}
+
+int rl_conn_check_framing(struct MHD_Connection *con, int http10, int *expects_continue,
+                          const char **why)
+{
+  struct framing f;
+  memset(&f, 0, sizeof f);
+  MHD_get_connection_values_n(con, MHD_HEADER_KIND, on_framing, &f);
+  *expects_continue = 0;
+  if (f.te_lines > 0) {
+    if (http10) {
+      *why = "an HTTP/1.0 request cannot be sent with Transfer-Encoding";
+      return API_EFRAMING;
+    }
+    if (f.length != NULL) {
+      *why = "a request gives Content-Length or Transfer-Encoding, not both";
+      return API_EFRAMING;
+    }
+    int rc = codings_verdict(&f.te, why);
+    if (rc != 0)
+      return rc;
+  }
+  if (f.lengths_differ) {
+    *why = "Content-Length is given more than once, with different values";
+    return API_EFRAMING;
+  }
+  /* RFC 9110 §10.1.1: an HTTP/1.0 client's expectation is ignored. */
+  if (f.expect_lines > 0 && !http10) {
+    if (f.expect_other || f.expect_lines > 1) {
+      *why = "the one expectation this server meets is Expect: 100-continue";
+      return API_EEXPECT;
+    }
+    *expects_continue = 1;
+  }
+  return 0;
 }

@@ -1,31 +1,37 @@
-/* The libmicrohttpd connection behind a request, for what ulfius does not
- * pass on: its raw header lines. ulfius copies only the header values that
- * are valid UTF-8 and silently leaves the others out, so that a request
- * could pass as if it had no If-Match or Idempotency-Key at all; the router
- * checks the raw lines first.
- *
- * Each connection stays on one thread of libmicrohttpd's pool, where its
- * requests begin, run and end: the table is per thread, without locks. */
+/* The raw header lines of a request, on its libmicrohttpd connection, for
+ * what a header map cannot show: lines that are not UTF-8 text (a map
+ * built like ulfius's leaves them out, so that a request could pass as if
+ * it had no If-Match or Idempotency-Key at all), and how the body is
+ * framed (RFC 9112 §6), checked before a byte of it is read. */
 #ifndef RL_API_CONN_H
 #define RL_API_CONN_H
 
 #include <microhttpd.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
-/* A request begins (from the URI logger) and ends (from the completion
- * callback) on connection con. */
-void rl_conn_begin(struct MHD_Connection *con);
-void rl_conn_end(struct MHD_Connection *con);
+/* The connection of the request the router runs on this thread, or NULL
+ * (api/exchange.c sets it around each call into the router). */
+void rl_conn_set_current(struct MHD_Connection *con);
 
-/* Checks every raw header line of the request from client (the address
- * ulfius gives; two IPv6 clients on one thread with the same port and the
- * same first 64 address bits would be told apart by nothing, so one of
- * them is then checked against the other's lines): names must be tokens, values UTF-8 text with no
- * control character but tab (a NUL included), and If-Match and If-None-Match "*" or entity-tags.
- * Returns 0 when all are, or when the connection is not known here (nothing to check against); else
- * -1, the first bad header's name (printable ASCII, cut to cap) in name and what it is not in *why.
- */
-int rl_conn_check_headers(const struct sockaddr *client, char *name, size_t cap, const char **why);
+/* Checks every raw header line of the current request: names must be
+ * tokens, values UTF-8 text with no control character but tab, and
+ * If-Match and If-None-Match "*" or entity-tags. Returns 0 when all are,
+ * or when there is no current connection; else -1, the first bad header's
+ * name (printable ASCII, cut to cap) in name and what it is not in *why. */
+int rl_conn_check_headers(char *name, size_t cap, const char **why);
+
+/* RFC 9112 §6.1–6.3 and RFC 9110 §10.1.1, on the request's header lines:
+ * Transfer-Encoding is chunked alone (and not in HTTP/1.0, and not beside
+ * Content-Length), Content-Length lines agree, and an expectation is
+ * 100-continue (ignored in HTTP/1.0). Returns 0, *expects_continue saying
+ * whether the client waits for 100 Continue before its body; else
+ * API_EFRAMING (400), API_ECODING (501, a coding other than chunked) or
+ * API_EEXPECT (417), with what is wrong in *why. */
+int rl_conn_check_framing(struct MHD_Connection *con, int http10, int *expects_continue,
+                          const char **why);
+
+/* The verdict of rl_conn_check_framing on one Transfer-Encoding value:
+ * 0 for chunked alone, else API_EFRAMING or API_ECODING with *why. */
+int rl_transfer_coding_verdict(const char *value, size_t n, const char **why);
 
 #endif

@@ -7,6 +7,8 @@
 
 static const struct rl_problem table[] = {
     {RL_EINVALID, 400, "/problems/validation", "The request has invalid fields"},
+    {API_EFRAMING, 400, "/problems/bad-framing",
+     "Where the request's body ends cannot be read unambiguously"},
     {API_EBADJSON, 400, "/problems/malformed-json", "The body is not valid JSON"},
     {RL_EUNAUTHORIZED, 401, "/problems/unauthorized", "A valid API key is required"},
     {RL_EFORBIDDEN, 403, "/problems/forbidden", "This key's role does not allow this"},
@@ -26,12 +28,14 @@ static const struct rl_problem table[] = {
      "The object changed since you read it (If-Match)"},
     {API_ETOOLARGE, 413, "/problems/body-too-large", "The body is too large"},
     {API_EMEDIATYPE, 415, "/problems/unsupported-media-type", "The body must be application/json"},
+    {API_EEXPECT, 417, "/problems/expectation-failed", "This expectation cannot be met"},
     {RL_EIDEMPOTENCY, 422, "/problems/idempotency-mismatch",
      "This Idempotency-Key was used with another request"},
     {RL_EUNPROCESSABLE, 422, "/problems/unprocessable",
      "The request cannot be processed as it stands"},
     {API_ERATELIMIT, 429, "/problems/rate-limited", "Too many requests"},
     {API_EINTERNAL, 500, "/problems/internal", "Internal error"},
+    {API_ECODING, 501, "/problems/transfer-coding", "This transfer coding is not supported"},
     {RL_ENOMEM, 503, "/problems/unavailable", "The service is overloaded"},
     {RL_EDB, 500, "/problems/internal", "Internal error"},
     {RL_EUNAVAILABLE, 503, "/problems/unavailable",

@@ -13,6 +13,9 @@ enum {
   API_EINTERNAL = -106,      /* a bug */
   API_ENOTACCEPTABLE = -107, /* no format the client accepts */
   API_EHEAVY = -108,         /* heavy requests at REPAIRD_HEAVY_REQUESTS already */
+  API_EFRAMING = -109,       /* the body's length cannot be read unambiguously */
+  API_ECODING = -110,        /* a transfer coding other than chunked */
+  API_EEXPECT = -111,        /* an expectation other than 100-continue */
 };
 
 struct rl_problem {

@@ -117,7 +117,9 @@ static int is_json_type(const char *ct)
          (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
 }
 
-static int read_body(struct rl_req *req, struct _u_response *res)
+/* What can be checked of the body before it is read: its announced size
+ * and, on JSON routes, its type. */
+static int check_body_headers(struct rl_req *req, struct _u_response *res)
 {
   const char *cl = rl_header(req, "Content-Length");
   if ((cl != NULL && strtoull(cl, NULL, 10) > req->cfg->max_body) ||
@@ -127,12 +129,17 @@ static int read_body(struct rl_req *req, struct _u_response *res)
     rl_reply_error(res, API_ETOOLARGE, detail);
     return -1;
   }
-  if (!(req->route->flags & ROUTE_JSON_BODY))
-    return 0;
-  if (!is_json_type(rl_header(req, "Content-Type"))) {
+  if ((req->route->flags & ROUTE_JSON_BODY) && !is_json_type(rl_header(req, "Content-Type"))) {
     rl_reply_error(res, API_EMEDIATYPE, "send Content-Type: application/json");
     return -1;
   }
+  return 0;
+}
+
+static int read_body(struct rl_req *req, struct _u_response *res)
+{
+  if (!(req->route->flags & ROUTE_JSON_BODY))
+    return 0;
   const char *text = req->u->binary_body;
   size_t len = req->u->binary_body_length;
   if (text == NULL || len == 0) {
@@ -288,11 +295,16 @@ static void add_cors(struct _u_response *res)
   u_map_put(res->map_header, "Access-Control-Expose-Headers", "ETag, X-Request-Id, Link");
 }
 
-static int dispatch(const struct _u_request *u, struct _u_response *res, void *user_data)
+/* The steps of a request on its route. Before the body is read (the client
+ * sent Expect: 100-continue and waits) only those the headers decide run,
+ * and a request they let through leaves nothing: no log line, no metric,
+ * since it comes back once its body is in. Returns whether res holds the
+ * reply. */
+static int dispatch(const struct _u_request *u, struct _u_response *res,
+                    const struct rl_route *route, int before_body)
 {
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  const struct rl_route *route = user_data;
   struct rl_req req;
   memset(&req, 0, sizeof req);
   req.u = u;
@@ -308,15 +320,18 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   rl_client_address(&client, u, g_cfg);
   char bad_header[64];
   const char *why = NULL;
-  if ((route->flags & ROUTE_RATE_LIMITED) &&
+  if (!before_body && (route->flags & ROUTE_RATE_LIMITED) &&
       rl_ratelimit_take(&client, g_cfg->public_rate_limit, &retry_after) != 0) {
     rl_public_rate_limited(&req, res, retry_after);
-  } else if (rl_conn_check_headers(u->client_address, bad_header, sizeof bad_header, &why) != 0) {
-    /* ulfius left it out: read as absent, an If-Match or an
-     * Idempotency-Key would silently stop applying. */
+  } else if (rl_conn_check_headers(bad_header, sizeof bad_header, &why) != 0) {
+    /* A map of valid lines leaves it out: read as absent, an If-Match or
+     * an Idempotency-Key would silently stop applying. */
     rl_reply_bad_field(res, bad_header, "bad_header", why);
-  } else if (authenticate(&req, res) == 0 && read_body(&req, res) == 0) {
-    run_recorded_or_not(&req, res);
+  } else if (authenticate(&req, res) == 0 && check_body_headers(&req, res) == 0) {
+    if (before_body)
+      return 0;
+    if (read_body(&req, res) == 0)
+      run_recorded_or_not(&req, res);
   }
   if (res->status == 0)
     rl_reply_error(res, API_EINTERNAL, "the handler gave no reply");
@@ -333,7 +348,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *res, void *u
   rl_metrics_observe((int)(route - rl_routes), (unsigned)res->status, secs);
   log_request(&req, route->path, res->status, secs);
   json_decref(req.body);
-  return U_CALLBACK_COMPLETE;
+  return 1;
 }
 
 /* Whether path matches a route pattern (":x" is one segment). */
@@ -371,9 +386,10 @@ static void allow_add(char *allow, size_t cap, const char *method)
   snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", method);
 }
 
-static int fallback(const struct _u_request *u, struct _u_response *res, void *user_data)
+/* A request no route takes: 404, or 405 with Allow (an OPTIONS preflight
+ * on an open route gets its answer), logged with an empty route. */
+static void fallback(const struct _u_request *u, struct _u_response *res)
 {
-  (void)user_data;
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   struct rl_req req;
@@ -409,33 +425,67 @@ static int fallback(const struct _u_request *u, struct _u_response *res, void *u
   double secs = seconds_since(&t0);
   rl_metrics_observe(-1, (unsigned)res->status, secs);
   log_request(&req, "", res->status, secs);
-  return U_CALLBACK_COMPLETE;
 }
 
-/* Every request comes here: ulfius's own matching splits every route's
- * pattern on every request (allocations per route), so the table is
- * matched here instead, without allocating. Paths do not overlap, so the
- * first route of the request's method whose pattern matches is the one. */
-static int route_request(const struct _u_request *u, struct _u_response *res, void *user_data)
+/* The route of a request: the first of its method whose pattern matches
+ * (paths do not overlap, so it is the one), or for a HEAD the GET route
+ * (RFC 9110: HEAD wherever GET is, with GET's headers; libmicrohttpd sends
+ * no body to a HEAD); NULL for none. The table is matched here, without
+ * allocating. */
+static const struct rl_route *route_of(const struct _u_request *u)
 {
-  (void)user_data;
   for (size_t i = 0; i < rl_routes_count; i++)
     if (strcmp(rl_routes[i].method, u->http_verb) == 0 &&
         path_matches(rl_routes[i].path, u->url_path))
-      return dispatch(u, res, (void *)&rl_routes[i]);
-  /* RFC 9110: HEAD wherever GET is, with GET's headers; libmicrohttpd
-   * sends no body to a HEAD. */
+      return &rl_routes[i];
   if (strcmp(u->http_verb, "HEAD") == 0)
     for (size_t i = 0; i < rl_routes_count; i++)
       if (strcmp(rl_routes[i].method, "GET") == 0 && path_matches(rl_routes[i].path, u->url_path))
-        return dispatch(u, res, (void *)&rl_routes[i]);
-  return fallback(u, res, NULL);
+        return &rl_routes[i];
+  return NULL;
 }
 
-int rl_router_install(struct _u_instance *instance, const struct rl_config *cfg)
+void rl_router_handle(const struct _u_request *u, struct _u_response *res)
+{
+  const struct rl_route *route = route_of(u);
+  if (route)
+    (void)dispatch(u, res, route, 0);
+  else
+    fallback(u, res);
+}
+
+int rl_router_before_body(const struct _u_request *u, struct _u_response *res)
+{
+  const struct rl_route *route = route_of(u);
+  if (route)
+    return dispatch(u, res, route, 1);
+  fallback(u, res);
+  return 1;
+}
+
+void rl_router_refuse(const struct _u_request *u, struct _u_response *res, int code,
+                      const char *detail)
+{
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  struct rl_req req;
+  memset(&req, 0, sizeof req);
+  req.u = u;
+  req.cfg = g_cfg;
+  /* For the log line, which shows a secret path's pattern only. */
+  const struct rl_route *route = route_of(u);
+  req.route = route;
+  set_request_id(&req, res);
+  rl_reply_error(res, code, detail);
+  /* Its body cannot be told from the next request: the connection ends. */
+  u_map_put(res->map_header, "Connection", "close");
+  double secs = seconds_since(&t0);
+  rl_metrics_observe(route ? (int)(route - rl_routes) : -1, (unsigned)res->status, secs);
+  log_request(&req, route ? route->path : "", res->status, secs);
+}
+
+int rl_router_init(const struct rl_config *cfg)
 {
   g_cfg = cfg;
-  if (rl_metrics_init() != RL_OK)
-    return -1;
-  return ulfius_set_default_endpoint(instance, route_request, NULL) == U_OK ? 0 : -1;
+  return rl_metrics_init() == RL_OK ? 0 : -1;
 }

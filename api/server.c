@@ -1,10 +1,11 @@
-/* The HTTP daemon: libmicrohttpd's own thread pool with epoll (not ulfius's
- * default thread per connection), on a listening socket that no other
- * process shares, and a graceful stop on signals. */
+/* The HTTP daemon: libmicrohttpd's own thread pool with epoll, on a
+ * listening socket that no other process shares, our own access handler
+ * (api/exchange.h), and a graceful stop on signals. */
 #include "api/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,10 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <ulfius.h>
 #include <unistd.h>
 
-#include "api/conn.h"
+#include "api/exchange.h"
 #include "api/router.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -35,7 +35,7 @@
 
 /* Requests begun and not yet completed (response sent or connection gone):
  * MHD calls the URI logger once when a request starts and the completion
- * callback once when it ends; both wrap ulfius's own. */
+ * callback once when it ends. */
 static atomic_long g_in_flight;
 /* When a request last began or ended (CLOCK_MONOTONIC, ms): the drain
  * waits for connections it took over to send theirs. */
@@ -50,17 +50,20 @@ static long long mono_ms(void)
 
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *con)
 {
+  (void)cls;
+  (void)con;
   atomic_fetch_add(&g_in_flight, 1);
   atomic_store(&g_last_activity_ms, mono_ms());
-  rl_conn_begin(con);
-  return ulfius_uri_logger(cls, uri);
+  return rl_exchange_begin(uri);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
-  mhd_request_completed(cls, connection, con_cls, toe);
-  rl_conn_end(connection);
+  (void)cls;
+  (void)connection;
+  (void)toe;
+  rl_exchange_end(con_cls);
   atomic_store(&g_last_activity_ms, mono_ms());
   atomic_fetch_sub(&g_in_flight, 1);
 }
@@ -207,25 +210,16 @@ int rl_serve(const struct rl_config *cfg)
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
   (void)signal(SIGPIPE, SIG_IGN); /* fails only for an invalid signal number */
 
-  struct _u_instance inst;
-  if (ulfius_init_instance(&inst, cfg->listen_port, NULL, NULL) != U_OK) {
-    fprintf(stderr, "repaird: cannot initialise the HTTP layer\n");
+  if (rl_router_init(cfg) != 0) {
+    fprintf(stderr, "repaird: cannot initialise the router\n");
     close(listen_fd);
     return 1;
   }
-  inst.max_post_body_size = cfg->max_body + 1;
-  inst.allowed_post_processor = U_POST_PROCESS_NONE;
-  if (rl_router_install(&inst, cfg) != 0) {
-    fprintf(stderr, "repaird: cannot register routes\n");
-    ulfius_clean_instance(&inst);
-    close(listen_fd);
-    return 1;
-  }
+  rl_exchange_init(cfg);
 
   /* Before the first request: a personal reply needs a place in its queue. */
   if (read_log_start(0) != RL_OK) {
     fprintf(stderr, "repaird: cannot start the read log's writer\n");
-    ulfius_clean_instance(&inst);
     close(listen_fd);
     return 1;
   }
@@ -245,11 +239,12 @@ int rl_serve(const struct rl_config *cfg)
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
   if (ipv6)
     flags |= MHD_USE_IPv6;
-  if (ulfius_start_framework_with_mhd_options(&inst, flags, ops) != U_OK) {
+  struct MHD_Daemon *daemon = MHD_start_daemon(flags, 0, NULL, NULL, rl_exchange_access, NULL,
+                                               MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+  if (daemon == NULL) {
     fprintf(stderr, "repaird: cannot start the HTTP daemon on %s:%u\n", cfg->listen_host,
             cfg->listen_port);
     read_log_stop(0);
-    ulfius_clean_instance(&inst);
     close(listen_fd);
     return 1;
   }
@@ -265,9 +260,8 @@ int rl_serve(const struct rl_config *cfg)
   int sig = 0;
   sigwait(&stop, &sig);
   rl_log(RL_LOG_INFO, "stop", "signal %d: finishing requests in flight", sig);
-  drain(inst.mhd_daemon, cfg->drain_timeout_s);
-  ulfius_stop_framework(&inst);
-  ulfius_clean_instance(&inst);
+  drain(daemon, cfg->drain_timeout_s);
+  MHD_stop_daemon(daemon);
   /* Every reply is built: what they carried is written before exit, the
    * database given as long as the drain was. */
   read_log_stop(cfg->drain_timeout_s);

@@ -17,6 +17,7 @@ Test(errors, each_code_has_its_status)
       {RL_EINFLIGHT, 409},   {RL_EPRECONDITION, 412}, {API_ETOOLARGE, 413},
       {API_EMEDIATYPE, 415}, {RL_EIDEMPOTENCY, 422},  {RL_EUNPROCESSABLE, 422},
       {API_ERATELIMIT, 429}, {RL_EUNAVAILABLE, 503},  {RL_EDB, 500},
+      {API_EFRAMING, 400},   {API_EEXPECT, 417},      {API_ECODING, 501},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const struct rl_problem *p = rl_problem_for(cases[i].code);

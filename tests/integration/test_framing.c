@@ -1,0 +1,258 @@
+/* Request framing (RFC 9112 §6) and expectations (RFC 9110 §10.1.1), as
+ * raw bytes over a socket, where curl would not send them: a body whose
+ * end cannot be found unambiguously is refused at once (not read, not
+ * waited for until a timeout), and a client that waits for 100 Continue
+ * hears a refusal its headers already earn instead of an invitation to
+ * upload. What is refused changes nothing. */
+#include "tests/helpers/th.h"
+#include "tests/integration/device_support.h"
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int raw_open(void)
+{
+  const char *url = th_url();
+  const char *colon = strrchr(url, ':');
+  cr_assert_not_null(colon);
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof a), 0);
+  return s;
+}
+
+static void raw_send(int s, const char *data)
+{
+  size_t len = strlen(data);
+  cr_assert_eq(send(s, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* What the server sent within ms milliseconds of silence (or until it
+ * closed), into buf. */
+static size_t raw_read(int s, char *buf, size_t cap, int ms)
+{
+  size_t got = 0;
+  struct pollfd p = {.fd = s, .events = POLLIN};
+  while (got + 1 < cap && poll(&p, 1, ms) == 1) {
+    ssize_t n = recv(s, buf + got, cap - 1 - got, 0);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+  }
+  buf[got] = '\0';
+  return got;
+}
+
+static long status_of(const char *reply)
+{
+  return strncmp(reply, "HTTP/1.", 7) == 0 ? strtol(reply + 9, NULL, 10) : 0;
+}
+
+/* Sends a request whose framing is at fault and returns its reply's status,
+ * checking that it came at once as a problem of this type and that the
+ * connection was closed after it. */
+static long refused(const char *request, const char *type)
+{
+  int s = raw_open();
+  raw_send(s, request);
+  char reply[4096];
+  /* The old behaviour waited for a body until the 30 s timeout: a reply
+   * within 5 s is one that did not wait. */
+  raw_read(s, reply, sizeof reply, 5000);
+  close(s);
+  long status = status_of(reply);
+  cr_assert_neq(status, 0, "no reply to:\n%s", request);
+  cr_assert(strstr(reply, "application/problem+json") != NULL, "%s", reply);
+  char t[96];
+  snprintf(t, sizeof t, "\"type\":\"%s\"", type);
+  cr_assert(strstr(reply, t) != NULL, "expected %s:\n%s", type, reply);
+  cr_assert(strstr(reply, "Connection: close") != NULL, "%s", reply);
+  return status;
+}
+
+/* A site creation whose framing lines are head (each ending in CRLF), the
+ * body after them as sent. */
+static void site_request(char *out, size_t cap, const char *head, const char *body_as_sent)
+{
+  snprintf(out, cap,
+           "POST /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+           "Content-Type: application/json\r\n%s\r\n%s",
+           ds_admin(), head, body_as_sent);
+}
+
+static const char *site_body(char *out, size_t cap, const char *slug)
+{
+  snprintf(out, cap, "{\"slug\":\"%s\",\"name\":\"Framing\"}", slug);
+  return out;
+}
+
+Test(framing, content_lengths_that_disagree_are_refused_and_nothing_is_made)
+{
+  const char *slug = th_unique("cl-");
+  char body[128], head[256], req[2048];
+  site_body(body, sizeof body, slug);
+  snprintf(head, sizeof head, "Content-Length: %zu\r\nContent-Length: %zu\r\n", strlen(body),
+           strlen(body) + 7);
+  site_request(req, sizeof req, head, body);
+  cr_assert_eq(refused(req, "/problems/bad-framing"), 400);
+  /* The other order, and a length that is not a number after a good one. */
+  snprintf(head, sizeof head, "Content-Length: 2\r\nContent-Length: %zu\r\n", strlen(body));
+  site_request(req, sizeof req, head, body);
+  cr_assert_eq(refused(req, "/problems/bad-framing"), 400);
+  snprintf(head, sizeof head, "Content-Length: %zu\r\nContent-Length: x\r\n", strlen(body));
+  site_request(req, sizeof req, head, body);
+  cr_assert_eq(refused(req, "/problems/bad-framing"), 400);
+  cr_assert_str_eq(ds_sql("SELECT count(*) FROM sites WHERE slug = '%s'", slug), "0");
+
+  /* The same length twice is one length (RFC 9112 §6.3). */
+  snprintf(head, sizeof head, "Content-Length: %zu\r\nContent-Length: %zu\r\nConnection: close\r\n",
+           strlen(body), strlen(body));
+  site_request(req, sizeof req, head, body);
+  int s = raw_open();
+  raw_send(s, req);
+  char reply[4096];
+  raw_read(s, reply, sizeof reply, 5000);
+  close(s);
+  cr_assert_eq(status_of(reply), 201, "%s", reply);
+}
+
+Test(framing, transfer_codings_other_than_chunked_alone_are_refused_at_once)
+{
+  const char *slug = th_unique("te-");
+  char body[128], chunked[256], head[256], req[2048];
+  site_body(body, sizeof body, slug);
+  snprintf(chunked, sizeof chunked, "%zx\r\n%s\r\n0\r\n\r\n", strlen(body), body);
+  struct {
+    const char *lines;
+    long status;
+    const char *type;
+  } cases[] = {
+      {"Transfer-Encoding: gzip\r\n", 501, "/problems/transfer-coding"},
+      {"Transfer-Encoding: gzip, chunked\r\n", 501, "/problems/transfer-coding"},
+      {"Transfer-Encoding: identity\r\n", 501, "/problems/transfer-coding"},
+      {"Transfer-Encoding: chunked, chunked\r\n", 400, "/problems/bad-framing"},
+      {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", 400,
+       "/problems/bad-framing"},
+      {"Transfer-Encoding: chunked, gzip\r\n", 400, "/problems/bad-framing"},
+      {"Transfer-Encoding: chunked;q=1\r\n", 400, "/problems/bad-framing"},
+      {"Transfer-Encoding: ,\r\n", 400, "/problems/bad-framing"},
+      {"Transfer-Encoding: chun ked\r\n", 400, "/problems/bad-framing"},
+      /* Both: a proxy reading the length would see another request. */
+      {"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", 400, "/problems/bad-framing"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    site_request(req, sizeof req, cases[i].lines, chunked);
+    cr_assert_eq(refused(req, cases[i].type), cases[i].status, "case %zu: %s", i, cases[i].lines);
+  }
+  /* HTTP/1.0 has no transfer codings (RFC 9112 §6.1). */
+  snprintf(req, sizeof req,
+           "POST /api/v1/sites HTTP/1.0\r\nAuthorization: Bearer %s\r\n"
+           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%s",
+           ds_admin(), chunked);
+  cr_assert_eq(refused(req, "/problems/bad-framing"), 400);
+  cr_assert_str_eq(ds_sql("SELECT count(*) FROM sites WHERE slug = '%s'", slug), "0");
+
+  /* Chunked alone, in any case, is read. */
+  snprintf(head, sizeof head, "Transfer-Encoding: Chunked\r\nConnection: close\r\n");
+  site_request(req, sizeof req, head, chunked);
+  int s = raw_open();
+  raw_send(s, req);
+  char reply[4096];
+  raw_read(s, reply, sizeof reply, 5000);
+  close(s);
+  cr_assert_eq(status_of(reply), 201, "%s", reply);
+}
+
+/* Sends head, expecting Expect: 100-continue to be answered with status
+ * (a final reply, no 100 before it, the body never sent). */
+static void refused_before_upload(const char *head, long status, const char *type)
+{
+  int s = raw_open();
+  raw_send(s, head);
+  char reply[4096];
+  raw_read(s, reply, sizeof reply, 5000);
+  close(s);
+  cr_assert(strncmp(reply, "HTTP/1.1 100", 12) != 0, "invited to upload:\n%s", reply);
+  cr_assert_eq(status_of(reply), status, "%s\n%s", head, reply);
+  char t[96];
+  snprintf(t, sizeof t, "\"type\":\"%s\"", type);
+  cr_assert(strstr(reply, t) != NULL, "expected %s:\n%s", type, reply);
+}
+
+Test(expect, an_upload_the_headers_already_refuse_is_not_invited)
+{
+  char head[1024];
+  const char *fmt = "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s\r\nContent-Type: %s\r\n"
+                    "Content-Length: %s\r\nExpect: 100-continue\r\n\r\n";
+  snprintf(head, sizeof head, fmt, "/api/v1/sites", "", "", "", "application/json", "40");
+  refused_before_upload(head, 401, "/problems/unauthorized");
+  snprintf(head, sizeof head, fmt, "/api/v1/sites", "Authorization: Bearer ", ds_reader(), "",
+           "application/json", "40");
+  refused_before_upload(head, 403, "/problems/forbidden");
+  snprintf(head, sizeof head, fmt, "/api/v1/sites", "Authorization: Bearer ", ds_admin(), "",
+           "application/json", "99999999");
+  refused_before_upload(head, 413, "/problems/body-too-large");
+  snprintf(head, sizeof head, fmt, "/api/v1/sites", "Authorization: Bearer ", ds_admin(), "",
+           "text/plain", "40");
+  refused_before_upload(head, 415, "/problems/unsupported-media-type");
+  snprintf(head, sizeof head, fmt, "/api/v1/nowhere", "Authorization: Bearer ", ds_admin(), "",
+           "application/json", "40");
+  refused_before_upload(head, 404, "/problems/not-found");
+  snprintf(head, sizeof head, fmt, "/api/v1/sites", "Authorization: Bearer ", ds_admin(),
+           "\r\nIf-Match: \"1", "application/json", "40");
+  refused_before_upload(head, 400, "/problems/validation");
+}
+
+Test(expect, an_upload_that_may_go_ahead_is_invited_then_read)
+{
+  const char *slug = th_unique("ex-");
+  char body[128], head[1024];
+  site_body(body, sizeof body, slug);
+  snprintf(head, sizeof head,
+           "POST /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+           "Content-Type: application/json\r\nContent-Length: %zu\r\nExpect: 100-Continue\r\n"
+           "Connection: close\r\n\r\n",
+           ds_admin(), strlen(body));
+  int s = raw_open();
+  raw_send(s, head);
+  char reply[4096];
+  raw_read(s, reply, sizeof reply, 2000);
+  cr_assert(strncmp(reply, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 0, "%s", reply);
+  raw_send(s, body);
+  raw_read(s, reply, sizeof reply, 5000);
+  close(s);
+  cr_assert_eq(status_of(reply), 201, "%s", reply);
+  cr_assert_str_eq(ds_sql("SELECT count(*) FROM sites WHERE slug = '%s'", slug), "1");
+}
+
+Test(expect, other_expectations_fail_and_http10_ones_are_ignored)
+{
+  char req[1024];
+  snprintf(req, sizeof req,
+           "GET /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+           "Expect: 200-ok\r\n\r\n",
+           ds_reader());
+  cr_assert_eq(refused(req, "/problems/expectation-failed"), 417);
+  snprintf(req, sizeof req,
+           "GET /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+           "Expect: 100-continue\r\nExpect: 100-continue\r\n\r\n",
+           ds_reader());
+  cr_assert_eq(refused(req, "/problems/expectation-failed"), 417);
+  snprintf(req, sizeof req,
+           "GET /api/v1/sites HTTP/1.0\r\nAuthorization: Bearer %s\r\nExpect: 200-ok\r\n\r\n",
+           ds_reader());
+  int s = raw_open();
+  raw_send(s, req);
+  char reply[8192];
+  raw_read(s, reply, sizeof reply, 5000);
+  close(s);
+  cr_assert_eq(status_of(reply), 200, "%s", reply);
+}
