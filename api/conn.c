@@ -205,21 +205,42 @@ static int codings_verdict(const struct codings *t, const char **why)
   return 0;
 }
 
+/* libmicrohttpd 0.9.75 reads the first Transfer-Encoding line only, and
+ * decodes chunked only when that line is "chunked" exactly (any case, no
+ * space after it); it reads any other body until the connection closes.
+ * A list the RFC reads as chunked but it does not (", chunked",
+ * "chunked ", a second line) would be framed one way here and another by
+ * a proxy in front: refused too. */
+static int exactly_chunked(const char *v, size_t n)
+{
+  return n == 7 && strncasecmp(v, "chunked", 7) == 0;
+}
+
+static const char *const NOT_EXACT =
+    "send Transfer-Encoding: chunked, on one line with nothing else in it";
+
 int rl_transfer_coding_verdict(const char *value, size_t n, const char **why)
 {
   struct codings t = {0, 0, 0, 0};
   codings_feed(&t, value, n);
-  return codings_verdict(&t, why);
+  int rc = codings_verdict(&t, why);
+  if (rc == 0 && !exactly_chunked(value, n)) {
+    *why = NOT_EXACT;
+    rc = API_EFRAMING;
+  }
+  return rc;
 }
 
 struct framing {
-  struct codings te;
+  struct codings te; /* every Transfer-Encoding line */
   unsigned te_lines;
+  int te_exact;       /* the first line is "chunked" exactly */
   const char *length; /* the first Content-Length line, trimmed */
   size_t length_len;
   int lengths_differ; /* a later Content-Length line says otherwise */
   unsigned expect_lines;
   int expect_other; /* an expectation other than 100-continue */
+  int bad_name;     /* a header name that is not a token ("Content-Length :") */
 };
 
 static void trim(const char **v, size_t *n)
@@ -232,6 +253,8 @@ static void trim(const char **v, size_t *n)
     (*n)--;
 }
 
+/* Values come as libmicrohttpd reads them: the spaces after the colon
+ * left out, those at the end kept. */
 static enum MHD_Result on_framing(void *cls, enum MHD_ValueKind kind, const char *key,
                                   size_t key_size, const char *value, size_t value_size)
 {
@@ -241,18 +264,27 @@ static enum MHD_Result on_framing(void *cls, enum MHD_ValueKind kind, const char
     value = "";
     value_size = 0;
   }
-  trim(&value, &value_size);
+  for (size_t i = 0; i < key_size; i++)
+    if (!is_tchar((unsigned char)key[i]))
+      f->bad_name = 1;
+  const char *trimmed = value;
+  size_t trimmed_len = value_size;
+  trim(&trimmed, &trimmed_len);
   if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
-    f->te_lines++;
+    if (f->te_lines++ == 0)
+      f->te_exact = exactly_chunked(value, value_size);
     codings_feed(&f->te, value, value_size);
   } else if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0) {
     if (f->length == NULL) {
-      f->length = value;
-      f->length_len = value_size;
-    } else if (value_size != f->length_len || memcmp(value, f->length, value_size) != 0) {
+      f->length = trimmed;
+      f->length_len = trimmed_len;
+    } else if (trimmed_len != f->length_len || memcmp(trimmed, f->length, trimmed_len) != 0) {
       f->lengths_differ = 1;
     }
-  } else if (key_size == 6 && strncasecmp(key, "Expect", 6) == 0) {
+  } else if (key_size == 6 && strncasecmp(key, "Expect", 6) == 0 && trimmed_len > 0) {
+    /* An empty list is no expectation (RFC 9110 §5.6.1); libmicrohttpd
+     * sends 100 Continue for "100-continue" exactly, so nothing else is
+     * taken for it (the client would wait for a 100 that never comes). */
     f->expect_lines++;
     if (!(value_size == 12 && strncasecmp(value, "100-continue", 12) == 0))
       f->expect_other = 1;
@@ -267,6 +299,12 @@ int rl_conn_check_framing(struct MHD_Connection *con, int http10, int *expects_c
   memset(&f, 0, sizeof f);
   MHD_get_connection_values_n(con, MHD_HEADER_KIND, on_framing, &f);
   *expects_continue = 0;
+  if (f.bad_name) {
+    /* RFC 9112 §5.1: "Content-Length : 5" is no Content-Length to
+     * libmicrohttpd, and the body would be read as the next request. */
+    *why = "a header name holds a space or another character names cannot have";
+    return API_EFRAMING;
+  }
   if (f.te_lines > 0) {
     if (http10) {
       *why = "an HTTP/1.0 request cannot be sent with Transfer-Encoding";
@@ -279,6 +317,10 @@ int rl_conn_check_framing(struct MHD_Connection *con, int http10, int *expects_c
     int rc = codings_verdict(&f.te, why);
     if (rc != 0)
       return rc;
+    if (f.te_lines > 1 || !f.te_exact) {
+      *why = NOT_EXACT;
+      return API_EFRAMING;
+    }
   }
   if (f.lengths_differ) {
     *why = "Content-Length is given more than once, with different values";

@@ -20,18 +20,21 @@ void rl_conn_set_current(struct MHD_Connection *con);
  * name (printable ASCII, cut to cap) in name and what it is not in *why. */
 int rl_conn_check_headers(char *name, size_t cap, const char **why);
 
-/* RFC 9112 §6.1–6.3 and RFC 9110 §10.1.1, on the request's header lines:
- * Transfer-Encoding is chunked alone (and not in HTTP/1.0, and not beside
- * Content-Length), Content-Length lines agree, and an expectation is
- * 100-continue (ignored in HTTP/1.0). Returns 0, *expects_continue saying
- * whether the client waits for 100 Continue before its body; else
- * API_EFRAMING (400), API_ECODING (501, a coding other than chunked) or
- * API_EEXPECT (417), with what is wrong in *why. */
+/* RFC 9112 §5.1, §6.1–6.3 and RFC 9110 §10.1.1, on the request's header
+ * lines, read as libmicrohttpd frames the body: header names are tokens
+ * (no space before the colon), Transfer-Encoding is "chunked" exactly, on
+ * one line (not in HTTP/1.0, not beside Content-Length), Content-Length
+ * lines agree, and an expectation is "100-continue" (ignored in
+ * HTTP/1.0). Returns 0, *expects_continue saying whether the client waits
+ * for 100 Continue before its body; else API_EFRAMING (400), API_ECODING
+ * (501, a coding other than chunked) or API_EEXPECT (417), with what is
+ * wrong in *why. */
 int rl_conn_check_framing(struct MHD_Connection *con, int http10, int *expects_continue,
                           const char **why);
 
-/* The verdict of rl_conn_check_framing on one Transfer-Encoding value:
- * 0 for chunked alone, else API_EFRAMING or API_ECODING with *why. */
+/* The verdict of rl_conn_check_framing on one Transfer-Encoding value
+ * (as libmicrohttpd gives it: no leading space): 0 for "chunked" exactly,
+ * else API_EFRAMING or API_ECODING with *why. */
 int rl_transfer_coding_verdict(const char *value, size_t n, const char **why);
 
 #endif

@@ -255,6 +255,35 @@ static double seconds_since(const struct timespec *t0)
   return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Whether path matches a route pattern (":x" is one segment). */
+static int path_matches(const char *pattern, const char *path)
+{
+  const char *p = pattern, *q = path;
+  for (;;) {
+    while (*p == '/')
+      p++;
+    while (*q == '/')
+      q++;
+    if (*p == '\0' || *q == '\0')
+      return *p == '\0' && *q == '\0';
+    size_t pl = strcspn(p, "/"), ql = strcspn(q, "/");
+    if (*p != ':' && (pl != ql || strncmp(p, q, pl) != 0))
+      return 0;
+    p += pl;
+    q += ql;
+  }
+}
+
+/* The route with ROUTE_SECRET_PATH whose pattern path matches, whatever
+ * the method; NULL for none. */
+static const struct rl_route *secret_route_of(const char *path)
+{
+  for (size_t i = 0; i < rl_routes_count; i++)
+    if ((rl_routes[i].flags & ROUTE_SECRET_PATH) && path_matches(rl_routes[i].path, path))
+      return &rl_routes[i];
+  return NULL;
+}
+
 /* Bounds of the access line's fields, so that they always fit in one line:
  * a client chooses the method and the path. */
 #define METHOD_MAX 32
@@ -281,9 +310,12 @@ static void log_request(const struct rl_req *req, const char *route, long status
   rl_buf_add_json(&line.b, route, ROUTE_MAX);
   rl_buf_add(&line.b, ",\"path\":");
   /* A tracking token in a path is a capability: such routes log their
-   * pattern instead. */
-  int secret = req->route && (req->route->flags & ROUTE_SECRET_PATH);
-  rl_buf_add_json(&line.b, secret ? route : req->u->url_path, PATH_MAX_LOGGED);
+   * pattern instead, also when the method or the framing was refused and
+   * no route took the request. */
+  const struct rl_route *secret =
+      req->route ? ((req->route->flags & ROUTE_SECRET_PATH) ? req->route : NULL)
+                 : secret_route_of(req->u->url_path);
+  rl_buf_add_json(&line.b, secret ? secret->path : req->u->url_path, PATH_MAX_LOGGED);
   rl_buf_printf(&line.b, ",\"status\":%ld,\"duration_ms\":%.3f,\"key_id\":%lld", status,
                 secs * 1000.0, (long long)req->who.key_id);
   rl_log_end(&line);
@@ -349,25 +381,6 @@ static int dispatch(const struct _u_request *u, struct _u_response *res,
   log_request(&req, route->path, res->status, secs);
   json_decref(req.body);
   return 1;
-}
-
-/* Whether path matches a route pattern (":x" is one segment). */
-static int path_matches(const char *pattern, const char *path)
-{
-  const char *p = pattern, *q = path;
-  for (;;) {
-    while (*p == '/')
-      p++;
-    while (*q == '/')
-      q++;
-    if (*p == '\0' || *q == '\0')
-      return *p == '\0' && *q == '\0';
-    size_t pl = strcspn(p, "/"), ql = strcspn(q, "/");
-    if (*p != ':' && (pl != ql || strncmp(p, q, pl) != 0))
-      return 0;
-    p += pl;
-    q += ql;
-  }
 }
 
 /* Appends method to the comma-separated list in allow, unless listed. */
@@ -472,7 +485,6 @@ void rl_router_refuse(const struct _u_request *u, struct _u_response *res, int c
   memset(&req, 0, sizeof req);
   req.u = u;
   req.cfg = g_cfg;
-  /* For the log line, which shows a secret path's pattern only. */
   const struct rl_route *route = route_of(u);
   req.route = route;
   set_request_id(&req, res);

@@ -253,6 +253,17 @@ Test(process, access_log_keeps_tracking_tokens_out)
   r = th_request_to(url, "GET", "/d/RL-LOGS-0000", NULL, NULL, 0, NULL);
   cr_assert_geq(r->status, 400);
   th_free(r);
+  /* Refused before a route took them: a method the path does not have,
+   * and a body framed two ways (curl sends its Content-Length beside the
+   * Transfer-Encoding), refused before the body is read. */
+  snprintf(path, sizeof path, "/u/%s", token);
+  r = th_request_to(url, "PUT", path, NULL, NULL, 0, NULL);
+  cr_assert_eq(r->status, 405);
+  th_free(r);
+  const char *gzip[] = {"Transfer-Encoding: gzip", NULL};
+  r = th_request_to(url, "POST", path, NULL, "x", 1, gzip);
+  cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
+  th_free(r);
   cr_assert_eq(th_server_stop(pid, SIGTERM), 0);
   char log[65536];
   FILE *f = fopen(file, "r");
@@ -265,6 +276,10 @@ Test(process, access_log_keeps_tracking_tokens_out)
   cr_assert_not_null(
       strstr(log, "\"route\":\"/api/v1/track/:token\",\"path\":\"/api/v1/track/:token\""),
       "no access line: %s", log);
+  cr_assert_not_null(strstr(log, "\"route\":\"\",\"path\":\"/u/:token\",\"status\":405"),
+                     "no line for the refused method: %s", log);
+  cr_assert_not_null(strstr(log, "\"route\":\"/u/:token\",\"path\":\"/u/:token\",\"status\":400"),
+                     "no line for the refused framing: %s", log);
   cr_assert_null(strstr(log, token), "the token is in the log");
   cr_assert_not_null(strstr(log, "\"route\":\"/d/:code\",\"path\":\"/d/RL-LOGS-0000\""),
                      "the device page's path is not logged: %s", log);

@@ -1,7 +1,7 @@
-/* Transfer-Encoding values (RFC 9112 §6.1, §7): chunked alone is read; a
- * coding this server does not have is 501; a list whose end is not
- * chunked, or that lists it twice, or that is not a list of codings, is
- * 400. */
+/* Transfer-Encoding values (RFC 9112 §6.1, §7): "chunked" exactly is read
+ * (libmicrohttpd decodes nothing else); a coding this server does not have
+ * is 501; a list whose end is not chunked, that lists it twice, that is not
+ * a list of codings, or that only the RFC reads as chunked, is 400. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -17,9 +17,9 @@ static int verdict(const char *v)
   return rc;
 }
 
-Test(framing, chunked_alone_in_any_case_and_spacing_is_read)
+Test(framing, chunked_exactly_in_any_case_is_read)
 {
-  const char *ok[] = {"chunked", "Chunked", "CHUNKED", " chunked\t", ", chunked", "chunked ,, "};
+  const char *ok[] = {"chunked", "Chunked", "CHUNKED"};
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
     cr_assert_eq(verdict(ok[i]), 0, "%s", ok[i]);
 }
@@ -34,16 +34,10 @@ Test(framing, codings_this_server_does_not_have_are_not_implemented)
 
 Test(framing, lists_whose_end_cannot_be_found_are_bad_requests)
 {
-  const char *bad[] = {"",
-                       ",",
-                       "chunked, chunked",
-                       "chunked,CHUNKED",
-                       "chunked, gzip",
-                       "chunked;q=1",
-                       "chun ked",
-                       "chunked\"",
-                       "gzip chunked",
-                       ";x"};
+  const char *bad[] = {"", ",", "chunked, chunked", "chunked,CHUNKED", "chunked, gzip",
+                       "chunked;q=1", "chun ked", "chunked\"", "gzip chunked", ";x",
+                       /* Lists the RFC reads as chunked and libmicrohttpd would not. */
+                       "chunked ", "chunked\t", ", chunked", "chunked,", "chunked ,, "};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
     cr_assert_eq(verdict(bad[i]), API_EFRAMING, "%s", bad[i]);
 }
