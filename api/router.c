@@ -327,6 +327,27 @@ static void add_cors(struct _u_response *res)
   u_map_put(res->map_header, "Access-Control-Expose-Headers", "ETag, X-Request-Id, Link");
 }
 
+/* A request begins: its start time, its rl_req (route NULL when none
+ * took it) and its X-Request-Id. */
+static void begin(struct rl_req *req, struct timespec *t0, const struct _u_request *u,
+                  const struct rl_route *route, struct _u_response *res)
+{
+  clock_gettime(CLOCK_MONOTONIC, t0);
+  memset(req, 0, sizeof *req);
+  req->u = u;
+  req->route = route;
+  req->cfg = g_cfg;
+  set_request_id(req, res);
+}
+
+/* A reply is built: its metric (per route, -1 for none) and its log line. */
+static void end(const struct rl_req *req, const struct timespec *t0, const struct _u_response *res)
+{
+  double secs = seconds_since(t0);
+  rl_metrics_observe(req->route ? (int)(req->route - rl_routes) : -1, (unsigned)res->status, secs);
+  log_request(req, req->route ? req->route->path : "", res->status, secs);
+}
+
 /* The steps of a request on its route. Before the body is read (the client
  * sent Expect: 100-continue and waits) only those the headers decide run,
  * and a request they let through leaves nothing: no log line, no metric,
@@ -336,13 +357,8 @@ static int dispatch(const struct _u_request *u, struct _u_response *res,
                     const struct rl_route *route, int before_body)
 {
   struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   struct rl_req req;
-  memset(&req, 0, sizeof req);
-  req.u = u;
-  req.route = route;
-  req.cfg = g_cfg;
-  set_request_id(&req, res);
+  begin(&req, &t0, u, route, res);
   rl_path_parse(&req);
   if (route->flags & ROUTE_CORS)
     add_cors(res);
@@ -376,9 +392,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *res,
     u_map_put(res->map_header, "Vary", "Authorization");
   }
 
-  double secs = seconds_since(&t0);
-  rl_metrics_observe((int)(route - rl_routes), (unsigned)res->status, secs);
-  log_request(&req, route->path, res->status, secs);
+  end(&req, &t0, res);
   json_decref(req.body);
   return 1;
 }
@@ -404,12 +418,8 @@ static void allow_add(char *allow, size_t cap, const char *method)
 static void fallback(const struct _u_request *u, struct _u_response *res)
 {
   struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   struct rl_req req;
-  memset(&req, 0, sizeof req);
-  req.u = u;
-  req.cfg = g_cfg;
-  set_request_id(&req, res);
+  begin(&req, &t0, u, NULL, res);
 
   char allow[128] = "";
   int cors = 0;
@@ -435,9 +445,7 @@ static void fallback(const struct _u_request *u, struct _u_response *res)
     rl_reply_error(res, API_EMETHOD, detail);
     u_map_put(res->map_header, "Allow", allow);
   }
-  double secs = seconds_since(&t0);
-  rl_metrics_observe(-1, (unsigned)res->status, secs);
-  log_request(&req, "", res->status, secs);
+  end(&req, &t0, res);
 }
 
 /* The route of a request: the first of its method whose pattern matches
@@ -480,20 +488,12 @@ void rl_router_refuse(const struct _u_request *u, struct _u_response *res, int c
                       const char *detail)
 {
   struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   struct rl_req req;
-  memset(&req, 0, sizeof req);
-  req.u = u;
-  req.cfg = g_cfg;
-  const struct rl_route *route = route_of(u);
-  req.route = route;
-  set_request_id(&req, res);
+  begin(&req, &t0, u, route_of(u), res);
   rl_reply_error(res, code, detail);
   /* Its body cannot be told from the next request: the connection ends. */
   u_map_put(res->map_header, "Connection", "close");
-  double secs = seconds_since(&t0);
-  rl_metrics_observe(route ? (int)(route - rl_routes) : -1, (unsigned)res->status, secs);
-  log_request(&req, route ? route->path : "", res->status, secs);
+  end(&req, &t0, res);
 }
 
 int rl_router_init(const struct rl_config *cfg)

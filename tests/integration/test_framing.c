@@ -6,90 +6,24 @@
  * upload. What is refused changes nothing. */
 #include "tests/helpers/th.h"
 #include "tests/integration/device_support.h"
+#include "tests/integration/raw_support.h"
 
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-static int raw_open(void)
-{
-  const char *url = th_url();
-  const char *colon = strrchr(url, ':');
-  cr_assert_not_null(colon);
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof a), 0);
-  return s;
-}
-
-static void raw_send(int s, const char *data)
-{
-  size_t len = strlen(data);
-  cr_assert_eq(send(s, data, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* What the server sent within ms milliseconds of silence (or until it
- * closed), into buf. */
-static size_t raw_read(int s, char *buf, size_t cap, int ms)
-{
-  size_t got = 0;
-  struct pollfd p = {.fd = s, .events = POLLIN};
-  while (got + 1 < cap && poll(&p, 1, ms) == 1) {
-    ssize_t n = recv(s, buf + got, cap - 1 - got, 0);
-    if (n <= 0)
-      break;
-    got += (size_t)n;
-  }
-  buf[got] = '\0';
-  return got;
-}
-
-/* Reads up to the end of a reply's header block ("\r\n\r\n"), giving up
- * after ms milliseconds in all. */
-static size_t raw_read_head(int s, char *buf, size_t cap, int ms)
-{
-  size_t got = 0;
-  buf[0] = '\0';
-  struct pollfd p = {.fd = s, .events = POLLIN};
-  for (int waited = 0; got + 1 < cap && strstr(buf, "\r\n\r\n") == NULL && waited < ms;
-       waited += 100) {
-    if (poll(&p, 1, 100) != 1)
-      continue;
-    ssize_t n = recv(s, buf + got, cap - 1 - got, 0);
-    if (n <= 0)
-      break;
-    got += (size_t)n;
-    buf[got] = '\0';
-  }
-  return got;
-}
-
-static long status_of(const char *reply)
-{
-  return strncmp(reply, "HTTP/1.", 7) == 0 ? strtol(reply + 9, NULL, 10) : 0;
-}
 
 /* Sends a request whose framing is at fault and returns its reply's status,
  * checking that it came at once as a problem of this type and that the
  * connection was closed after it. */
 static long refused(const char *request, const char *type)
 {
-  int s = raw_open();
-  raw_send(s, request);
   char reply[4096];
   /* Read until the server closes. Before, it waited for a body until the
    * 30 s timeout: a reply that comes with 15 s of silence allowed did not
    * wait for one. */
-  raw_read(s, reply, sizeof reply, 15000);
-  close(s);
-  long status = status_of(reply);
+  long status = raw_roundtrip(request, reply, sizeof reply);
   cr_assert_neq(status, 0, "no reply to:\n%s", request);
   cr_assert(strstr(reply, "application/problem+json") != NULL, "%s", reply);
   char t[96];
@@ -137,12 +71,8 @@ Test(framing, content_lengths_that_disagree_are_refused_and_nothing_is_made)
   snprintf(head, sizeof head, "Content-Length: %zu\r\nContent-Length: %zu\r\nConnection: close\r\n",
            strlen(body), strlen(body));
   site_request(req, sizeof req, head, body);
-  int s = raw_open();
-  raw_send(s, req);
   char reply[4096];
-  raw_read(s, reply, sizeof reply, 15000);
-  close(s);
-  cr_assert_eq(status_of(reply), 201, "%s", reply);
+  cr_assert_eq(raw_roundtrip(req, reply, sizeof reply), 201, "%s", reply);
 }
 
 Test(framing, transfer_codings_other_than_chunked_alone_are_refused_at_once)
@@ -190,12 +120,8 @@ Test(framing, transfer_codings_other_than_chunked_alone_are_refused_at_once)
   /* Chunked alone, in any case, is read. */
   snprintf(head, sizeof head, "Transfer-Encoding: Chunked\r\nConnection: close\r\n");
   site_request(req, sizeof req, head, chunked);
-  int s = raw_open();
-  raw_send(s, req);
   char reply[4096];
-  raw_read(s, reply, sizeof reply, 15000);
-  close(s);
-  cr_assert_eq(status_of(reply), 201, "%s", reply);
+  cr_assert_eq(raw_roundtrip(req, reply, sizeof reply), 201, "%s", reply);
 }
 
 /* RFC 9112 §5.1: "Content-Length : N" is no Content-Length to
@@ -210,12 +136,8 @@ Test(framing, a_space_before_the_colon_cannot_hide_a_request_in_the_body)
            "POST /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
            "Content-Type: application/json\r\nContent-Length : %zu\r\n\r\n%s",
            ds_admin(), strlen(hidden), hidden);
-  int s = raw_open();
-  raw_send(s, req);
   char reply[8192];
-  raw_read(s, reply, sizeof reply, 15000);
-  close(s);
-  cr_assert_eq(status_of(reply), 400, "%s", reply);
+  cr_assert_eq(raw_roundtrip(req, reply, sizeof reply), 400, "%s", reply);
   cr_assert(strstr(reply, "\"type\":\"/problems/bad-framing\"") != NULL, "%s", reply);
   /* One reply only: the 404 of the hidden request would follow it. */
   cr_assert_null(strstr(reply + 12, "HTTP/1.1 "), "a second reply: %s", reply);
@@ -225,11 +147,8 @@ Test(framing, a_space_before_the_colon_cannot_hide_a_request_in_the_body)
  * (a final reply, no 100 before it, the body never sent). */
 static void refused_before_upload(const char *head, long status, const char *type)
 {
-  int s = raw_open();
-  raw_send(s, head);
   char reply[4096];
-  raw_read(s, reply, sizeof reply, 15000);
-  close(s);
+  raw_roundtrip(head, reply, sizeof reply);
   cr_assert(strncmp(reply, "HTTP/1.1 100", 12) != 0, "invited to upload:\n%s", reply);
   cr_assert_eq(status_of(reply), status, "%s\n%s", head, reply);
   char t[96];
@@ -283,7 +202,7 @@ Test(expect, an_upload_that_may_go_ahead_is_invited_then_read)
   int s = raw_open();
   raw_send(s, head);
   char reply[4096];
-  raw_read_head(s, reply, sizeof reply, 20000);
+  raw_read_until(s, reply, sizeof reply, 20000, "\r\n\r\n");
   cr_assert(strncmp(reply, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 0, "%s", reply);
   raw_send(s, body);
   raw_read(s, reply, sizeof reply, 15000);
@@ -308,10 +227,6 @@ Test(expect, other_expectations_fail_and_http10_ones_are_ignored)
   snprintf(req, sizeof req,
            "GET /api/v1/sites HTTP/1.0\r\nAuthorization: Bearer %s\r\nExpect: 200-ok\r\n\r\n",
            ds_reader());
-  int s = raw_open();
-  raw_send(s, req);
   char reply[8192];
-  raw_read(s, reply, sizeof reply, 15000);
-  close(s);
-  cr_assert_eq(status_of(reply), 200, "%s", reply);
+  cr_assert_eq(raw_roundtrip(req, reply, sizeof reply), 200, "%s", reply);
 }

@@ -6,6 +6,7 @@
  * over a socket where curl would not send them. */
 #include "tests/helpers/th.h"
 #include "tests/integration/device_support.h"
+#include "tests/integration/raw_support.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -21,29 +22,12 @@
  * returns the status of the first reply (0 when none came within 5 s). */
 static long raw_status(const char *data, size_t len)
 {
-  const char *url = th_url();
-  const char *colon = strrchr(url, ':');
-  cr_assert_not_null(colon);
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  cr_assert_eq(connect(s, (struct sockaddr *)&a, sizeof a), 0);
+  int s = raw_open();
   cr_assert_eq(send(s, data, len, 0), (ssize_t)len);
   char buf[256];
-  size_t got = 0;
-  struct pollfd p = {.fd = s, .events = POLLIN};
-  while (got < 13 && poll(&p, 1, 5000) == 1) {
-    ssize_t n = recv(s, buf + got, sizeof buf - 1 - got, 0);
-    if (n <= 0)
-      break;
-    got += (size_t)n;
-  }
+  raw_read_until(s, buf, sizeof buf, 5000, "\r\n");
   close(s);
-  buf[got] = '\0';
-  long status = 0;
-  if (got >= 12 && strncmp(buf, "HTTP/1.", 7) == 0)
-    status = strtol(buf + 9, NULL, 10);
-  return status;
+  return status_of(buf);
 }
 
 /* A raw request with the admin key and these extra header lines (each
