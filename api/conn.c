@@ -9,14 +9,23 @@
 #include "api/problem.h"
 
 static _Thread_local struct MHD_Connection *tl_current;
+static _Thread_local const char *tl_method;
 
-void rl_conn_set_current(struct MHD_Connection *con) { tl_current = con; }
+void rl_conn_set_current(struct MHD_Connection *con, const char *method)
+{
+  tl_current = con;
+  tl_method = method;
+}
 
 struct check {
   int bad;
   const char *why; /* what the first bad header is not */
   const char *key; /* the first bad header's name, and its length */
   size_t key_len;
+  const char *prev_key; /* the line before, and where its value ends */
+  size_t prev_key_len;
+  const char *prev_end;
+  const char *lo, *hi; /* the header block in the read buffer; NULL if unknown */
 };
 
 static int text_ok(const char *s, size_t n, int is_name)
@@ -99,20 +108,83 @@ static int is_condition(const char *key, size_t n)
          (n == 13 && strncasecmp(key, "If-None-Match", n) == 0);
 }
 
+/* libmicrohttpd 0.9.75 reads header lines as C strings, in place in its
+ * read buffer: the colon and the line ends (CR, LF) become NULs, and a
+ * value ends at its first NUL. A NUL sent inside a line leaves the rest of
+ * that line out, silently ("If-Match: \"3\"\0x" reads as "\"3\""). What lies
+ * between one line's value and the next line's name is then more than its
+ * line end. So each line must lie in the request's header block [lo, hi)
+ * (a line folded onto the one before is moved out of it: RFC 9112 §5.2
+ * lets a server refuse those), its name, colon, spaces and value side by
+ * side, and the bytes from a value's end to the next name 1 or 2 NULs (LF
+ * or CRLF), up to 4 after the last line (its end and the empty line's).
+ * Only bytes inside the block are read. */
+static int in_block(const struct check *c, const char *p, size_t n)
+{
+  return p >= c->lo && p < c->hi && n <= (size_t)(c->hi - p);
+}
+
+static int line_end_ok(const char *end, const char *next, size_t most)
+{
+  if (next <= end || (size_t)(next - end) > most)
+    return 0;
+  for (const char *p = end; p < next; p++)
+    if (*p != '\0')
+      return 0;
+  return 1;
+}
+
+/* The name ends where its colon was (now a NUL), and the value follows
+ * after spaces or tabs. */
+static int name_and_value_adjacent(const char *key, size_t key_size, const char *value)
+{
+  const char *colon = key + key_size;
+  if (value <= colon || *colon != '\0')
+    return 0;
+  for (const char *p = colon + 1; p < value; p++)
+    if (*p != ' ' && *p != '\t')
+      return 0;
+  return 1;
+}
+
+static const char *const CUT = "holds a NUL, or goes on over more than one line";
+
+static void bad(struct check *c, const char *key, size_t key_size, const char *why)
+{
+  c->bad = 1;
+  c->key = key;
+  c->key_len = key_size;
+  c->why = why;
+}
+
 static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                  size_t key_size, const char *value, size_t value_size)
 {
   (void)kind;
   struct check *c = cls;
-  if (!text_ok(key, key_size, 1) || (value != NULL && !text_ok(value, value_size, 0)))
-    c->why = "is not a header of UTF-8 text without control characters";
-  else if (value != NULL && is_condition(key, key_size) && !etag_list_ok(value, value_size))
-    c->why = "is not \"*\" or a list of entity-tags (\"…\" or W/\"…\")";
-  else
+  if (value == NULL)
+    value = key + key_size + 1;
+  if (c->lo != NULL) {
+    if (!in_block(c, key, key_size + 1) || !in_block(c, value, value_size + 1) ||
+        !name_and_value_adjacent(key, key_size, value)) {
+      bad(c, key, key_size, CUT);
+      return MHD_NO;
+    }
+    if (c->prev_end != NULL && !line_end_ok(c->prev_end, key, 2)) {
+      bad(c, c->prev_key, c->prev_key_len, CUT);
+      return MHD_NO;
+    }
+  }
+  if (!text_ok(key, key_size, 1) || !text_ok(value, value_size, 0))
+    bad(c, key, key_size, "is not a header of UTF-8 text without control characters");
+  else if (is_condition(key, key_size) && !etag_list_ok(value, value_size))
+    bad(c, key, key_size, "is not \"*\" or a list of entity-tags (\"…\" or W/\"…\")");
+  else {
+    c->prev_key = key;
+    c->prev_key_len = key_size;
+    c->prev_end = value + value_size;
     return MHD_YES;
-  c->bad = 1;
-  c->key = key;
-  c->key_len = key_size;
+  }
   return MHD_NO;
 }
 
@@ -120,8 +192,19 @@ int rl_conn_check_headers(char *name, size_t cap, const char **why)
 {
   if (tl_current == NULL)
     return 0;
-  struct check c = {0, NULL, NULL, 0};
+  struct check c;
+  memset(&c, 0, sizeof c);
+  /* The header block: header_size bytes from the method's first byte. */
+  const union MHD_ConnectionInfo *ci =
+      tl_method ? MHD_get_connection_info(tl_current, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)
+                : NULL;
+  if (ci != NULL) {
+    c.lo = tl_method;
+    c.hi = tl_method + ci->header_size;
+  }
   MHD_get_connection_values_n(tl_current, MHD_HEADER_KIND, on_header, &c);
+  if (!c.bad && c.lo != NULL && c.prev_end != NULL && !line_end_ok(c.prev_end, c.hi, 4))
+    bad(&c, c.prev_key, c.prev_key_len, CUT);
   if (!c.bad)
     return 0;
   size_t o = 0;

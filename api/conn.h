@@ -10,12 +10,15 @@
 #include <stddef.h>
 
 /* The connection of the request the router runs on this thread, or NULL
- * (api/exchange.c sets it around each call into the router). */
-void rl_conn_set_current(struct MHD_Connection *con);
+ * (api/exchange.c sets it around each call into the router), and the
+ * method as libmicrohttpd passed it to the access handler: where the
+ * request's bytes begin in its read buffer. */
+void rl_conn_set_current(struct MHD_Connection *con, const char *method);
 
 /* Checks every raw header line of the current request: names must be
- * tokens, values UTF-8 text with no control character but tab, and
- * If-Match and If-None-Match "*" or entity-tags. Returns 0 when all are,
+ * tokens, values UTF-8 text with no control character but tab and no NUL
+ * (which libmicrohttpd would cut them at), on one line, and If-Match and
+ * If-None-Match "*" or entity-tags. Returns 0 when all are,
  * or when there is no current connection; else -1, the first bad header's
  * name (printable ASCII, cut to cap) in name and what it is not in *why. */
 int rl_conn_check_headers(char *name, size_t cap, const char **why);

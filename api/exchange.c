@@ -60,18 +60,25 @@ void rl_exchange_end(void **con_cls)
  * (rl_conn_check_headers) before any handler reads the map. */
 static enum MHD_Result fill(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-  (void)kind;
   struct _u_map *map = cls;
   if (value == NULL)
     value = "";
+  /* RFC 9110 §5.5: the spaces around a field value are not part of it;
+   * libmicrohttpd leaves out those before it only. */
+  int len = (int)strlen(value);
+  while (kind == MHD_HEADER_KIND && len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+    len--;
   const char *had = u_map_get(map, key);
-  if (had == NULL)
+  if (had == NULL && value[len] == '\0')
     return u_map_put(map, key, value) == U_OK ? MHD_YES : MHD_NO;
-  size_t n = strlen(had) + 1 + strlen(value) + 1;
+  size_t n = (had ? strlen(had) + 1 : 0) + (size_t)len + 1;
   char *joined = malloc(n);
   if (joined == NULL)
     return MHD_NO;
-  snprintf(joined, n, "%s,%s", had, value);
+  if (had)
+    snprintf(joined, n, "%s,%.*s", had, len, value);
+  else
+    snprintf(joined, n, "%.*s", len, value);
   int rc = u_map_put(map, key, joined);
   free(joined);
   return rc == U_OK ? MHD_YES : MHD_NO;
@@ -161,21 +168,21 @@ enum run { RUN_WHOLE, RUN_BEFORE_BODY, RUN_REFUSE };
 
 /* Runs the router on the request and queues its reply; for RUN_BEFORE_BODY
  * only a refusal (else the client gets 100 Continue and sends its body). */
-static enum MHD_Result answer(struct exchange *x, struct MHD_Connection *con, enum run run,
-                              int code, const char *why)
+static enum MHD_Result answer(struct exchange *x, struct MHD_Connection *con, const char *method,
+                              enum run run, int code, const char *why)
 {
   struct _u_response res;
   if (ulfius_init_response(&res) != U_OK)
     return MHD_NO;
   int reply = 1;
-  rl_conn_set_current(con);
+  rl_conn_set_current(con, method);
   if (run == RUN_WHOLE)
     rl_router_handle(&x->u, &res);
   else if (run == RUN_BEFORE_BODY)
     reply = rl_router_before_body(&x->u, &res);
   else
     rl_router_refuse(&x->u, &res, code, why);
-  rl_conn_set_current(NULL);
+  rl_conn_set_current(NULL, NULL);
   enum MHD_Result rc = MHD_YES;
   if (reply) {
     struct MHD_Response *r = to_mhd(&res);
@@ -207,9 +214,9 @@ enum MHD_Result rl_exchange_access(void *cls, struct MHD_Connection *con, const 
     const char *why = NULL;
     int code = rl_conn_check_framing(con, strcmp(version, MHD_HTTP_VERSION_1_0) == 0, &waits, &why);
     if (code != 0)
-      return answer(x, con, RUN_REFUSE, code, why);
+      return answer(x, con, method, RUN_REFUSE, code, why);
     if (waits)
-      return answer(x, con, RUN_BEFORE_BODY, 0, NULL);
+      return answer(x, con, method, RUN_BEFORE_BODY, 0, NULL);
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
@@ -218,5 +225,5 @@ enum MHD_Result rl_exchange_access(void *cls, struct MHD_Connection *con, const 
     *upload_data_size = 0;
     return MHD_YES;
   }
-  return answer(x, con, RUN_WHOLE, 0, NULL);
+  return answer(x, con, method, RUN_WHOLE, 0, NULL);
 }

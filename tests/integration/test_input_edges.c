@@ -221,6 +221,77 @@ Test(headers, a_condition_that_cannot_be_read_is_refused)
   cr_assert_eq(raw_request("PATCH", path, "If-Match: \"999\"\r\n", "{\"brand\":\"After\"}"), 412);
 }
 
+/* Sends text with each "<NUL>" in it sent as a NUL byte; returns the
+ * reply's status. */
+static long raw_with_nuls(const char *text)
+{
+  char bytes[4096];
+  size_t n = 0;
+  for (const char *p = text; *p && n < sizeof bytes;) {
+    if (strncmp(p, "<NUL>", 5) == 0) {
+      bytes[n++] = '\0';
+      p += 5;
+    } else {
+      bytes[n++] = *p++;
+    }
+  }
+  return raw_status(bytes, n);
+}
+
+/* libmicrohttpd cuts a header value at a NUL and drops the rest of the
+ * line: a condition followed by a NUL and more would be read as the
+ * condition alone, two Idempotency-Keys that differ after a NUL as one. A
+ * NUL anywhere in a line is refused, as is a line folded onto the next
+ * (RFC 9112 §5.2), naming the header. */
+Test(headers, a_nul_in_a_header_is_refused_not_cut)
+{
+  char site[64], code[CODE_CAP];
+  ds_site(site, sizeof site, 1);
+  ds_device(code, "donation", site, "Before");
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/devices/%s", code);
+  struct th_resp *r = ds_get(ds_vol(), code);
+  char etag[48];
+  snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
+  th_free(r);
+  const char *body = "{\"brand\":\"After\"}";
+  const char *lines[] = {
+      /* The current ETag, then a NUL and a stale one. */
+      "If-Match: %s<NUL>\"1\"\r\n",
+      /* Right after the colon: the value would read as empty. */
+      "X-Anything:<NUL>%s\r\n",
+      /* Folded onto a second line. */
+      "If-Match: %s\r\n , \"1\"\r\n",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+    char line[128], req[2048];
+    snprintf(line, sizeof line, lines[i], etag);
+    snprintf(req, sizeof req,
+             "PATCH %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sAuthorization: Bearer %s\r\n"
+             "Content-Type: application/merge-patch+json\r\nContent-Length: %zu\r\n"
+             "Connection: close\r\n\r\n%s",
+             path, line, ds_vol(), strlen(body), body);
+    cr_assert_eq(raw_with_nuls(req), 400, "case %zu", i);
+  }
+  /* In the last line too, where the empty line follows. */
+  char req[2048];
+  snprintf(req, sizeof req,
+           "GET /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+           "Connection: close\r\nX-Last: a<NUL>b\r\n\r\n",
+           ds_reader());
+  cr_assert_eq(raw_with_nuls(req), 400);
+  r = ds_get(ds_vol(), code);
+  cr_assert_str_eq(th_str(r, "brand"), "Before");
+  th_free(r);
+  /* Line ends of LF alone, spaces and tabs around values, empty values:
+   * all read. */
+  snprintf(req, sizeof req,
+           "GET /api/v1/sites HTTP/1.1\nHost:   127.0.0.1  \nAuthorization:\tBearer %s\t\n"
+           "X-Empty:\r\nConnection: close\n\r\n",
+           ds_reader());
+  cr_assert_eq(raw_with_nuls(req), 200);
+}
+
 Test(headers, http11_needs_a_host)
 {
   const char *no_host = "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n";
