@@ -9,12 +9,13 @@
 #include "api/problem.h"
 
 static _Thread_local struct MHD_Connection *tl_current;
-static _Thread_local const char *tl_method;
+static _Thread_local const char *tl_method, *tl_version;
 
-void rl_conn_set_current(struct MHD_Connection *con, const char *method)
+void rl_conn_set_current(struct MHD_Connection *con, const char *method, const char *version)
 {
   tl_current = con;
   tl_method = method;
+  tl_version = version;
 }
 
 struct check {
@@ -117,8 +118,11 @@ static int is_condition(const char *key, size_t n)
  * (a line folded onto the one before is moved out of it: RFC 9112 §5.2
  * lets a server refuse those), its name, colon, spaces and value side by
  * side, and the bytes from a value's end to the next name 1 or 2 NULs (LF
- * or CRLF), up to 4 after the last line (its end and the empty line's).
- * Only bytes inside the block are read. */
+ * or CRLF), up to 4 after the last line (its end and the empty line's);
+ * the first line follows the request line's end the same way (a line
+ * beginning with a NUL would otherwise end the block early, unseen). The
+ * error names the line at or just before the fault. One NUL this cannot
+ * see: one just before a bare LF, which reads as the CR of a CRLF. */
 static int in_block(const struct check *c, const char *p, size_t n)
 {
   return p >= c->lo && p < c->hi && n <= (size_t)(c->hi - p);
@@ -201,6 +205,14 @@ int rl_conn_check_headers(char *name, size_t cap, const char **why)
   if (ci != NULL) {
     c.lo = tl_method;
     c.hi = tl_method + ci->header_size;
+    /* The request line's end, as if it were the value of a line before
+     * the first: its version, in place after the target. */
+    size_t vlen = tl_version ? strlen(tl_version) : 0;
+    if (tl_version != NULL && in_block(&c, tl_version, vlen + 1)) {
+      c.prev_end = tl_version + vlen;
+      c.prev_key = "request-line";
+      c.prev_key_len = strlen(c.prev_key);
+    }
   }
   MHD_get_connection_values_n(tl_current, MHD_HEADER_KIND, on_header, &c);
   if (!c.bad && c.lo != NULL && c.prev_end != NULL && !line_end_ok(c.prev_end, c.hi, 4))

@@ -10,10 +10,10 @@
 #include <stddef.h>
 
 /* The connection of the request the router runs on this thread, or NULL
- * (api/exchange.c sets it around each call into the router), and the
- * method as libmicrohttpd passed it to the access handler: where the
- * request's bytes begin in its read buffer. */
-void rl_conn_set_current(struct MHD_Connection *con, const char *method);
+ * (api/exchange.c sets it around each call into the router), with the
+ * method and version as libmicrohttpd passed them to the access handler:
+ * in place in its read buffer, where the request line begins and ends. */
+void rl_conn_set_current(struct MHD_Connection *con, const char *method, const char *version);
 
 /* Checks every raw header line of the current request: names must be
  * tokens, values UTF-8 text with no control character but tab and no NUL

@@ -169,20 +169,20 @@ enum run { RUN_WHOLE, RUN_BEFORE_BODY, RUN_REFUSE };
 /* Runs the router on the request and queues its reply; for RUN_BEFORE_BODY
  * only a refusal (else the client gets 100 Continue and sends its body). */
 static enum MHD_Result answer(struct exchange *x, struct MHD_Connection *con, const char *method,
-                              enum run run, int code, const char *why)
+                              const char *version, enum run run, int code, const char *why)
 {
   struct _u_response res;
   if (ulfius_init_response(&res) != U_OK)
     return MHD_NO;
   int reply = 1;
-  rl_conn_set_current(con, method);
+  rl_conn_set_current(con, method, version);
   if (run == RUN_WHOLE)
     rl_router_handle(&x->u, &res);
   else if (run == RUN_BEFORE_BODY)
     reply = rl_router_before_body(&x->u, &res);
   else
     rl_router_refuse(&x->u, &res, code, why);
-  rl_conn_set_current(NULL, NULL);
+  rl_conn_set_current(NULL, NULL, NULL);
   enum MHD_Result rc = MHD_YES;
   if (reply) {
     struct MHD_Response *r = to_mhd(&res);
@@ -214,9 +214,9 @@ enum MHD_Result rl_exchange_access(void *cls, struct MHD_Connection *con, const 
     const char *why = NULL;
     int code = rl_conn_check_framing(con, strcmp(version, MHD_HTTP_VERSION_1_0) == 0, &waits, &why);
     if (code != 0)
-      return answer(x, con, method, RUN_REFUSE, code, why);
+      return answer(x, con, method, version, RUN_REFUSE, code, why);
     if (waits)
-      return answer(x, con, method, RUN_BEFORE_BODY, 0, NULL);
+      return answer(x, con, method, version, RUN_BEFORE_BODY, 0, NULL);
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
@@ -225,5 +225,5 @@ enum MHD_Result rl_exchange_access(void *cls, struct MHD_Connection *con, const 
     *upload_data_size = 0;
     return MHD_YES;
   }
-  return answer(x, con, method, RUN_WHOLE, 0, NULL);
+  return answer(x, con, method, version, RUN_WHOLE, 0, NULL);
 }

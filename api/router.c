@@ -373,8 +373,10 @@ static int dispatch(const struct _u_request *u, struct _u_response *res,
     rl_public_rate_limited(&req, res, retry_after);
   } else if (rl_conn_check_headers(bad_header, sizeof bad_header, &why) != 0) {
     /* A map of valid lines leaves it out: read as absent, an If-Match or
-     * an Idempotency-Key would silently stop applying. */
+     * an Idempotency-Key would silently stop applying. Where a line was cut,
+     * where the header block ends is in doubt too: the connection ends. */
     rl_reply_bad_field(res, bad_header, "bad_header", why);
+    u_map_put(res->map_header, "Connection", "close");
   } else if (authenticate(&req, res) == 0 && check_body_headers(&req, res) == 0) {
     if (before_body)
       return 0;

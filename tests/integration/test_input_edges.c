@@ -221,9 +221,9 @@ Test(headers, a_condition_that_cannot_be_read_is_refused)
   cr_assert_eq(raw_request("PATCH", path, "If-Match: \"999\"\r\n", "{\"brand\":\"After\"}"), 412);
 }
 
-/* Sends text with each "<NUL>" in it sent as a NUL byte; returns the
- * reply's status. */
-static long raw_with_nuls(const char *text)
+/* Sends text with each "<NUL>" in it sent as a NUL byte, and reads the
+ * reply until the server closes; returns its status. */
+static long raw_with_nuls(const char *text, char *reply, size_t cap)
 {
   char bytes[4096];
   size_t n = 0;
@@ -235,14 +235,30 @@ static long raw_with_nuls(const char *text)
       bytes[n++] = *p++;
     }
   }
-  return raw_status(bytes, n);
+  int s = raw_open();
+  cr_assert_eq(send(s, bytes, n, MSG_NOSIGNAL), (ssize_t)n);
+  raw_read(s, reply, cap, 15000);
+  close(s);
+  return status_of(reply);
+}
+
+/* The reply is a bad_header problem about field, and the only reply. */
+static void assert_bad_header(const char *reply, const char *field)
+{
+  cr_assert_eq(status_of(reply), 400, "%s", reply);
+  char want[128];
+  snprintf(want, sizeof want, "\"field\":\"%s\",\"code\":\"bad_header\"", field);
+  cr_assert(strstr(reply, want) != NULL, "expected bad_header on %s: %s", field, reply);
+  cr_assert(strstr(reply, "Connection: close") != NULL, "%s", reply);
+  cr_assert_null(strstr(reply + 12, "HTTP/1."), "a second reply: %s", reply);
 }
 
 /* libmicrohttpd cuts a header value at a NUL and drops the rest of the
  * line: a condition followed by a NUL and more would be read as the
  * condition alone, two Idempotency-Keys that differ after a NUL as one. A
- * NUL anywhere in a line is refused, as is a line folded onto the next
- * (RFC 9112 §5.2), naming the header. */
+ * NUL in a line is refused, as is a line folded onto the next (RFC 9112
+ * §5.2), naming the header, and the connection is closed: a request
+ * hidden after the cut never runs. */
 Test(headers, a_nul_in_a_header_is_refused_not_cut)
 {
   char site[64], code[CODE_CAP];
@@ -255,31 +271,44 @@ Test(headers, a_nul_in_a_header_is_refused_not_cut)
   snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
   th_free(r);
   const char *body = "{\"brand\":\"After\"}";
-  const char *lines[] = {
+  struct {
+    const char *line; /* %s: the current ETag */
+    const char *field;
+  } cases[] = {
       /* The current ETag, then a NUL and a stale one. */
-      "If-Match: %s<NUL>\"1\"\r\n",
+      {"If-Match: %s<NUL>\"1\"\r\n", "If-Match"},
       /* Right after the colon: the value would read as empty. */
-      "X-Anything:<NUL>%s\r\n",
+      {"X-Anything:<NUL>%s\r\n", "X-Anything"},
       /* Folded onto a second line. */
-      "If-Match: %s\r\n , \"1\"\r\n",
+      {"If-Match: %s\r\n \r\n", "If-Match"},
+      /* Two keys that differ after a NUL. */
+      {"Idempotency-Key: k-%s<NUL>a\r\n", "Idempotency-Key"},
   };
-  for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
-    char line[128], req[2048];
-    snprintf(line, sizeof line, lines[i], etag);
+  char reply[8192], req[2048];
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char line[128];
+    snprintf(line, sizeof line, cases[i].line, etag);
     snprintf(req, sizeof req,
              "PATCH %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sAuthorization: Bearer %s\r\n"
-             "Content-Type: application/merge-patch+json\r\nContent-Length: %zu\r\n"
-             "Connection: close\r\n\r\n%s",
+             "Content-Type: application/merge-patch+json\r\nContent-Length: %zu\r\n\r\n%s",
              path, line, ds_vol(), strlen(body), body);
-    cr_assert_eq(raw_with_nuls(req), 400, "case %zu", i);
+    raw_with_nuls(req, reply, sizeof reply);
+    assert_bad_header(reply, cases[i].field);
   }
-  /* In the last line too, where the empty line follows. */
-  char req[2048];
+  /* In the last line too, where the empty line follows; and a request
+   * hidden after the NUL on the same connection gets no reply. */
   snprintf(req, sizeof req,
            "GET /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-           "Connection: close\r\nX-Last: a<NUL>b\r\n\r\n",
+           "X-Last: a<NUL>b\r\n\r\nGET /api/v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
            ds_reader());
-  cr_assert_eq(raw_with_nuls(req), 400);
+  raw_with_nuls(req, reply, sizeof reply);
+  assert_bad_header(reply, "X-Last");
+  /* A line beginning with a NUL would end the header block early. */
+  snprintf(req, sizeof req,
+           "GET /api/v1/sites HTTP/1.0\r\n<NUL>X-Hidden: 1\r\nAuthorization: Bearer %s\r\n\r\n",
+           ds_reader());
+  raw_with_nuls(req, reply, sizeof reply);
+  assert_bad_header(reply, "request-line");
   r = ds_get(ds_vol(), code);
   cr_assert_str_eq(th_str(r, "brand"), "Before");
   th_free(r);
@@ -289,7 +318,7 @@ Test(headers, a_nul_in_a_header_is_refused_not_cut)
            "GET /api/v1/sites HTTP/1.1\nHost:   127.0.0.1  \nAuthorization:\tBearer %s\t\n"
            "X-Empty:\r\nConnection: close\n\r\n",
            ds_reader());
-  cr_assert_eq(raw_with_nuls(req), 200);
+  cr_assert_eq(raw_with_nuls(req, reply, sizeof reply), 200, "%s", reply);
 }
 
 Test(headers, http11_needs_a_host)
