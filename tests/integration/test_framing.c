@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Sends a request whose framing is at fault and returns its reply's status,
@@ -122,6 +123,30 @@ Test(framing, transfer_codings_other_than_chunked_alone_are_refused_at_once)
   site_request(req, sizeof req, head, chunked);
   char reply[4096];
   cr_assert_eq(raw_roundtrip(req, reply, sizeof reply), 201, "%s", reply);
+}
+
+/* A client that stops sending before its body is whole (it half-closes,
+ * as a client that gives up does) is let go at once, not held until the
+ * 30 s timeout, and nothing of the cut request is done. */
+Test(framing, a_body_cut_short_ends_the_request_at_once)
+{
+  const char *slug = th_unique("cut-");
+  char body[128], head[256], req[2048];
+  site_body(body, sizeof body, slug);
+  snprintf(head, sizeof head, "Content-Length: %zu\r\n", strlen(body) + 40);
+  site_request(req, sizeof req, head, body);
+  int s = raw_open();
+  raw_send(s, req);
+  cr_assert_eq(shutdown(s, SHUT_WR), 0);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  char reply[1024];
+  raw_read(s, reply, sizeof reply, 15000);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  close(s);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  cr_assert_lt(secs, 10.0, "the cut request held its connection %.1f s", secs);
+  cr_assert_str_eq(ds_sql("SELECT count(*) FROM sites WHERE slug = '%s'", slug), "0");
 }
 
 /* RFC 9112 §5.1: "Content-Length : N" is no Content-Length to
