@@ -125,7 +125,10 @@ static int is_condition(const char *key, size_t n)
  * see: one just before a bare LF, which reads as the CR of a CRLF. */
 static int in_block(const struct check *c, const char *p, size_t n)
 {
-  return p >= c->lo && p < c->hi && n <= (size_t)(c->hi - p);
+  /* As integers: p may point elsewhere than the block (a moved line, a
+   * static string), where comparing pointers is undefined. */
+  uintptr_t at = (uintptr_t)p, lo = (uintptr_t)c->lo, hi = (uintptr_t)c->hi;
+  return at >= lo && at < hi && n <= hi - at;
 }
 
 static int line_end_ok(const char *end, const char *next, size_t most)
