@@ -1,6 +1,7 @@
 /* The daemon's access handler (api/exchange.h). */
 #include "api/exchange.h"
 
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +13,11 @@
 #include "api/router.h"
 
 struct exchange {
-  struct _u_request u; /* what the router and the handlers read */
-  int started;         /* the first call (header lines in, no body yet) is past */
-  size_t body_cap;     /* bytes allocated at u.binary_body */
+  struct _u_request u;         /* what the router and the handlers read */
+  int started;                 /* the first call (header lines in, no body yet) is past */
+  size_t body_cap;             /* bytes allocated at u.binary_body */
+  unsigned long long length;   /* Content-Length, or ULLONG_MAX for none (chunked) */
+  unsigned long long received; /* body bytes come so far, kept or not */
 };
 
 /* Bytes of a body kept: one more than REPAIRD_MAX_BODY, so that the router
@@ -106,7 +109,21 @@ static int read_head(struct exchange *x, struct MHD_Connection *con, const char 
   }
   MHD_get_connection_values(con, MHD_HEADER_KIND, fill, x->u.map_header);
   MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, fill, x->u.map_url);
+  const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
+  x->length = cl ? strtoull(cl, NULL, 10) : ULLONG_MAX;
   return 0;
+}
+
+/* Whether the client has closed its side and nothing is left to read.
+ * libmicrohttpd 0.9.75 reads once per readiness of its edge-triggered
+ * epoll: an end of stream that came with a request's last bytes is not
+ * seen until the connection times out (30 s). */
+static int client_gone(struct MHD_Connection *con)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+  char b;
+  return ci != NULL && recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 static int keep_body(struct exchange *x, const char *data, size_t n)
@@ -220,9 +237,16 @@ enum MHD_Result rl_exchange_access(void *cls, struct MHD_Connection *con, const 
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
+    x->received += *upload_data_size;
     if (keep_body(x, upload_data, *upload_data_size) != 0)
       return MHD_NO;
     *upload_data_size = 0;
+    /* A body short of its length whose client has gone will never be
+     * whole: the request ends now, not at the timeout (MHD_NO closes the
+     * connection). A client that half-closes after a whole body still
+     * gets its reply. */
+    if (x->length != ULLONG_MAX && x->received < x->length && client_gone(con))
+      return MHD_NO;
     return MHD_YES;
   }
   return answer(x, con, method, version, RUN_WHOLE, 0, NULL);
