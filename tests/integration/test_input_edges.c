@@ -188,19 +188,25 @@ Test(headers, a_header_that_is_not_utf8_text_is_refused_not_ignored)
   cr_assert_eq(raw_request("GET", "/api/v1/sites", "X-Anything: caf\xc3\xa9\tok\r\n", ""), 200);
 }
 
+/* A fresh device branded "Before": its code, its path and its ETag. */
+static void device_to_edit(char *code, char *path, size_t path_cap, char *etag, size_t etag_cap)
+{
+  char site[64];
+  ds_site(site, sizeof site, 1);
+  ds_device(code, "donation", site, "Before");
+  snprintf(path, path_cap, "/api/v1/devices/%s", code);
+  struct th_resp *r = ds_get(ds_vol(), code);
+  snprintf(etag, etag_cap, "%s", th_header(r, "ETag"));
+  th_free(r);
+}
+
 /* A condition the server cannot read is refused, never taken as no
  * condition: If-None-Match would give the whole reply, If-Match the edit. */
 Test(headers, a_condition_that_cannot_be_read_is_refused)
 {
-  char site[64], code[CODE_CAP];
-  ds_site(site, sizeof site, 1);
-  ds_device(code, "donation", site, "Before");
-  char path[128];
-  snprintf(path, sizeof path, "/api/v1/devices/%s", code);
-  struct th_resp *r = ds_get(ds_vol(), code);
-  char etag[48];
-  snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
-  th_free(r);
+  char code[CODE_CAP], path[128], etag[48];
+  device_to_edit(code, path, sizeof path, etag, sizeof etag);
+  struct th_resp *r = NULL;
   const char *bad[] = {"\"1", "1", "\"1\" x", "W/1", "\"1\",,W/", "* \"1\"", "", "\"a b\""};
   char h[128];
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -261,15 +267,9 @@ static void assert_bad_header(const char *reply, const char *field)
  * hidden after the cut never runs. */
 Test(headers, a_nul_in_a_header_is_refused_not_cut)
 {
-  char site[64], code[CODE_CAP];
-  ds_site(site, sizeof site, 1);
-  ds_device(code, "donation", site, "Before");
-  char path[128];
-  snprintf(path, sizeof path, "/api/v1/devices/%s", code);
-  struct th_resp *r = ds_get(ds_vol(), code);
-  char etag[48];
-  snprintf(etag, sizeof etag, "%s", th_header(r, "ETag"));
-  th_free(r);
+  char code[CODE_CAP], path[128], etag[48];
+  device_to_edit(code, path, sizeof path, etag, sizeof etag);
+  struct th_resp *r = NULL;
   const char *body = "{\"brand\":\"After\"}";
   struct {
     const char *line; /* %s: the current ETag */
