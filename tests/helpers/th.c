@@ -487,25 +487,6 @@ void th_child_stop(pid_t *pid)
   *pid = 0;
 }
 
-struct receiver_buf {
-  char *p;
-  size_t len;
-};
-
-static size_t receiver_data(char *ptr, size_t size, size_t n, void *ud)
-{
-  struct receiver_buf *b = ud;
-  size_t add = size * n;
-  char *p = realloc(b->p, b->len + add + 1);
-  if (p == NULL)
-    return 0;
-  memcpy(p + b->len, ptr, add);
-  b->p = p;
-  b->len += add;
-  b->p[b->len] = '\0';
-  return add;
-}
-
 char *th_webhook_receiver_call(const char *base, const char *method, const char *path,
                                const char *body)
 {
@@ -514,12 +495,12 @@ char *th_webhook_receiver_call(const char *base, const char *method, const char 
   CURL *c = curl_easy_init();
   if (c == NULL)
     return NULL;
-  struct receiver_buf b = {NULL, 0};
+  struct buf b = {NULL, 0};
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   if (body)
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, receiver_data);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
   long status = 0;
